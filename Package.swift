@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds skip Swift's exclusivity and overflow checks in the numeric code.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Weft",
+    products: [
+        .library(name: "Weft", targets: ["Weft"]),
+        .executable(name: "weft", targets: ["weft"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "WeftEngine",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: fastMath
+        ),
+        .target(
+            name: "Weft",
+            dependencies: ["WeftEngine", "CZlib"],
+            swiftSettings: fastMath
+        ),
+        .executableTarget(
+            name: "weft",
+            dependencies: [
+                "Weft",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath
+        ),
+        .target(
+            name: "WeftTestSupport",
+            dependencies: ["WeftEngine"],
+            path: "Sources/WeftTestSupport"
+        ),
+        .testTarget(
+            name: "WeftEngineTests",
+            dependencies: ["WeftEngine", "WeftTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

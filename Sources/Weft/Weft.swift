@@ -1,0 +1,7 @@
+@_exported import WeftEngine
+
+/// Weft: a convolutional-neural-network trainer for Linux CPUs.
+public enum Weft {
+    /// The release of this build.
+    public static let version = "0.1.0"
+}

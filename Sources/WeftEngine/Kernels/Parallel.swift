@@ -1,0 +1,37 @@
+import Dispatch
+
+/// Splits loops across the engine's threads with a fixed partition: chunk `i` of `t` covers
+/// `[i*n/t, (i+1)*n/t)`, so which thread computes which element never depends on timing and
+/// results are identical from run to run for a given thread count.
+public enum Parallel {
+    /// The number of threads the engine uses, for its own loops and for OpenBLAS.
+    nonisolated(unsafe) public private(set) static var threadCount = 1
+
+    /// Sets the engine's thread count (at least 1) for its loops and for OpenBLAS.
+    public static func setThreadCount(_ count: Int) {
+        threadCount = max(1, count)
+        Gemm.setThreadCount(threadCount)
+    }
+
+    /// Runs `body` over `0..<count` in contiguous chunks, one per thread, when there is at least
+    /// `grain` work per chunk; otherwise in one call on this thread.
+    @inline(__always)
+    public static func forChunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = min(threadCount, count / max(grain, 1))
+        if chunks <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            body((chunk * count / chunks)..<((chunk + 1) * count / chunks))
+        }
+    }
+
+    /// Runs `body(index)` for every index in `0..<count`, chunked as `forChunks`.
+    @inline(__always)
+    public static func forEach(_ count: Int, grain: Int = 1, _ body: (Int) -> Void) {
+        forChunks(count, grain: grain) { range in
+            for index in range { body(index) }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// Max and average pooling loops over NCHW planes; planes are split across threads.
+public enum Pool {
+    /// Max over each window (padding never wins). Writes `output` `[N, C, outH, outW]` and, when
+    /// `argmax` is given, the index within the input plane (`ih*W + iw`) each maximum came from.
+    public static func maxForward(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                                  output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
+        Parallel.forEach(g.batch * g.channels) { planeIndex in
+            let plane = input + planeIndex * g.inputPlane
+            let out = output + planeIndex * g.outputPlane
+            let arg = argmax.map { $0 + planeIndex * g.outputPlane }
+            for oh in 0..<g.outputHeight {
+                let h0 = oh * g.stride - g.padding
+                let hStart = max(h0, 0), hEnd = min(h0 + g.kernelHeight, g.height)
+                for ow in 0..<g.outputWidth {
+                    let w0 = ow * g.stride - g.padding
+                    let wStart = max(w0, 0), wEnd = min(w0 + g.kernelWidth, g.width)
+                    var best = -Float.infinity, bestIndex = hStart * g.width + wStart
+                    for ih in hStart..<hEnd {
+                        for iw in wStart..<wEnd {
+                            let value = plane[ih * g.width + iw]
+                            if value > best || value.isNaN { best = value; bestIndex = ih * g.width + iw }
+                        }
+                    }
+                    out[oh * g.outputWidth + ow] = best
+                    arg?[oh * g.outputWidth + ow] = Int32(bestIndex)
+                }
+            }
+        }
+    }
+
+    /// Routes each output gradient to the input element that won its window: `dx[argmax] += dout`.
+    public static func maxBackward(_ dout: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+                                   _ g: ConvolutionGeometry, addingInto dx: UnsafeMutablePointer<Float>) {
+        Parallel.forEach(g.batch * g.channels) { planeIndex in
+            let target = dx + planeIndex * g.inputPlane
+            let source = dout + planeIndex * g.outputPlane
+            let arg = argmax + planeIndex * g.outputPlane
+            for index in 0..<g.outputPlane { target[Int(arg[index])] += source[index] }
+        }
+    }
+
+    /// Mean over each window, padding counted as zeros (PyTorch's `count_include_pad=True`):
+    /// every window divides by `kh*kw`.
+    public static func averageForward(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                                      output: UnsafeMutablePointer<Float>) {
+        let scale = 1 / Float(g.kernelHeight * g.kernelWidth)
+        Parallel.forEach(g.batch * g.channels) { planeIndex in
+            let plane = input + planeIndex * g.inputPlane
+            let out = output + planeIndex * g.outputPlane
+            for oh in 0..<g.outputHeight {
+                let h0 = oh * g.stride - g.padding
+                let hStart = max(h0, 0), hEnd = min(h0 + g.kernelHeight, g.height)
+                for ow in 0..<g.outputWidth {
+                    let w0 = ow * g.stride - g.padding
+                    let wStart = max(w0, 0), wEnd = min(w0 + g.kernelWidth, g.width)
+                    var sum: Float = 0
+                    for ih in hStart..<hEnd { for iw in wStart..<wEnd { sum += plane[ih * g.width + iw] } }
+                    out[oh * g.outputWidth + ow] = sum * scale
+                }
+            }
+        }
+    }
+
+    /// Spreads each output gradient evenly (`/ kh*kw`) over the input elements of its window.
+    public static func averageBackward(_ dout: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                                       addingInto dx: UnsafeMutablePointer<Float>) {
+        let scale = 1 / Float(g.kernelHeight * g.kernelWidth)
+        Parallel.forEach(g.batch * g.channels) { planeIndex in
+            let target = dx + planeIndex * g.inputPlane
+            let source = dout + planeIndex * g.outputPlane
+            for oh in 0..<g.outputHeight {
+                let h0 = oh * g.stride - g.padding
+                let hStart = max(h0, 0), hEnd = min(h0 + g.kernelHeight, g.height)
+                for ow in 0..<g.outputWidth {
+                    let w0 = ow * g.stride - g.padding
+                    let wStart = max(w0, 0), wEnd = min(w0 + g.kernelWidth, g.width)
+                    let share = source[oh * g.outputWidth + ow] * scale
+                    for ih in hStart..<hEnd { for iw in wStart..<wEnd { target[ih * g.width + iw] += share } }
+                }
+            }
+        }
+    }
+}

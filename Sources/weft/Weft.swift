@@ -1,0 +1,12 @@
+import ArgumentParser
+import Weft
+
+@main
+struct WeftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weft",
+        abstract: "Train convolutional neural networks on the CPU from a JSON config.",
+        version: Weft.version,
+        subcommands: [Bench.self]
+    )
+}
