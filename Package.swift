@@ -25,6 +25,11 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
         .target(
             name: "WeftEngine",
             dependencies: ["COpenBLAS"],
@@ -32,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "Weft",
-            dependencies: ["WeftEngine", "CZlib"],
+            dependencies: ["WeftEngine", "CZlib", "CPNG"],
             swiftSettings: fastMath
         ),
         .executableTarget(
@@ -51,6 +56,10 @@ let package = Package(
         .testTarget(
             name: "WeftEngineTests",
             dependencies: ["WeftEngine", "WeftTestSupport"]
+        ),
+        .testTarget(
+            name: "WeftTests",
+            dependencies: ["Weft", "WeftTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,2 @@
+// libpng (Debian: libpng-dev), used to write and read PNG images.
+#include <png.h>
