@@ -1,0 +1,68 @@
+/// A command-line override `key.path=value` (`--set training.epochs=3`,
+/// `--set model.layers[0].filters=16`). The value is read as JSON when it parses
+/// (`3`, `true`, `[1,2]`, `"x"`), else as a plain string. The path must already exist in the
+/// file up to its last key, so a typo is caught here or by the config's own key check.
+public struct ConfigOverride {
+    /// The path's steps: object keys and list indices.
+    enum Step: Equatable { case key(String), index(Int) }
+
+    let text: String
+    let steps: [Step]
+    let value: JSONValue
+
+    public init(_ text: String) throws {
+        self.text = text
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw WeftError("--set \(text): expected KEY=VALUE, e.g. --set training.epochs=3")
+        }
+        let path = String(text[..<equals]), rawValue = String(text[text.index(after: equals)...])
+        var steps: [Step] = []
+        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+            var name = Substring(part)
+            var indices: [Int] = []
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+                guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]), index >= 0 else {
+                    throw WeftError("--set \(text): \(part) has an invalid list index; use e.g. model.layers[0].filters")
+                }
+                indices.insert(index, at: 0)
+                name = name[..<open]
+            }
+            guard !name.isEmpty else { throw WeftError("--set \(text): empty key in \(path); use e.g. training.epochs") }
+            steps.append(.key(String(name)))
+            steps += indices.map { .index($0) }
+        }
+        self.steps = steps
+        value = (try? JSONParser.parse(rawValue, source: "--set")) ?? .string(rawValue)
+    }
+
+    /// The document with the value replaced (or the last key added to its object).
+    public func apply(to document: JSONValue) throws -> JSONValue {
+        try replace(in: document, steps: steps[...], walked: "")
+    }
+
+    private func replace(in node: JSONValue, steps: ArraySlice<Step>, walked: String) throws -> JSONValue {
+        guard let step = steps.first else { return value }
+        switch (step, node) {
+        case let (.key(key), .object(members)):
+            let here = walked.isEmpty ? key : "\(walked).\(key)"
+            var members = members
+            if let position = members.firstIndex(where: { $0.key == key }) {
+                members[position].value = try replace(in: members[position].value, steps: steps.dropFirst(), walked: here)
+            } else if steps.count == 1 {
+                members.append((key, value))
+            } else {
+                throw WeftError("--set \(text): \(here) is not in the config; add it to the file or check the spelling")
+            }
+            return .object(members)
+        case let (.index(index), .array(items)):
+            guard index < items.count else {
+                throw WeftError("--set \(text): \(walked) has \(items.count) items, so [\(index)] does not exist")
+            }
+            var items = items
+            items[index] = try replace(in: items[index], steps: steps.dropFirst(), walked: "\(walked)[\(index)]")
+            return .array(items)
+        default:
+            throw WeftError("--set \(text): \(walked.isEmpty ? "the config" : walked) is \(node.summary), which has no \(step)")
+        }
+    }
+}

@@ -1,0 +1,194 @@
+/// Walks a model config with the running activation shape: infers every layer's input size,
+/// refuses impossible shapes before anything is allocated, counts parameters and FLOPs, and
+/// builds the `Sequential` model.
+public struct ModelBuilder {
+    /// One row of the layer table.
+    public struct Row: Equatable, Sendable {
+        /// `layers.3` or `layers.5.body.1`.
+        public let name: String
+        public let type: String
+        /// The output shape of one image: `[C, H, W]` or `[F]`.
+        public let outputShape: [Int]
+        public let parameters: Int
+        /// Forward multiply-adds ×2 of convolutions and dense layers, per image (as the PyTorch
+        /// peer's `analytic_flops` counts them; bias, batch-norm, activations and pooling are
+        /// not counted).
+        public let flops: Int
+    }
+
+    /// The most parameters a model may have (2 GB of float32).
+    public static let maximumParameters = 500_000_000
+    /// The most float32 activations one image may produce across all layers.
+    public static let maximumActivationsPerImage = 200_000_000
+
+    public let config: ModelConfig
+    public let source: String
+    public private(set) var rows: [Row] = []
+    public var parameterCount: Int { rows.reduce(0) { $0 + $1.parameters } }
+    public var flopsPerImage: Int { rows.reduce(0) { $0 + $1.flops } }
+    /// Activation elements of one image summed over the layers (what a training step keeps).
+    public private(set) var activationsPerImage = 0
+    public private(set) var outputShape: [Int] = []
+
+    /// Validates `config` (from `source`) and computes the layer table.
+    public init(config: ModelConfig, source: String) throws {
+        self.config = config
+        self.source = source
+        outputShape = try walk(config.layers, input: config.input, prefix: "layers", path: "model.layers")
+        guard parameterCount <= ModelBuilder.maximumParameters else {
+            throw WeftError("\(source): model.layers: the model would have \(parameterCount) parameters, more than the \(ModelBuilder.maximumParameters) Weft allows; use fewer filters or units")
+        }
+        guard activationsPerImage <= ModelBuilder.maximumActivationsPerImage else {
+            throw WeftError("\(source): model.layers: one image would need \(activationsPerImage) activations, more than \(ModelBuilder.maximumActivationsPerImage); use smaller layers or inputs")
+        }
+    }
+
+    /// Checks that the model ends in one score per class.
+    public func checkOutput(classCount: Int) throws {
+        guard outputShape == [classCount] else {
+            throw WeftError("\(source): model.layers: the last layer outputs \(outputShape), but the dataset has \(classCount) classes; end with {\"type\": \"dense\", \"units\": \(classCount)}")
+        }
+    }
+
+    private mutating func walk(_ layers: [LayerSpec], input: [Int], prefix: String, path: String) throws -> [Int] {
+        var shape = input
+        for (index, layer) in layers.enumerated() {
+            shape = try step(layer, input: shape, name: "\(prefix).\(index)", path: "\(path)[\(index)]")
+            activationsPerImage += shape.reduce(1, *)
+        }
+        return shape
+    }
+
+    private func error(_ path: String, _ message: String) -> WeftError {
+        WeftError("\(source): \(path): \(message)")
+    }
+
+    private func image(_ shape: [Int], _ type: String, _ path: String) throws -> (Int, Int, Int) {
+        guard shape.count == 3 else {
+            throw error(path, "\(type) needs an image input [channels, height, width], got \(shape); remove the flatten/dense layers before it")
+        }
+        return (shape[0], shape[1], shape[2])
+    }
+
+    private func windowOutput(_ extent: Int, kernel: Int, stride: Int, padding: Int, _ type: String,
+                              _ path: String, _ shape: [Int]) throws -> Int {
+        let span = extent + 2 * padding - kernel
+        guard span >= 0 else {
+            throw error(path, "\(type) window \(kernel) with padding \(padding) is larger than its input \(shape); use a smaller kernel or more padding")
+        }
+        return span / stride + 1
+    }
+
+    private mutating func step(_ layer: LayerSpec, input: [Int], name: String, path: String) throws -> [Int] {
+        func add(_ type: String, _ output: [Int], parameters: Int = 0, flops: Int = 0) -> [Int] {
+            rows.append(Row(name: name, type: type, outputShape: output, parameters: parameters, flops: flops))
+            return output
+        }
+        switch layer {
+        case let .conv2d(filters, kernel, stride, padding, bias):
+            let (channels, height, width) = try image(input, "conv2d", path)
+            let outHeight = try windowOutput(height, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
+            let outWidth = try windowOutput(width, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
+            let weights = filters * channels * kernel * kernel
+            let flops = 2 * weights * outHeight * outWidth
+            return add("conv2d \(kernel)×\(kernel)/\(stride)", [filters, outHeight, outWidth],
+                       parameters: weights + (bias ? filters : 0), flops: flops)
+        case let .dense(units, bias):
+            guard input.count == 1 else {
+                throw error(path, "dense needs a flat input, got \(input); add {\"type\": \"flatten\"} (or globalAvgPool and flatten) before it")
+            }
+            return add("dense", [units], parameters: input[0] * units + (bias ? units : 0), flops: 2 * input[0] * units)
+        case .batchNorm:
+            guard input.count == 3 || input.count == 1 else { throw error(path, "batchNorm needs [C, H, W] or [F], got \(input)") }
+            return add(input.count == 3 ? "batchNorm2d" : "batchNorm1d", input, parameters: 2 * input[0])
+        case let .maxPool(size, stride, padding), let .avgPool(size, stride, padding):
+            let type: String
+            if case .maxPool = layer { type = "maxPool" } else { type = "avgPool" }
+            let (channels, height, width) = try image(input, type, path)
+            let outHeight = try windowOutput(height, kernel: size, stride: stride, padding: padding, type, path, input)
+            let outWidth = try windowOutput(width, kernel: size, stride: stride, padding: padding, type, path, input)
+            return add("\(type) \(size)×\(size)/\(stride)", [channels, outHeight, outWidth])
+        case .globalAvgPool:
+            let (channels, _, _) = try image(input, "globalAvgPool", path)
+            return add("globalAvgPool", [channels, 1, 1])
+        case .relu: return add("relu", input)
+        case .leakyRelu: return add("leakyRelu", input)
+        case .sigmoid: return add("sigmoid", input)
+        case .tanh: return add("tanh", input)
+        case .dropout: return add("dropout", input)
+        case .flatten: return add("flatten", [input.reduce(1, *)])
+        case let .residual(layers, projection):
+            let output = try walk(layers, input: input, prefix: "\(name).body", path: "\(path).layers")
+            let needsProjection = output != input
+            if projection == false && needsProjection {
+                throw error(path, "residual block changes the shape from \(input) to \(output), so it needs \"projection\": true")
+            }
+            var projectionParameters = 0, projectionFlops = 0
+            if projection == true || needsProjection {
+                guard input.count == 3, output.count == 3, output[1] > 0, input[1] % output[1] == 0,
+                      input[1] / output[1] == input[2] / max(output[2], 1), input[2] % max(output[2], 1) == 0 else {
+                    throw error(path, "residual block maps \(input) to \(output), which a 1×1 strided projection cannot match; keep the body's output size an integer fraction of its input")
+                }
+                let stride = input[1] / output[1]
+                projectionParameters = output[0] * input[0] + output[0]
+                projectionFlops = 2 * output[0] * input[0] * output[1] * output[2]
+                rows.append(Row(name: "\(name).projection", type: "conv2d 1×1/\(stride)", outputShape: output,
+                                parameters: projectionParameters, flops: projectionFlops))
+                activationsPerImage += output.reduce(1, *)
+            }
+            return add("residual add", output)
+        }
+    }
+
+    /// Builds the model, initialising parameters from `generator` in layer order as PyTorch does.
+    public func build(generator: inout RandomGenerator) -> Sequential {
+        var shape = config.input
+        return Sequential(ModelBuilder.modules(config.layers, shape: &shape, generator: &generator))
+    }
+
+    private static func modules(_ layers: [LayerSpec], shape: inout [Int], generator: inout RandomGenerator) -> [Module] {
+        layers.map { module($0, shape: &shape, generator: &generator) }
+    }
+
+    private static func module(_ layer: LayerSpec, shape: inout [Int], generator: inout RandomGenerator) -> Module {
+        switch layer {
+        case let .conv2d(filters, kernel, stride, padding, bias):
+            let module = Conv2d(inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride,
+                                padding: padding, bias: bias, generator: &generator)
+            shape = [filters, (shape[1] + 2 * padding - kernel) / stride + 1, (shape[2] + 2 * padding - kernel) / stride + 1]
+            return module
+        case let .dense(units, bias):
+            let module = Dense(inputFeatures: shape[0], outputFeatures: units, bias: bias, generator: &generator)
+            shape = [units]
+            return module
+        case let .batchNorm(momentum, epsilon):
+            return BatchNorm(features: shape[0], momentum: momentum, epsilon: epsilon)
+        case let .maxPool(size, stride, padding):
+            shape = [shape[0], (shape[1] + 2 * padding - size) / stride + 1, (shape[2] + 2 * padding - size) / stride + 1]
+            return MaxPool(size: size, stride: stride, padding: padding)
+        case let .avgPool(size, stride, padding):
+            shape = [shape[0], (shape[1] + 2 * padding - size) / stride + 1, (shape[2] + 2 * padding - size) / stride + 1]
+            return AvgPool(size: size, stride: stride, padding: padding)
+        case .globalAvgPool:
+            shape = [shape[0], 1, 1]
+            return GlobalAvgPool()
+        case .relu: return ReLU()
+        case let .leakyRelu(slope): return LeakyReLU(slope: slope)
+        case .sigmoid: return Sigmoid()
+        case .tanh: return Tanh()
+        case let .dropout(rate): return Dropout(rate: rate)
+        case .flatten:
+            shape = [shape.reduce(1, *)]
+            return Flatten()
+        case let .residual(layers, projection):
+            let input = shape
+            let body = Sequential(modules(layers, shape: &shape, generator: &generator))
+            var shortcut: Conv2d?
+            if projection == true || shape != input {
+                shortcut = Conv2d(inputChannels: input[0], outputChannels: shape[0], kernelSize: 1,
+                                  stride: input[1] / shape[1], generator: &generator)
+            }
+            return Residual(body: body, projection: shortcut)
+        }
+    }
+}

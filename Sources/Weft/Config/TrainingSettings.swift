@@ -1,0 +1,148 @@
+/// Epochs, batch size, seed, optimiser, schedule and the training tricks.
+public struct TrainingSettings: Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    public var optimizer: OptimizerSettings
+    public var schedule: ScheduleSettings
+    /// ε of the cross-entropy's label smoothing, in `[0, 1)`.
+    public var labelSmoothing: Float
+    /// Stop after this many epochs without a better validation accuracy.
+    public var earlyStoppingPatience: Int?
+    /// Clip the global gradient norm to this value before each update.
+    public var gradientClipNorm: Float?
+    /// Images per evaluation batch.
+    public var evaluationBatchSize: Int
+
+    init(_ object: ConfigObject) throws {
+        epochs = try object.required("epochs", "how many passes over the training data").int(1...100_000)
+        batchSize = try object.required("batchSize", "images per step").int(1...65_536)
+        seed = UInt64(try object.optional("seed")?.int(0...(1 << 53)) ?? 42)
+        optimizer = try OptimizerSettings(try object.required("optimizer", "{\"type\": \"adam\", \"learningRate\": 0.001}").object())
+        schedule = try ScheduleSettings(object.optional("schedule")?.object(), epochs: epochs)
+        labelSmoothing = try object.optional("labelSmoothing")?.float(0...1, openAbove: true) ?? 0
+        earlyStoppingPatience = try object.optional("earlyStoppingPatience")?.int(1...100_000)
+        gradientClipNorm = try object.optional("gradientClipNorm")?.float(1e-9...1e9)
+        evaluationBatchSize = try object.optional("evaluationBatchSize")?.int(1...65_536) ?? 1000
+        try object.finish()
+    }
+
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("epochs", .number(Double(epochs))), ("batchSize", .number(Double(batchSize))), ("seed", .number(Double(seed))),
+            ("optimizer", optimizer.json), ("schedule", schedule.json), ("labelSmoothing", .number(Double(labelSmoothing))),
+        ]
+        if let earlyStoppingPatience { members.append(("earlyStoppingPatience", .number(Double(earlyStoppingPatience)))) }
+        if let gradientClipNorm { members.append(("gradientClipNorm", .number(Double(gradientClipNorm)))) }
+        members.append(("evaluationBatchSize", .number(Double(evaluationBatchSize))))
+        return .object(members)
+    }
+}
+
+/// The optimiser: `sgd` (momentum, dampening, Nesterov, weight decay) or `adam` / `adamw`.
+public struct OptimizerSettings: Equatable, Sendable {
+    public var type: String
+    public var learningRate: Float
+    public var momentum: Float
+    public var dampening: Float
+    public var nesterov: Bool
+    public var weightDecay: Float
+    public var betas: (Float, Float)
+    public var epsilon: Float
+
+    public static func == (lhs: OptimizerSettings, rhs: OptimizerSettings) -> Bool {
+        lhs.json == rhs.json
+    }
+
+    init(_ object: ConfigObject) throws {
+        type = try object.required("type", "\"sgd\", \"adam\" or \"adamw\"").string(oneOf: ["sgd", "adam", "adamw"])
+        learningRate = try object.required("learningRate", "the step size, e.g. 0.001").float(1e-12...100)
+        weightDecay = try object.optional("weightDecay")?.float(0...10) ?? (type == "adamw" ? 0.01 : 0)
+        momentum = 0; dampening = 0; nesterov = false; betas = (0.9, 0.999); epsilon = 1e-8
+        if type == "sgd" {
+            momentum = try object.optional("momentum")?.float(0...1, openAbove: true) ?? 0
+            dampening = try object.optional("dampening")?.float(0...1) ?? 0
+            let nesterovNode = object.optional("nesterov")
+            nesterov = try nesterovNode?.bool() ?? false
+            if nesterov, momentum <= 0 || dampening != 0 {
+                throw nesterovNode!.error("Nesterov momentum needs momentum > 0 and dampening 0, got momentum \(momentum), dampening \(dampening)")
+            }
+        } else {
+            if let betasNode = object.optional("betas") {
+                let pair = try betasNode.array(minimumCount: 2, maximumCount: 2)
+                betas = (try pair[0].float(0...1, openAbove: true), try pair[1].float(0...1, openAbove: true))
+            }
+            epsilon = try object.optional("epsilon")?.float(1e-30...1) ?? 1e-8
+        }
+        try object.finish()
+    }
+
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("type", .string(type)), ("learningRate", .number(Double(learningRate)))]
+        if type == "sgd" {
+            members += [("momentum", .number(Double(momentum))), ("dampening", .number(Double(dampening))), ("nesterov", .bool(nesterov))]
+        } else {
+            members += [("betas", .array([.number(Double(betas.0)), .number(Double(betas.1))])), ("epsilon", .number(Double(epsilon)))]
+        }
+        members.append(("weightDecay", .number(Double(weightDecay))))
+        return .object(members)
+    }
+}
+
+/// The learning-rate schedule, in epochs: `constant`, `step`, `multiStep`, `cosine` (with linear
+/// warm-up) or `oneCycle`. Converted to a per-step `LearningRateSchedule` at training time.
+public struct ScheduleSettings: Equatable, Sendable {
+    public var type: String
+    public var warmupEpochs: Float
+    public var stepEpochs: Int
+    public var milestones: [Int]
+    public var gamma: Float
+    public var minimumLearningRate: Float
+    public var maxLearningRate: Float?
+    public var percentStart: Float
+
+    init(_ object: ConfigObject?, epochs: Int) throws {
+        type = try object?.required("type", "constant, step, multiStep, cosine or oneCycle")
+            .string(oneOf: ["constant", "step", "multiStep", "cosine", "oneCycle"]) ?? "constant"
+        warmupEpochs = 0; stepEpochs = 1; milestones = []; gamma = 0.1; minimumLearningRate = 0; percentStart = 0.3
+        switch type {
+        case "step":
+            stepEpochs = try object!.required("stepEpochs", "epochs between decays").int(1...100_000)
+            gamma = try object!.optional("gamma")?.float(0...1) ?? 0.1
+        case "multiStep":
+            let node = try object!.required("milestones", "epochs at which to decay, increasing")
+            milestones = try node.array(minimumCount: 1).map { try $0.int(1...100_000) }
+            guard milestones == milestones.sorted(), Set(milestones).count == milestones.count else {
+                throw node.error("must be strictly increasing, got \(milestones)")
+            }
+            gamma = try object!.optional("gamma")?.float(0...1) ?? 0.1
+        case "cosine":
+            let warmupNode = object!.optional("warmupEpochs")
+            warmupEpochs = try warmupNode?.float(0...100_000) ?? 0
+            if warmupEpochs >= Float(epochs) {
+                throw warmupNode!.error("must be fewer than the \(epochs) training epochs, got \(JSONValue.format(Double(warmupEpochs)))")
+            }
+            minimumLearningRate = try object!.optional("minimumLearningRate")?.float(0...100) ?? 0
+        case "oneCycle":
+            maxLearningRate = try object!.optional("maxLearningRate")?.float(1e-12...100)
+            percentStart = try object!.optional("percentStart")?.float(0.01...0.99) ?? 0.3
+        default:
+            break
+        }
+        try object?.finish()
+    }
+
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("type", .string(type))]
+        switch type {
+        case "step": members += [("stepEpochs", .number(Double(stepEpochs))), ("gamma", .number(Double(gamma)))]
+        case "multiStep": members += [("milestones", .array(milestones.map { .number(Double($0)) })), ("gamma", .number(Double(gamma)))]
+        case "cosine": members += [("warmupEpochs", .number(Double(warmupEpochs))), ("minimumLearningRate", .number(Double(minimumLearningRate)))]
+        case "oneCycle":
+            if let maxLearningRate { members.append(("maxLearningRate", .number(Double(maxLearningRate)))) }
+            members.append(("percentStart", .number(Double(percentStart))))
+        default: break
+        }
+        return .object(members)
+    }
+}

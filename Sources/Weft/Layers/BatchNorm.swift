@@ -1,0 +1,40 @@
+/// Batch normalisation over channels of `[N, C, H, W]` or features of `[N, C]`, as
+/// `torch.nn.BatchNorm2d` / `BatchNorm1d`: batch statistics in training (updating the running
+/// ones), running statistics in evaluation.
+public final class BatchNorm: Module {
+    /// γ `[C]`, initially 1.
+    public let weight: Tensor
+    /// β `[C]`, initially 0.
+    public let bias: Tensor
+    /// Buffers `[C]`: initially 0 and 1.
+    public let runningMean: Tensor, runningVariance: Tensor
+    /// Buffer `[]`: training batches seen (PyTorch's `num_batches_tracked`).
+    public let batchesTracked: Tensor
+    public let momentum: Float, epsilon: Float
+
+    public init(features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        weight = Tensor.ones([features], requiresGradient: true)
+        bias = Tensor.zeros([features], requiresGradient: true)
+        runningMean = Tensor.zeros([features])
+        runningVariance = Tensor.ones([features])
+        batchesTracked = Tensor.zeros([])
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+        if context.training { batchesTracked.data[0] += 1 }
+        return input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                               training: context.training, momentum: momentum, epsilon: epsilon)
+    }
+
+    public var parameters: [NamedParameter] {
+        [NamedParameter(name: "weight", tensor: weight), NamedParameter(name: "bias", tensor: bias)]
+    }
+
+    public var buffers: [NamedParameter] {
+        [NamedParameter(name: "runningMean", tensor: runningMean),
+         NamedParameter(name: "runningVariance", tensor: runningVariance),
+         NamedParameter(name: "batchesTracked", tensor: batchesTracked)]
+    }
+}

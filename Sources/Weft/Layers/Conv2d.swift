@@ -1,0 +1,31 @@
+/// A 2-D convolution layer, as `torch.nn.Conv2d` (square kernel, same stride and padding on both
+/// axes). Input `[N, inputChannels, H, W]`, output `[N, outputChannels, outH, outW]`.
+public final class Conv2d: Module {
+    /// `[outputChannels, inputChannels, kernelSize, kernelSize]`.
+    public let weight: Tensor
+    /// `[outputChannels]`, or nil.
+    public let bias: Tensor?
+    public let stride: Int, padding: Int
+
+    /// Initialised as PyTorch does by default: weight and bias uniform in ±1/sqrt(fanIn)
+    /// (`kaiming_uniform_` with a = sqrt(5)).
+    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                bias: Bool = true, generator: inout RandomGenerator) {
+        let shape: Shape = [outputChannels, inputChannels, kernelSize, kernelSize]
+        weight = Tensor.kaimingUniform(shape, gain: Float(1.0 / 3.0).squareRoot(), using: &generator)
+        weight.requiresGradient = true
+        let bound = 1 / Float(shape.fans.fanIn).squareRoot()
+        self.bias = bias ? Tensor.uniform([outputChannels], low: -bound, high: bound, using: &generator) : nil
+        self.bias?.requiresGradient = true
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+        input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    public var parameters: [NamedParameter] {
+        [NamedParameter(name: "weight", tensor: weight)] + (bias.map { [NamedParameter(name: "bias", tensor: $0)] } ?? [])
+    }
+}
