@@ -1,0 +1,198 @@
+import Foundation
+
+/// Trains a model from a config: the epoch loop with seeded shuffling and augmentation, the
+/// optimiser and schedule, validation after every epoch, early stopping, the progress line, the
+/// run folder's `metrics.jsonl`, and a final test-set evaluation.
+public final class Trainer {
+    public let config: TrainingConfig
+    public let data: TrainingData
+    public let model: Sequential
+    /// The model's trainable tensors with their stable names.
+    public let parameters: [NamedParameter]
+    public let optimizer: Optimizer
+    public let schedule: LearningRateSchedule
+    public let trainLoader: BatchLoader
+    public let runLog: RunLog
+    public let progress: Progress
+    public var state: TrainingState
+
+    /// Called at each checkpoint moment (the seam the checkpoint writer plugs into).
+    public var onCheckpoint: ((Trainer, CheckpointMoment) throws -> Void)?
+    /// Polled after every step; when it returns true the run stops cleanly after that step.
+    public var shouldStop: () -> Bool = { false }
+
+    /// Why a checkpoint is due.
+    public enum CheckpointMoment: Equatable, Sendable {
+        case epochEnd(isBest: Bool), stepInterval, interrupted
+    }
+
+    /// How a call to `train()` ended.
+    public enum Outcome: Equatable, Sendable {
+        case finished(test: EvaluationResult)
+        case earlyStopped(test: EvaluationResult)
+        case interrupted
+    }
+
+    /// A new run: the model is built and initialised from the config's seed.
+    public init(config: TrainingConfig, data: TrainingData, source: String, progress: Progress? = nil) throws {
+        let builder = try ModelBuilder(config: config.model, source: source)
+        try data.check(config.model, builder: builder, source: source)
+        self.config = config
+        self.data = data
+        var generator = RandomGenerator(seed: SeedDerivation.seed(config.training.seed, purpose: .initialization))
+        model = builder.build(generator: &generator)
+        parameters = model.parameters
+        optimizer = config.training.optimizer.makeOptimizer()
+        let augmentation = AugmentationSettings(randomCropPadding: config.data.augment.randomCropPadding,
+                                                horizontalFlip: config.data.augment.horizontalFlip,
+                                                randomErasing: config.data.augment.randomErasingProbability)
+        trainLoader = BatchLoader(dataset: data.train, indices: data.trainIndices, batchSize: config.training.batchSize,
+                                  normalization: data.normalization, augmentation: augmentation, seed: config.training.seed)
+        schedule = config.training.schedule.schedule(stepsPerEpoch: trainLoader.batchesPerEpoch,
+                                                     epochs: config.training.epochs,
+                                                     learningRate: config.training.optimizer.learningRate)
+        runLog = RunLog(directory: config.checkpoint.directory)
+        self.progress = progress ?? Progress(epochs: config.training.epochs)
+        state = TrainingState(seed: config.training.seed)
+        state.augmentationGenerator = trainLoader.augmentationGenerator(epoch: 0)
+    }
+
+    /// The learning rate of the next step.
+    public var learningRate: Float {
+        schedule.learningRate(atStep: state.step, base: config.training.optimizer.learningRate)
+    }
+
+    /// Trains until the configured epochs are done, early stopping triggers, or `shouldStop`.
+    public func train() throws -> Outcome {
+        let settings = config.training
+        while state.epoch < settings.epochs {
+            guard try trainEpoch() else {
+                try onCheckpoint?(self, .interrupted)
+                return .interrupted
+            }
+            if let patience = settings.earlyStoppingPatience, let best = state.bestEpoch, state.epoch - best >= patience {
+                progress.finish(with: "early stopping: no better validation accuracy for \(patience) epoch\(patience == 1 ? "" : "s") (best \(Trainer.percent(state.bestValidationAccuracy ?? 0)) at epoch \(best))")
+                return .earlyStopped(test: try finalTest())
+            }
+        }
+        return .finished(test: try finalTest())
+    }
+
+    /// Trains the rest of the current epoch; false when interrupted.
+    private func trainEpoch() throws -> Bool {
+        let settings = config.training
+        let order = trainLoader.epochOrder(epoch: state.epoch)
+        let batches = trainLoader.batches(order: order)
+        let augments = trainLoader.augmentation != .none
+        var lastStepTime = DispatchTime.now().uptimeNanoseconds
+        while state.batchInEpoch < batches.count {
+            var generator: RandomGenerator? = augments ? state.augmentationGenerator : nil
+            let (images, labels) = trainLoader.batch(indices: batches[state.batchInEpoch], augment: &generator)
+            if let generator { state.augmentationGenerator = generator }
+            let rate = learningRate
+            var context = ForwardContext(training: true, generator: state.dropoutGenerator)
+            let logits = model.forward(images, context: &context)
+            state.dropoutGenerator = context.generator
+            let loss = logits.softmaxCrossEntropy(labels: labels, labelSmoothing: settings.labelSmoothing)
+            guard loss.scalar.isFinite else {
+                throw WeftError("training diverged: the loss became \(loss.scalar) at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
+            }
+            zeroGradients(parameters)
+            loss.backward()
+            if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: maxNorm) }
+            Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
+            state.step += 1
+            state.batchInEpoch += 1
+            state.epochLossSum += Double(loss.scalar) * Double(labels.count)
+            state.epochCorrect += MetricAccumulator.correctPredictions(logits: logits, labels: labels)
+            state.epochImages += labels.count
+            let now = DispatchTime.now().uptimeNanoseconds
+            state.epochSeconds += Double(now - lastStepTime) / 1e9
+            lastStepTime = now
+            progress.update(epoch: state.epoch + 1, batch: state.batchInEpoch, batches: batches.count,
+                            images: state.epochImages, seconds: state.epochSeconds,
+                            loss: state.epochLossSum / Double(state.epochImages),
+                            accuracy: Double(state.epochCorrect) / Double(state.epochImages))
+            if let every = config.checkpoint.everySteps, state.step % every == 0, state.batchInEpoch < batches.count {
+                try onCheckpoint?(self, .stepInterval)
+            }
+            if shouldStop() { return false }
+        }
+        try finishEpoch(learningRate: Double(learningRate))
+        return true
+    }
+
+    /// Validates, records and logs the finished epoch, then moves on to the next.
+    private func finishEpoch(learningRate: Double) throws {
+        let validation = data.validationIndices.isEmpty ? nil : evaluate(dataset: data.train, indices: data.validationIndices)
+        let record = EpochRecord(epoch: state.epoch + 1, step: state.step,
+                                 trainLoss: state.epochLossSum / Double(max(state.epochImages, 1)),
+                                 trainAccuracy: Double(state.epochCorrect) / Double(max(state.epochImages, 1)),
+                                 validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+                                 learningRate: learningRate, seconds: state.epochSeconds,
+                                 imagesPerSecond: Double(state.epochImages) / max(state.epochSeconds, 1e-9))
+        var isBest = false
+        if let accuracy = validation?.accuracy, accuracy > (state.bestValidationAccuracy ?? -1) {
+            state.bestValidationAccuracy = accuracy
+            state.bestEpoch = record.epoch
+            isBest = true
+        }
+        state.history.append(record)
+        state.epoch += 1
+        state.batchInEpoch = 0
+        state.epochLossSum = 0
+        state.epochCorrect = 0
+        state.epochImages = 0
+        state.epochSeconds = 0
+        state.augmentationGenerator = trainLoader.augmentationGenerator(epoch: state.epoch)
+        try runLog.append(record.json)
+        progress.finish(with: Trainer.summary(record, epochs: config.training.epochs))
+        if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest {
+            try onCheckpoint?(self, .epochEnd(isBest: isBest))
+        }
+    }
+
+    /// Evaluates on the test split and appends the final record.
+    private func finalTest() throws -> EvaluationResult {
+        let test = evaluate(dataset: data.test, indices: data.testIndices)
+        let seconds = state.history.reduce(0) { $0 + $1.seconds }
+        try runLog.append(.object([("event", .string("test")), ("epochs", .number(Double(state.epoch))),
+                                   ("step", .number(Double(state.step))), ("testLoss", .number(test.loss)),
+                                   ("testAccuracy", .number(test.accuracy)), ("testImages", .number(Double(test.count))),
+                                   ("trainingSeconds", .number(seconds))]))
+        progress.finish(with: "test: loss \(String(format: "%.4f", test.loss)), accuracy \(Trainer.percent(test.accuracy)) on \(test.count) images")
+        return test
+    }
+
+    /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in evaluation mode.
+    public func evaluate(dataset: ImageDataset, indices: [Int]) -> EvaluationResult {
+        let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: config.training.evaluationBatchSize,
+                                 normalization: data.normalization, seed: config.training.seed)
+        var metrics = MetricAccumulator()
+        Autograd.withoutRecording {
+            for slice in loader.batches(order: indices) {
+                var none: RandomGenerator? = nil
+                let (images, labels) = loader.batch(indices: slice, augment: &none)
+                var context = ForwardContext(training: false)
+                let logits = model.forward(images, context: &context)
+                let loss = logits.softmaxCrossEntropy(labels: labels)
+                metrics.add(meanLoss: loss.scalar, logits: logits, labels: labels)
+            }
+        }
+        return metrics.result
+    }
+
+    static func percent(_ fraction: Double) -> String {
+        String(format: "%.2f%%", 100 * fraction)
+    }
+
+    static func summary(_ record: EpochRecord, epochs: Int) -> String {
+        var text = String(format: "epoch %d/%d: train loss %.4f acc %@", record.epoch, epochs, record.trainLoss,
+                          percent(record.trainAccuracy))
+        if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+            text += String(format: " | val loss %.4f acc %@", loss, percent(accuracy))
+        }
+        text += String(format: " | lr %.3g | %.1fs, %.0f img/s", record.learningRate, record.seconds, record.imagesPerSecond)
+        return text
+    }
+}

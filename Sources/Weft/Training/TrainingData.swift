@@ -1,0 +1,52 @@
+/// The images a run trains, validates and tests on, as its config describes them: the dataset
+/// loaded, the stratified validation split and limits applied, and the normalisation fixed.
+public struct TrainingData {
+    public let train: ImageDataset
+    public let test: ImageDataset
+    /// Indices into `train` used for training.
+    public let trainIndices: [Int]
+    /// Indices into `train` held out for validation.
+    public let validationIndices: [Int]
+    /// Indices into `test` evaluated at the end.
+    public let testIndices: [Int]
+    public let normalization: Normalization
+
+    /// Loads the data of `config`; `directoryOverride` (`--data-dir`) replaces the config's folder.
+    public init(config: TrainingConfig, directoryOverride: String? = nil) throws {
+        let settings = config.data
+        let directory = directoryOverride ?? settings.directory
+        let source: IDXDataset
+        if settings.dataset == "idx", let files = settings.files {
+            source = IDXDataset(name: config.name, directory: directory ?? ".", trainImages: files.trainImages,
+                                trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels,
+                                classNames: settings.classNames)
+        } else {
+            source = FashionMNIST.dataset(directory: directory ?? FashionMNIST.defaultDirectory)
+        }
+        train = try source.load(.train)
+        test = try source.load(.test)
+        guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
+            throw WeftError("\(source.directory): the training images are \(train.channels)×\(train.height)×\(train.width) but the test images \(test.channels)×\(test.height)×\(test.width); use matching files")
+        }
+        let seed = config.training.seed
+        let split = stratifiedSplit(labels: train.labels, validationFraction: Double(settings.validationFraction), seed: seed)
+        trainIndices = settings.trainLimit.map { stratifiedSubset(of: split.train, labels: train.labels, limit: $0, seed: seed) } ?? split.train
+        validationIndices = split.validation
+        let allTest = Array(0..<test.count)
+        testIndices = settings.testLimit.map { stratifiedSubset(of: allTest, labels: test.labels, limit: $0, seed: seed) } ?? allTest
+        if let given = settings.normalization {
+            normalization = Normalization(mean: given.mean, standardDeviation: given.std)
+        } else {
+            normalization = Normalization(statistics: PixelStatistics(dataset: train, indices: trainIndices))
+        }
+    }
+
+    /// Checks that the model config fits these images: input shape and class count.
+    public func check(_ model: ModelConfig, builder: ModelBuilder, source: String) throws {
+        let shape = [train.channels, train.height, train.width]
+        guard model.input == shape else {
+            throw WeftError("\(source): model.input: the dataset's images are \(shape), but the model expects \(model.input); set \"input\": \(ModelBuilder.describe(shape))")
+        }
+        try builder.checkOutput(classCount: train.classCount)
+    }
+}

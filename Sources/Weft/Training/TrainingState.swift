@@ -1,0 +1,57 @@
+/// Everything about a run's progress that a checkpoint must hold to continue exactly: where the
+/// run is, the generators' states, the partial sums of the current epoch, and the history.
+public struct TrainingState: Equatable, Sendable {
+    /// The epoch under way or next, 0-based.
+    public var epoch = 0
+    /// Batches of `epoch` already trained (its shuffle order is recomputed from the seed).
+    public var batchInEpoch = 0
+    /// Optimiser steps taken over the whole run.
+    public var step = 0
+    /// Dropout's generator.
+    public var dropoutGenerator: RandomGenerator
+    /// The augmentation generator of the epoch under way.
+    public var augmentationGenerator: RandomGenerator
+    /// The current epoch's running training loss sum, correct count and image count.
+    public var epochLossSum: Double = 0
+    public var epochCorrect = 0
+    public var epochImages = 0
+    /// Seconds spent training in this epoch before an interruption.
+    public var epochSeconds: Double = 0
+    /// One record per finished epoch.
+    public var history: [EpochRecord] = []
+    /// The best validation accuracy so far and the epoch (1-based) it came from.
+    public var bestValidationAccuracy: Double?
+    public var bestEpoch: Int?
+
+    public init(seed: UInt64) {
+        dropoutGenerator = RandomGenerator(seed: SeedDerivation.seed(seed, purpose: .dropout))
+        augmentationGenerator = RandomGenerator(seed: SeedDerivation.seed(seed, purpose: .augmentation))
+    }
+}
+
+/// What one epoch achieved.
+public struct EpochRecord: Equatable, Sendable {
+    /// 1-based.
+    public var epoch: Int
+    public var step: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+    public var learningRate: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+
+    public var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("epoch", .number(Double(epoch))), ("step", .number(Double(step))),
+            ("trainLoss", .number(trainLoss)), ("trainAccuracy", .number(trainAccuracy)),
+        ]
+        if let validationLoss, let validationAccuracy {
+            members += [("validationLoss", .number(validationLoss)), ("validationAccuracy", .number(validationAccuracy))]
+        }
+        members += [("learningRate", .number(learningRate)), ("seconds", .number(seconds)),
+                    ("imagesPerSecond", .number(imagesPerSecond))]
+        return .object(members)
+    }
+}

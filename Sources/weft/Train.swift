@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Weft
+
+/// `weft train CONFIG`: train a model from a JSON config.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model from a JSON config.",
+        discussion: """
+            Shows progress on stderr, one summary line per epoch, and the test accuracy at the end. \
+            The run folder (checkpoint.directory, by default Models/<name>/) receives the resolved \
+            config.json and metrics.jsonl (one JSON object per epoch; the last holds the test \
+            accuracy). A previous run in that folder is moved aside to <folder>.1, .2, ...
+
+            Examples:
+              weft train Configs/cnn-bn.json
+              weft train Configs/quick.json --set training.epochs=1 --threads 2
+              weft train Configs/mlp.json --data-dir ~/datasets/fashion-mnist
+            """
+    )
+
+    @Argument(help: "A JSON config, e.g. Configs/cnn-bn.json.")
+    var file: String
+
+    @Option(name: .customLong("set"), help: "Override a config value, e.g. --set training.epochs=3 (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "The dataset folder (overrides data.directory).")
+    var dataDir: String?
+
+    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            Parallel.setThreadCount(threads)
+            let config = try TrainingConfig.load(path: file, overrides: overrides)
+            let data = try TrainingData(config: config, directoryOverride: dataDir)
+            let trainer = try Trainer(config: config, data: data, source: file)
+            let folder = RunFolder(path: config.checkpoint.directory)
+            if let previous = try folder.prepareFresh() {
+                trainer.progress.finish(with: "moved the previous run in \(folder.path) to \(previous)")
+            }
+            try folder.writeConfig(config)
+            trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threads) thread\(threads == 1 ? "" : "s")")
+            _ = try trainer.train()
+            trainer.progress.finish(with: "run folder: \(folder.path)")
+        }
+    }
+}
