@@ -1,0 +1,64 @@
+/// A trainable tensor and its stable, dotted name (`layers.0.weight`, `layers.3.bias`).
+///
+/// The same names key the checkpoint, the optimiser state and the exports, as in PyTorch's
+/// `named_parameters()`.
+public struct NamedParameter {
+    /// The dotted name, unique within a model.
+    public let name: String
+    /// The parameter: a leaf with `requiresGradient = true`, updated in place by an optimiser.
+    public let tensor: Tensor
+
+    public init(name: String, tensor: Tensor) {
+        self.name = name
+        self.tensor = tensor
+    }
+}
+
+/// A rule that moves parameters against their gradients, with its own per-parameter state.
+///
+/// Each conforming type matches one `torch.optim` optimiser's single-tensor (`foreach=False`)
+/// update on CPU, in float32, operation for operation, so a trajectory can be compared step by step
+/// with PyTorch. Hyperparameters are `Double`, as the Python floats PyTorch keeps; they are rounded
+/// to float32 where PyTorch's kernels round them.
+///
+/// A training step is: `zeroGradients(parameters)`, forward, `loss.backward()`, optionally
+/// `clipGradientNorm(parameters, maxNorm:)`, then `step(parameters, learningRate:)` with the rate a
+/// `LearningRateSchedule` gives for `stepCount`.
+public protocol Optimizer: AnyObject {
+    /// How many times `step` has run (restored by `loadState`).
+    var stepCount: Int { get }
+
+    /// Updates in place every parameter that has a gradient; parameters whose `gradient` is nil
+    /// are skipped and get no state, as in `torch.optim.Optimizer.step`. Increments `stepCount`.
+    /// - Parameters:
+    ///   - parameters: the model's parameters; each name must always denote a tensor of the same shape.
+    ///   - learningRate: the rate for this step (finite, not negative).
+    func step(_ parameters: [NamedParameter], learningRate: Float)
+
+    /// Copies of the per-parameter state, keyed `"<parameter name>.<slot>"`
+    /// (`layers.0.weight.momentumBuffer`, `layers.0.weight.exponentialAverage`, ...), each of
+    /// its parameter's shape. Together with `stepCount` this is everything needed to continue
+    /// bit-exactly. Empty before the first step and for stateless rules (plain SGD).
+    func stateTensors() -> [String: Tensor]
+
+    /// Replaces the state with `tensors` (as `stateTensors()` exported them) and `stepCount`.
+    ///
+    /// Every key must name a parameter of `parameters` and a slot of this optimiser, every shape
+    /// must be its parameter's, and once `stepCount > 0` every parameter must have every slot.
+    /// The tensors are copied.
+    /// - Throws: `WeftError` naming the first missing key, unexpected key or wrong shape; the
+    ///   state is left unchanged.
+    func loadState(_ tensors: [String: Tensor], stepCount: Int, parameters: [NamedParameter]) throws
+}
+
+/// Sets every parameter's gradient to zero, keeping its buffer, before the next `backward()`.
+///
+/// Matches `torch.optim.Optimizer.zero_grad(set_to_none=False)`. (PyTorch's default,
+/// `set_to_none=True`, frees the buffers instead; Weft keeps them so a training step allocates
+/// nothing. The difference shows only for a parameter that stops receiving gradients: it keeps a
+/// zero gradient here, so weight decay and momentum still move it, where PyTorch would skip it.)
+public func zeroGradients(_ parameters: [NamedParameter]) {
+    for parameter in parameters {
+        parameter.tensor.zeroGradient()
+    }
+}
