@@ -42,13 +42,13 @@ public final class Trainer {
         var generator = RandomGenerator(seed: SeedDerivation.seed(config.training.seed, purpose: .initialization))
         model = builder.build(generator: &generator)
         parameters = model.parameters
-        optimizer = config.training.optimizer.makeOptimizer()
+        optimizer = try config.training.optimizer.makeOptimizer()
         let augmentation = AugmentationSettings(randomCropPadding: config.data.augment.randomCropPadding,
                                                 horizontalFlip: config.data.augment.horizontalFlip,
                                                 randomErasing: config.data.augment.randomErasingProbability)
         trainLoader = BatchLoader(dataset: data.train, indices: data.trainIndices, batchSize: config.training.batchSize,
                                   normalization: data.normalization, augmentation: augmentation, seed: config.training.seed)
-        schedule = config.training.schedule.schedule(stepsPerEpoch: trainLoader.batchesPerEpoch,
+        schedule = try config.training.schedule.schedule(stepsPerEpoch: trainLoader.batchesPerEpoch,
                                                      epochs: config.training.epochs,
                                                      learningRate: config.training.optimizer.learningRate)
         runLog = RunLog(directory: config.checkpoint.directory)
@@ -99,7 +99,7 @@ public final class Trainer {
             }
             zeroGradients(parameters)
             loss.backward()
-            if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: maxNorm) }
+            if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
             Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
             state.step += 1
             state.batchInEpoch += 1
