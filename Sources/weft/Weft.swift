@@ -7,6 +7,6 @@ struct WeftCommand: ParsableCommand {
         commandName: "weft",
         abstract: "Train convolutional neural networks on the CPU from a JSON config.",
         version: Weft.version,
-        subcommands: [Bench.self]
+        subcommands: [Bench.self, DataCommand.self]
     )
 }
