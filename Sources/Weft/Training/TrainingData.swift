@@ -23,8 +23,9 @@ public struct TrainingData {
         } else {
             source = FashionMNIST.dataset(directory: directory ?? FashionMNIST.defaultDirectory)
         }
-        train = try source.load(.train)
-        test = try source.load(.test)
+        let train = try source.load(.train), test = try source.load(.test)
+        self.train = train
+        self.test = test
         guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
             throw WeftError("\(source.directory): the training images are \(train.channels)×\(train.height)×\(train.width) but the test images \(test.channels)×\(test.height)×\(test.width); use matching files")
         }

@@ -1,0 +1,111 @@
+import CPNG
+
+/// Writes and reads 8-bit grayscale and RGB PNG images with libpng's simplified API
+/// (`png_image`), which reports errors in the structure instead of through `setjmp`.
+public enum PNGFile {
+    /// The eight bytes every PNG file starts with.
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Whether `bytes` starts with the PNG signature.
+    public static func hasSignature(_ bytes: [UInt8]) -> Bool {
+        bytes.starts(with: signature)
+    }
+
+    /// Writes `image` as an 8-bit gray or RGB PNG at `path`, replacing any file there.
+    ///
+    /// - Throws: `WeftError` naming the file when it cannot be written.
+    public static func write(_ image: PixelImage, to path: String) throws {
+        var control = description(of: image)
+        let written = image.pixels.withUnsafeBytes { pixels in
+            png_image_write_to_file(&control, path, 0, pixels.baseAddress, 0, nil)
+        }
+        guard written != 0 else {
+            throw WeftError("\(path): cannot write the PNG (\(message(of: &control))); check that the directory exists and is writable")
+        }
+    }
+
+    /// The PNG file's bytes for `image` (8-bit gray or RGB).
+    ///
+    /// - Throws: `WeftError` when libpng fails (it does not for a valid `PixelImage`).
+    public static func encode(_ image: PixelImage) throws -> [UInt8] {
+        var control = description(of: image)
+        var size: png_alloc_size_t = 0
+        let measured = image.pixels.withUnsafeBytes { pixels in
+            png_image_write_to_memory(&control, nil, &size, 0, pixels.baseAddress, 0, nil)
+        }
+        guard measured != 0, size > 0 else {
+            throw WeftError("PNG encoding of a \(image.width)×\(image.height) image failed (\(message(of: &control)))")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        control = description(of: image)
+        let encoded = bytes.withUnsafeMutableBytes { memory in
+            image.pixels.withUnsafeBytes { pixels in
+                png_image_write_to_memory(&control, memory.baseAddress, &size, 0, pixels.baseAddress, 0, nil)
+            }
+        }
+        guard encoded != 0 else {
+            throw WeftError("PNG encoding of a \(image.width)×\(image.height) image failed (\(message(of: &control)))")
+        }
+        bytes.removeSubrange(Int(size)...)
+        return bytes
+    }
+
+    /// Reads the PNG at `path` as 8-bit gray (gray files) or RGB (colour files). An alpha
+    /// channel is composited onto black; 16-bit samples are reduced to 8 bits.
+    ///
+    /// - Throws: `WeftError` naming the file when it is missing, not a PNG, or damaged.
+    public static func read(path: String) throws -> PixelImage {
+        let bytes = try GzipFile.readRaw(path: path)
+        return try decode(bytes, name: path)
+    }
+
+    /// Decodes PNG `bytes`; `name` is the file named in error messages.
+    public static func decode(_ bytes: [UInt8], name: String) throws -> PixelImage {
+        guard hasSignature(bytes) else {
+            throw WeftError("\(name): not a PNG file (it lacks the PNG signature); pass a PNG image")
+        }
+        var control = png_image()
+        control.version = png_uint_32(PNG_IMAGE_VERSION)
+        let begun = bytes.withUnsafeBytes { memory in
+            png_image_begin_read_from_memory(&control, memory.baseAddress, memory.count)
+        }
+        guard begun != 0 else {
+            throw WeftError("\(name): cannot read the PNG header (\(message(of: &control))); the file is damaged")
+        }
+        defer { png_image_free(&control) }
+        let isColor = control.format & png_uint_32(PNG_FORMAT_FLAG_COLOR) != 0
+        let channels = isColor ? 3 : 1
+        control.format = isColor ? rgbFormat : grayFormat
+        let width = Int(control.width), height = Int(control.height)
+        guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
+            throw WeftError("\(name): the PNG claims \(width)×\(height) pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image")
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let finished = pixels.withUnsafeMutableBytes { buffer in
+            png_image_finish_read(&control, nil, buffer.baseAddress, 0, nil)
+        }
+        guard finished != 0 else {
+            throw WeftError("\(name): cannot decode the PNG (\(message(of: &control))); the file is damaged")
+        }
+        return PixelImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// `PNG_FORMAT_GRAY` and `PNG_FORMAT_RGB` (macros Swift does not import).
+    private static let grayFormat = png_uint_32(0)
+    private static let rgbFormat = png_uint_32(PNG_FORMAT_FLAG_COLOR)
+
+    private static func description(of image: PixelImage) -> png_image {
+        var control = png_image()
+        control.version = png_uint_32(PNG_IMAGE_VERSION)
+        control.width = png_uint_32(image.width)
+        control.height = png_uint_32(image.height)
+        control.format = image.channels == 3 ? rgbFormat : grayFormat
+        return control
+    }
+
+    private static func message(of control: inout png_image) -> String {
+        withUnsafeBytes(of: &control.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+}
