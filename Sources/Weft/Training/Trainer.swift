@@ -85,11 +85,12 @@ public final class Trainer {
         let batches = trainLoader.batches(order: order)
         let augments = trainLoader.augmentation != .none
         var lastStepTime = DispatchTime.now().uptimeNanoseconds
+        var rate = learningRate
         while state.batchInEpoch < batches.count {
             var generator: RandomGenerator? = augments ? state.augmentationGenerator : nil
             let (images, labels) = trainLoader.batch(indices: batches[state.batchInEpoch], augment: &generator)
             if let generator { state.augmentationGenerator = generator }
-            let rate = learningRate
+            rate = learningRate
             var context = ForwardContext(training: true, generator: state.dropoutGenerator)
             let logits = model.forward(images, context: &context)
             state.dropoutGenerator = context.generator
@@ -118,7 +119,7 @@ public final class Trainer {
             }
             if shouldStop() { return false }
         }
-        try finishEpoch(learningRate: Double(learningRate))
+        try finishEpoch(learningRate: Double(rate))
         return true
     }
 
