@@ -10,7 +10,10 @@ struct Train: ParsableCommand {
             Shows progress on stderr, one summary line per epoch, and the test accuracy at the end. \
             The run folder (checkpoint.directory, by default Models/<name>/) receives the resolved \
             config.json and metrics.jsonl (one JSON object per epoch; the last holds the test \
-            accuracy). A previous run in that folder is moved aside to <folder>.1, .2, ...
+            accuracy) and the checkpoints (last.safetensors, best.safetensors, step-N.safetensors). \
+            A previous run in that folder is moved aside to <folder>.1, .2, ... \
+            Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and prints the \
+            `weft resume` command; a second Ctrl-C exits at once.
 
             Examples:
               weft train Configs/cnn-bn.json
@@ -47,8 +50,7 @@ struct Train: ParsableCommand {
             }
             try folder.writeConfig(config)
             trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threads) thread\(threads == 1 ? "" : "s")")
-            _ = try trainer.train()
-            trainer.progress.finish(with: "run folder: \(folder.path)")
+            try runWithCheckpoints(trainer, folder: folder.path)
         }
     }
 }

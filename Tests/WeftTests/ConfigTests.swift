@@ -130,7 +130,12 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try ConfigOverride("model.layers[9].filters=3").apply(to: document)) { error in
             XCTAssertTrue((error as? WeftError)?.message.contains("model.layers has 7 items") == true, "\(error)")
         }
-        XCTAssertThrowsError(try ConfigOverride("trainning.epochs=3").apply(to: document))
+        let misspelled = try ConfigOverride("trainning.epochs=3").apply(to: document)
+        XCTAssertThrowsError(try TrainingConfig(json: misspelled, source: "x.json")) { error in
+            XCTAssertTrue((error as? WeftError)?.message.hasPrefix("x.json: trainning: unknown key; did you mean \"training\"?") == true, "\(error)")
+        }
+        let added = try ConfigOverride("checkpoint.directory=/tmp/run").apply(to: document)
+        XCTAssertEqual(try TrainingConfig(json: added, source: "x.json").checkpoint.directory, "/tmp/run")
         let typo = try ConfigOverride("training.epochz=3").apply(to: document)
         XCTAssertThrowsError(try TrainingConfig(json: typo, source: "x.json"))
         let negative = try ConfigOverride("training.epochs=-3").apply(to: document)

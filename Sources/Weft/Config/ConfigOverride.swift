@@ -1,7 +1,7 @@
 /// A command-line override `key.path=value` (`--set training.epochs=3`,
 /// `--set model.layers[0].filters=16`). The value is read as JSON when it parses
-/// (`3`, `true`, `[1,2]`, `"x"`), else as a plain string. The path must already exist in the
-/// file up to its last key, so a typo is caught here or by the config's own key check.
+/// (`3`, `true`, `[1,2]`, `"x"`), else as a plain string. Missing keys are added (objects on the
+/// way included); the config's own key check then refuses any typo.
 public struct ConfigOverride {
     /// The path's steps: object keys and list indices.
     enum Step: Equatable { case key(String), index(Int) }
@@ -48,10 +48,11 @@ public struct ConfigOverride {
             var members = members
             if let position = members.firstIndex(where: { $0.key == key }) {
                 members[position].value = try replace(in: members[position].value, steps: steps.dropFirst(), walked: here)
-            } else if steps.count == 1 {
-                members.append((key, value))
+            } else if case .key = steps.dropFirst().first ?? .key("") {
+                // A missing key (or object on the way) is added; the config's own key check refuses typos.
+                members.append((key, try replace(in: .object([]), steps: steps.dropFirst(), walked: here)))
             } else {
-                throw WeftError("--set \(text): \(here) is not in the config; add it to the file or check the spelling")
+                throw WeftError("--set \(text): \(here) is not in the config, so it has no list to index")
             }
             return .object(members)
         case let (.index(index), .array(items)):

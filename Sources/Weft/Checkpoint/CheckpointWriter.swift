@@ -1,0 +1,40 @@
+import Foundation
+
+/// Writes a run's checkpoints into its folder: a numbered file per checkpoint
+/// (`step-00001234.safetensors`, the last `keepLast` kept), `last.safetensors` (always the newest)
+/// and `best.safetensors` (the best validation accuracy, when `keepBest`). Every write is atomic.
+public final class CheckpointWriter {
+    public let folder: String
+    public let settings: CheckpointConfig
+
+    public init(folder: String, settings: CheckpointConfig) {
+        self.folder = folder
+        self.settings = settings
+    }
+
+    /// The path of `last.safetensors`.
+    public var lastPath: String { (folder as NSString).appendingPathComponent("last.safetensors") }
+    /// The path of `best.safetensors`.
+    public var bestPath: String { (folder as NSString).appendingPathComponent("best.safetensors") }
+
+    /// Saves `trainer` now.
+    public func write(_ trainer: Trainer, moment: Trainer.CheckpointMoment) throws {
+        let bytes = Checkpoint(trainer: trainer).file.encoded()
+        let numbered = (folder as NSString).appendingPathComponent(String(format: "step-%08d.safetensors", trainer.state.step))
+        try AtomicFile.write(bytes, to: numbered)
+        try AtomicFile.write(bytes, to: lastPath)
+        if case .epochEnd(isBest: true) = moment, settings.keepBest {
+            try AtomicFile.write(bytes, to: bestPath)
+        }
+        try prune()
+    }
+
+    /// Removes the oldest numbered checkpoints beyond `keepLast`.
+    private func prune() throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let numbered = names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }.sorted()
+        for name in numbered.dropLast(settings.keepLast) {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import CZlib
+import Foundation
+
+/// A safetensors file of float32 tensors with string metadata, as the `safetensors` library
+/// defines it: an 8-byte little-endian header length `N`, `N` bytes of JSON header (padded with
+/// spaces to a multiple of 8), then the raw little-endian tensor data, each tensor at
+/// `data_offsets` `[begin, end)` relative to the data's start, contiguous and in header order.
+///
+/// Weft adds two integrity checks in `__metadata__`: `dataCrc32`, the CRC-32 of the data section,
+/// and `headerCrc32`, the CRC-32 of the header text with that field's eight hex digits replaced by
+/// zeros. Reading checks every length, offset, shape and checksum before it allocates a tensor.
+public struct SafetensorsFile {
+    /// One named tensor.
+    public struct Entry: Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let values: [Float]
+
+        public init(name: String, shape: [Int], values: [Float]) {
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    public var metadata: [(key: String, value: String)]
+    public var entries: [Entry]
+
+    /// The largest header accepted, in bytes.
+    public static let maximumHeaderBytes = 64 << 20
+
+    public init(metadata: [(key: String, value: String)], entries: [Entry]) {
+        self.metadata = metadata
+        self.entries = entries
+    }
+
+    /// The metadata value for `key`.
+    public func metadata(_ key: String) -> String? {
+        metadata.first { $0.key == key }?.value
+    }
+
+    /// The tensor named `name`.
+    public func entry(_ name: String) -> Entry? {
+        entries.first { $0.name == name }
+    }
+
+    // MARK: - writing
+
+    /// The file's bytes.
+    public func encoded() -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(entries.reduce(0) { $0 + 4 * $1.values.count })
+        var tensorMembers: [(key: String, value: JSONValue)] = []
+        for entry in entries {
+            precondition(entry.shape.reduce(1, *) == entry.values.count, "SafetensorsFile: \(entry.name) has \(entry.values.count) values for shape \(entry.shape)")
+            let begin = data.count
+            for value in entry.values {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            }
+            tensorMembers.append((entry.name, .object([
+                ("dtype", .string("F32")),
+                ("shape", .array(entry.shape.map { .number(Double($0)) })),
+                ("data_offsets", .array([.number(Double(begin)), .number(Double(data.count))])),
+            ])))
+        }
+        let dataCrc = SafetensorsFile.crc32(data)
+        var meta = metadata.filter { $0.key != "dataCrc32" && $0.key != "headerCrc32" }
+            .map { (key: $0.key, value: JSONValue.string($0.value)) }
+        meta.append(("dataCrc32", .string(SafetensorsFile.hex(dataCrc))))
+        meta.append(("headerCrc32", .string("00000000")))
+        var header = JSONValue.object([("__metadata__", .object(meta))] + tensorMembers).serialized(pretty: false)
+        while header.utf8.count % 8 != 0 { header += " " }
+        let headerCrc = SafetensorsFile.crc32(Array(header.utf8))
+        header = header.replacingOccurrences(of: "\"headerCrc32\": \"00000000\"",
+                                             with: "\"headerCrc32\": \"\(SafetensorsFile.hex(headerCrc))\"")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + header.utf8.count + data.count)
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: header.utf8)
+        bytes.append(contentsOf: data)
+        return bytes
+    }
+
+    /// Writes the file atomically (see `AtomicFile`).
+    public func write(to path: String) throws {
+        try AtomicFile.write(encoded(), to: path)
+    }
+
+    // MARK: - reading
+
+    /// Reads and validates the file at `path`; with `requireChecksums` (Weft's own files) both
+    /// CRC-32 fields must be present and match.
+    public static func read(path: String, requireChecksums: Bool = false) throws -> SafetensorsFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WeftError("\(path): cannot read the file; check the path and permissions")
+        }
+        return try decode(Array(data), name: path, requireChecksums: requireChecksums)
+    }
+
+    /// Validates and decodes `bytes`; `name` names the file in errors.
+    public static func decode(_ bytes: [UInt8], name: String, requireChecksums: Bool = false) throws -> SafetensorsFile {
+        func damaged(_ what: String) -> WeftError {
+            WeftError("\(name): \(what); the file is damaged or not a Weft checkpoint — use another checkpoint (the run folder keeps the previous ones)")
+        }
+        guard bytes.count >= 8 else { throw damaged("only \(bytes.count) bytes, too short for a safetensors header") }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength >= 2, headerLength <= UInt64(min(maximumHeaderBytes, bytes.count - 8)) else {
+            throw damaged("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length field")
+        }
+        let headerBytes = Array(bytes[8..<(8 + Int(headerLength))])
+        guard let headerText = String(bytes: headerBytes, encoding: .utf8) else { throw damaged("the header is not UTF-8 text") }
+        let header: JSONValue
+        do {
+            header = try JSONParser.parse(headerText, source: name)
+        } catch {
+            throw damaged("the header is not valid JSON")
+        }
+        guard case .object(let members) = header else { throw damaged("the header is not a JSON object") }
+        let dataStart = 8 + Int(headerLength)
+        let dataCount = bytes.count - dataStart
+
+        var metadata: [(key: String, value: String)] = []
+        if let meta = header["__metadata__"] {
+            guard case .object(let pairs) = meta else { throw damaged("__metadata__ is not an object") }
+            for pair in pairs {
+                guard case .string(let value) = pair.value else { throw damaged("__metadata__.\(pair.key) is not a string") }
+                metadata.append((pair.key, value))
+            }
+        }
+        if requireChecksums, metadata.first(where: { $0.key == "headerCrc32" }) == nil || metadata.first(where: { $0.key == "dataCrc32" }) == nil {
+            throw damaged("the header has no CRC-32 fields")
+        }
+        if let stored = metadata.first(where: { $0.key == "headerCrc32" })?.value {
+            let zeroed = headerText.replacingOccurrences(of: "\"headerCrc32\": \"\(stored)\"", with: "\"headerCrc32\": \"00000000\"")
+            guard hex(crc32(Array(zeroed.utf8))) == stored else { throw damaged("the header's CRC-32 does not match (it was altered)") }
+        }
+
+        struct Layout { let name: String; let shape: [Int]; let begin: Int; let end: Int }
+        var layouts: [Layout] = []
+        for member in members where member.key != "__metadata__" {
+            guard case .string(let dtype)? = member.value["dtype"], dtype == "F32" else {
+                throw damaged("tensor \(member.key) is not float32 (dtype F32)")
+            }
+            guard case .array(let shapeValues)? = member.value["shape"], shapeValues.count <= 8 else {
+                throw damaged("tensor \(member.key) has no valid shape")
+            }
+            var shape: [Int] = [], elements = 1
+            for value in shapeValues {
+                guard case .number(let number) = value, number >= 0, number == number.rounded(), number <= Double(dataCount) else {
+                    throw damaged("tensor \(member.key) has an impossible dimension")
+                }
+                shape.append(Int(number))
+                elements = elements.multipliedReportingOverflow(by: Int(number)).overflow ? Int.max : elements * Int(number)
+            }
+            guard case .array(let offsets)? = member.value["data_offsets"], offsets.count == 2,
+                  case .number(let begin) = offsets[0], case .number(let end) = offsets[1],
+                  begin >= 0, begin <= end, end <= Double(dataCount), begin == begin.rounded(), end == end.rounded() else {
+                throw damaged("tensor \(member.key) has data offsets outside the \(dataCount) data bytes")
+            }
+            guard elements <= dataCount / 4, Int(end) - Int(begin) == elements * 4 else {
+                throw damaged("tensor \(member.key) of shape \(shape) does not match its \(Int(end) - Int(begin)) data bytes")
+            }
+            layouts.append(Layout(name: member.key, shape: shape, begin: Int(begin), end: Int(end)))
+        }
+        var position = 0
+        for layout in layouts.sorted(by: { $0.begin < $1.begin }) {
+            guard layout.begin == position else { throw damaged("the tensors' data overlap or leave gaps (at \(layout.name))") }
+            position = layout.end
+        }
+        guard position == dataCount else {
+            throw damaged("the data section has \(dataCount) bytes but the tensors cover \(position)")
+        }
+        let data = bytes[dataStart...]
+        if let stored = metadata.first(where: { $0.key == "dataCrc32" })?.value {
+            guard hex(crc32(data)) == stored else { throw damaged("the data's CRC-32 does not match (the tensors were altered or cut)") }
+        }
+        let entries = layouts.map { layout -> Entry in
+            var values = [Float](repeating: 0, count: (layout.end - layout.begin) / 4)
+            var offset = dataStart + layout.begin
+            for index in values.indices {
+                let bits = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+                values[index] = Float(bitPattern: bits)
+                offset += 4
+            }
+            return Entry(name: layout.name, shape: layout.shape, values: values)
+        }
+        return SafetensorsFile(metadata: metadata, entries: entries)
+    }
+
+    // MARK: - checksums
+
+    /// zlib's CRC-32 (the gzip/PNG polynomial).
+    public static func crc32<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var crc = CZlib.crc32(0, nil, 0)
+        let array = Array(bytes)
+        array.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                let length = min(buffer.count - start, Int(UInt32.max >> 1))
+                crc = CZlib.crc32(crc, buffer.baseAddress! + start, uInt(length))
+                start += length
+            }
+        }
+        return UInt32(crc)
+    }
+
+    static func hex(_ value: UInt32) -> String {
+        String(format: "%08x", value)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Weft
+
+/// `weft resume CHECKPOINT`: continue an interrupted or finished run exactly where it stopped.
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue training from a checkpoint, exactly where it stopped.",
+        discussion: """
+            Everything comes from the checkpoint: config, weights, optimiser state, position in \
+            the epoch, random generators and metric history. With the same thread count the \
+            result is bit-identical to a run that never stopped. The run continues in the \
+            checkpoint's folder and appends to its metrics.jsonl.
+
+            --set training.epochs=N extends (or shortens) the run; with a cosine or one-cycle \
+            schedule the learning rate then follows the new length. Any other change is refused \
+            unless --force is given.
+
+            Examples:
+              weft resume Models/cnn-bn/last.safetensors
+              weft resume Models/cnn-bn/last.safetensors --set training.epochs=20
+            """
+    )
+
+    @Argument(help: "A checkpoint written by weft train, e.g. Models/cnn-bn/last.safetensors.")
+    var checkpoint: String
+
+    @Option(name: .customLong("set"), help: "Change a config value, e.g. --set training.epochs=20 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "Resume even though the config changed in keys other than training.epochs.")
+    var force = false
+
+    @Option(help: "The dataset folder (overrides data.directory).")
+    var dataDir: String?
+
+    @Option(help: "Threads for the engine and OpenBLAS (default: the count the run used, for bit-exact results).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let plan = try ResumePlan(checkpointPath: checkpoint, overrides: overrides, force: force)
+            let threadCount = threads ?? plan.checkpoint.threads
+            Parallel.setThreadCount(threadCount)
+            let data = try TrainingData(config: plan.config, directoryOverride: dataDir)
+            let trainer = try Trainer(config: plan.config, data: data, source: checkpoint)
+            try plan.checkpoint.restore(into: trainer)
+            if let warning = plan.warning { trainer.progress.finish(with: warning) }
+            if threadCount != plan.checkpoint.threads {
+                trainer.progress.finish(with: "warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run")
+            }
+            try plan.rewriteMetricsLog()
+            let state = trainer.state
+            trainer.progress.finish(with: "resuming \(plan.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(plan.folder)")
+            try runWithCheckpoints(trainer, folder: plan.folder)
+        }
+    }
+}
