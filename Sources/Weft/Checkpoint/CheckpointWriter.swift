@@ -7,9 +7,14 @@ public final class CheckpointWriter {
     public let folder: String
     public let settings: CheckpointConfig
 
+    /// Also removes temporary files that a killed run left half-written in `folder`.
     public init(folder: String, settings: CheckpointConfig) {
         self.folder = folder
         self.settings = settings
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(".safetensors.tmp-") {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+        }
     }
 
     /// The path of `last.safetensors`.
