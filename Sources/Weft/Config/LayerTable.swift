@@ -21,7 +21,7 @@ extension ModelBuilder {
         return ([format(header), rule] + body.map(format) + [rule, format(total)]).joined(separator: "\n")
     }
 
-    static func describe(_ shape: [Int]) -> String {
+    public static func describe(_ shape: [Int]) -> String {
         "[" + shape.map(String.init).joined(separator: ", ") + "]"
     }
 
