@@ -167,20 +167,8 @@ public final class Trainer {
 
     /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in evaluation mode.
     public func evaluate(dataset: ImageDataset, indices: [Int]) -> EvaluationResult {
-        let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: config.training.evaluationBatchSize,
-                                 normalization: data.normalization, seed: config.training.seed)
-        var metrics = MetricAccumulator()
-        Autograd.withoutRecording {
-            for slice in loader.batches(order: indices) {
-                var none: RandomGenerator? = nil
-                let (images, labels) = loader.batch(indices: slice, augment: &none)
-                var context = ForwardContext(training: false)
-                let logits = model.forward(images, context: &context)
-                let loss = logits.softmaxCrossEntropy(labels: labels)
-                metrics.add(meanLoss: loss.scalar, logits: logits, labels: labels)
-            }
-        }
-        return metrics.result
+        TrainedModel(config: config, model: model, normalization: data.normalization, classNames: dataset.classNames)
+            .evaluate(dataset: dataset, indices: indices, batchSize: config.training.evaluationBatchSize)
     }
 
     static func percent(_ fraction: Double) -> String {

@@ -1,0 +1,59 @@
+/// A model ready for inference: built from a checkpoint's config, with its weights and
+/// buffers, its input normalisation and its class names.
+public struct TrainedModel {
+    public let config: TrainingConfig
+    public let model: Sequential
+    public let normalization: Normalization
+    public let classNames: [String]
+
+    /// Loads the model of a checkpoint file.
+    public init(checkpointPath: String) throws {
+        try self.init(checkpoint: try Checkpoint(path: checkpointPath))
+    }
+
+    /// The model of a checkpoint, every tensor checked against the config's shapes.
+    public init(checkpoint: Checkpoint) throws {
+        let builder = try ModelBuilder(config: checkpoint.config.model, source: checkpoint.path)
+        var generator = RandomGenerator(seed: 0)
+        let model = builder.build(generator: &generator)
+        for target in model.parameters + model.buffers {
+            guard let entry = checkpoint.file.entry(target.name), entry.shape == target.tensor.shape.dimensions else {
+                throw WeftError("\(checkpoint.path): tensor \(target.name) is missing or has the wrong shape for its config's model; the checkpoint is damaged")
+            }
+            entry.values.withUnsafeBufferPointer { target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count) }
+        }
+        self.init(config: checkpoint.config, model: model, normalization: checkpoint.normalization, classNames: checkpoint.classNames)
+    }
+
+    public init(config: TrainingConfig, model: Sequential, normalization: Normalization, classNames: [String]) {
+        self.config = config
+        self.model = model
+        self.normalization = normalization
+        self.classNames = classNames
+    }
+
+    /// The logits `[N, classes]` of normalised images `[N, C, H, W]`, in evaluation mode.
+    public func logits(_ images: Tensor) -> Tensor {
+        Autograd.withoutRecording {
+            var context = ForwardContext(training: false)
+            return model.forward(images, context: &context)
+        }
+    }
+
+    /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in batches of `batchSize`.
+    /// `body`, when given, sees every batch's indices, logits and labels.
+    public func evaluate(dataset: ImageDataset, indices: [Int], batchSize: Int = 500,
+                         body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil) -> EvaluationResult {
+        let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
+        var metrics = MetricAccumulator()
+        for slice in loader.batches(order: indices) {
+            var none: RandomGenerator? = nil
+            let (images, labels) = loader.batch(indices: slice, augment: &none)
+            let output = logits(images)
+            let loss = Autograd.withoutRecording { output.softmaxCrossEntropy(labels: labels) }
+            metrics.add(meanLoss: loss.scalar, logits: output, labels: labels)
+            body?(slice, output, labels)
+        }
+        return metrics.result
+    }
+}
