@@ -6,11 +6,14 @@ final class GradientFunction {
     let inputs: [Tensor]
     /// Receives the output's gradient (`dout`) and accumulates (`+=`) into the inputs' gradients.
     let backward: (Tensor) -> Void
+    /// The profiler scope (layer) that created the op.
+    let scope: String
 
     init(name: String, inputs: [Tensor], backward: @escaping (Tensor) -> Void) {
         self.name = name
         self.inputs = inputs
         self.backward = backward
+        self.scope = Profiler.isEnabled ? Profiler.currentScope : ""
     }
 }
 
@@ -83,7 +86,7 @@ extension Tensor {
         for node in order.reversed() {
             guard let function = node.gradientFunction else { continue }
             if let dout = node.gradient {
-                function.backward(dout)
+                Profiler.backward(function.scope) { function.backward(dout) }
             }
             node.gradientFunction = nil
             node.gradient = nil

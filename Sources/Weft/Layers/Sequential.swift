@@ -8,7 +8,13 @@ public final class Sequential: Module {
     }
 
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-        layers.reduce(input) { $1.forward($0, context: &context) }
+        guard Profiler.isEnabled else { return layers.reduce(input) { $1.forward($0, context: &context) } }
+        var output = input
+        let prefix = Profiler.currentScope.isEmpty ? "layers." : Profiler.currentScope.split(separator: " ")[0] + ".body."
+        for (index, layer) in layers.enumerated() {
+            output = Profiler.scope("\(prefix)\(index) \(type(of: layer))") { layer.forward(output, context: &context) }
+        }
+        return output
     }
 
     public var parameters: [NamedParameter] {

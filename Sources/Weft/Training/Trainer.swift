@@ -80,7 +80,6 @@ public final class Trainer {
 
     /// Trains the rest of the current epoch; false when interrupted.
     private func trainEpoch() throws -> Bool {
-        let settings = config.training
         let order = trainLoader.epochOrder(epoch: state.epoch)
         let batches = trainLoader.batches(order: order)
         let augments = trainLoader.augmentation != .none
@@ -91,21 +90,11 @@ public final class Trainer {
             let (images, labels) = trainLoader.batch(indices: batches[state.batchInEpoch], augment: &generator)
             if let generator { state.augmentationGenerator = generator }
             rate = learningRate
-            var context = ForwardContext(training: true, generator: state.dropoutGenerator)
-            let logits = model.forward(images, context: &context)
-            state.dropoutGenerator = context.generator
-            let loss = logits.softmaxCrossEntropy(labels: labels, labelSmoothing: settings.labelSmoothing)
-            guard loss.scalar.isFinite else {
-                throw WeftError("training diverged: the loss became \(loss.scalar) at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
-            }
-            zeroGradients(parameters)
-            loss.backward()
-            if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
-            Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
+            let (loss, correct) = try step(images: images, labels: labels, learningRate: rate)
             state.step += 1
             state.batchInEpoch += 1
-            state.epochLossSum += Double(loss.scalar) * Double(labels.count)
-            state.epochCorrect += MetricAccumulator.correctPredictions(logits: logits, labels: labels)
+            state.epochLossSum += Double(loss) * Double(labels.count)
+            state.epochCorrect += correct
             state.epochImages += labels.count
             let now = DispatchTime.now().uptimeNanoseconds
             state.epochSeconds += Double(now - lastStepTime) / 1e9
@@ -121,6 +110,33 @@ public final class Trainer {
         }
         try finishEpoch(learningRate: Double(rate))
         return true
+    }
+
+    /// Seconds of each phase of the last `step`.
+    public private(set) var lastStepTimes = StepTimes()
+
+    /// One optimisation step on a batch: forward, loss, backward, clipping, update. Advances the
+    /// dropout generator; the caller advances the step counters.
+    /// - Parameters: images `[B, C, H, W]` normalised, labels `B` class indices.
+    /// - Returns: the batch's mean loss and how many predictions were right.
+    public func step(images: Tensor, labels: [Int], learningRate rate: Float) throws -> (loss: Float, correct: Int) {
+        let settings = config.training
+        var clock = StepClock()
+        var context = ForwardContext(training: true, generator: state.dropoutGenerator)
+        let logits = model.forward(images, context: &context)
+        state.dropoutGenerator = context.generator
+        let loss = logits.softmaxCrossEntropy(labels: labels, labelSmoothing: settings.labelSmoothing)
+        guard loss.scalar.isFinite else {
+            throw WeftError("training diverged: the loss became \(loss.scalar) at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
+        }
+        let forward = clock.lap()
+        zeroGradients(parameters)
+        loss.backward()
+        let backward = clock.lap()
+        if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
+        Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
+        lastStepTimes = StepTimes(forward: forward, backward: backward, optimizer: clock.lap())
+        return (loss.scalar, MetricAccumulator.correctPredictions(logits: logits, labels: labels))
     }
 
     /// Validates, records and logs the finished epoch, then moves on to the next.
