@@ -17,7 +17,7 @@ struct Bench: ParsableCommand {
             weft bench --engine times the reference CNN's convolutions (im2col + sgemm) forward and \
             backward next to the sgemm.
 
-            Compare with PyTorch in the same run: Tests/Benchmarks/side_by_side.sh.
+            Compare with PyTorch in the same run: Tests/Benchmarks/side_by_side.py.
             """
     )
 
