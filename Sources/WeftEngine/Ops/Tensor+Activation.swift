@@ -3,12 +3,31 @@ import Foundation
 extension Tensor {
     /// `max(x, 0)` element-wise, as `torch.relu`; the gradient at 0 is 0.
     public func relu() -> Tensor {
-        elementwise("relu", { $0 > 0 ? $0 : 0 }, derivative: { x, _ in x > 0 ? 1 : 0 })
+        rectified("relu", slope: 0)
     }
 
     /// `x` where positive, `slope * x` elsewhere, as `torch.nn.functional.leaky_relu`.
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        elementwise("leakyRelu", { $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
+        rectified("leakyRelu", slope: slope)
+    }
+
+    /// ReLU and leaky ReLU with plain loops the compiler vectorises (the hot activation of CNNs).
+    /// The backward passes `dout` where `x > 0` and `slope * dout` elsewhere.
+    private func rectified(_ name: String, slope: Float) -> Tensor {
+        let output = Tensor(uninitializedShape: shape)
+        let x = data, y = output.data
+        Parallel.forChunks(count, grain: 1 << 16) { range in
+            for index in range {
+                let value = x[index]
+                y[index] = value > 0 ? value : value * slope
+            }
+        }
+        return output.recorded(name, inputs: [self]) { [self] dout in
+            let dx = gradientForAccumulation(), dy = dout.data
+            Parallel.forChunks(count, grain: 1 << 16) { range in
+                for index in range { dx[index] += x[index] > 0 ? dy[index] : dy[index] * slope }
+            }
+        }
     }
 
     /// `1 / (1 + e^-x)` element-wise, as `torch.sigmoid`.
