@@ -113,6 +113,25 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    func testDivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws {
+        let directory = folder()
+        var json = try JSONParser.parse(Self.configText(folder: directory, everySteps: 1), source: "test.json")
+        json = try ConfigOverride("training.optimizer={\"type\": \"sgd\", \"learningRate\": 100, \"momentum\": 0.9}").apply(to: json)
+        json = try ConfigOverride("training.schedule={\"type\": \"cosine\", \"warmupEpochs\": 1}").apply(to: json)
+        let run = try trainer(try TrainingConfig(json: json, source: "test.json"))
+        try RunFolder(path: directory).prepareFresh()
+        let writer = CheckpointWriter(folder: directory, settings: run.config.checkpoint)
+        run.onCheckpoint = { try writer.write($0, moment: $1) }
+        XCTAssertThrowsError(try run.train()) { error in
+            let message = (error as? WeftError)?.message ?? ""
+            XCTAssertTrue(message.hasPrefix("training diverged: the loss became") && message.contains("lower training.optimizer.learningRate"), message)
+        }
+        XCTAssertGreaterThan(run.state.step, 0, "some steps ran before the divergence")
+        let last = try Checkpoint(path: writer.lastPath)
+        XCTAssertEqual(last.state.step, run.state.step, "the last checkpoint is the step before the loss diverged")
+        XCTAssertTrue(last.file.entries.allSatisfy { $0.values.allSatisfy(\.isFinite) }, "the kept checkpoint holds finite weights")
+    }
+
     func testWrongFormatAndNewerVersionAreRefused() throws {
         let directory = folder()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
