@@ -4,6 +4,9 @@ public enum Pool {
     /// `argmax` is given, the index within the input plane (`ih*W + iw`) each maximum came from.
     public static func maxForward(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
                                   output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
+        if g.kernelHeight == 2, g.kernelWidth == 2, g.stride == 2, g.padding == 0 {
+            return maxForward2x2(input, g, output: output, argmax: argmax)
+        }
         Parallel.forEach(g.batch * g.channels) { planeIndex in
             let plane = input + planeIndex * g.inputPlane
             let out = output + planeIndex * g.outputPlane
@@ -18,11 +21,39 @@ public enum Pool {
                     for ih in hStart..<hEnd {
                         for iw in wStart..<wEnd {
                             let value = plane[ih * g.width + iw]
-                            if value > best || value.isNaN { best = value; bestIndex = ih * g.width + iw }
+                            if value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = ih * g.width + iw }
                         }
                     }
                     out[oh * g.outputWidth + ow] = best
                     arg?[oh * g.outputWidth + ow] = Int32(bestIndex)
+                }
+            }
+        }
+    }
+
+    /// The common 2×2 window with stride 2 and no padding, without bounds checks. Same results as
+    /// the general loop: the first maximum in row-major window order wins, NaN wins.
+    private static func maxForward2x2(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                                      output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
+        let width = g.width, outWidth = g.outputWidth
+        Parallel.forChunks(g.batch * g.channels, grain: 4) { planes in
+            for planeIndex in planes {
+                let plane = input + planeIndex * g.inputPlane
+                let out = output + planeIndex * g.outputPlane
+                let arg = argmax.map { $0 + planeIndex * g.outputPlane }
+                for oh in 0..<g.outputHeight {
+                    let top = plane + 2 * oh * width, bottom = top + width
+                    let rowOffset = 2 * oh * width
+                    for ow in 0..<outWidth {
+                        let column = 2 * ow
+                        var best = top[column], bestIndex = rowOffset + column
+                        let candidates = (top[column + 1], bottom[column], bottom[column + 1])
+                        if candidates.0 > best || candidates.0.isNaN && !best.isNaN { best = candidates.0; bestIndex = rowOffset + column + 1 }
+                        if candidates.1 > best || candidates.1.isNaN && !best.isNaN { best = candidates.1; bestIndex = rowOffset + width + column }
+                        if candidates.2 > best || candidates.2.isNaN && !best.isNaN { best = candidates.2; bestIndex = rowOffset + width + column + 1 }
+                        out[oh * outWidth + ow] = best
+                        arg?[oh * outWidth + ow] = Int32(bestIndex)
+                    }
                 }
             }
         }

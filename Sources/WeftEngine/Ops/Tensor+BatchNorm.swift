@@ -45,8 +45,9 @@ extension Tensor {
         }
     }
 
-    /// Per channel: the batch mean and `1/sqrt(biased variance + eps)`, summed in Double in a
-    /// fixed order; updates the running statistics. Channels are split across threads.
+    /// Per channel: the batch mean and `1/sqrt(biased variance + eps)`, each row of `plane`
+    /// values summed in float32 and the rows in Double, in a fixed order; updates the running
+    /// statistics. Channels are split across threads.
     private func batchNormStatistics(channels: Int, batch: Int, plane: Int, epsilon: Float,
                                      mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
                                      runningMean: Tensor?, runningVariance: Tensor?, momentum: Float) {
@@ -56,19 +57,24 @@ extension Tensor {
             var sum: Double = 0
             for n in 0..<batch {
                 let row = x + (n * channels + c) * plane
-                for index in 0..<plane { sum += Double(row[index]) }
+                var rowSum: Float = 0
+                for index in 0..<plane { rowSum += row[index] }
+                sum += Double(rowSum)
             }
             let mu = sum / reduced
+            let muFloat = Float(mu)
             var squares: Double = 0
             for n in 0..<batch {
                 let row = x + (n * channels + c) * plane
-                for index in 0..<plane { let d = Double(row[index]) - mu; squares += d * d }
+                var rowSquares: Float = 0
+                for index in 0..<plane { let d = row[index] - muFloat; rowSquares += d * d }
+                squares += Double(rowSquares)
             }
             let variance = squares / reduced
-            mean[c] = Float(mu)
+            mean[c] = muFloat
             invStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
             if let runningMeanData {
-                runningMeanData[c] = (1 - momentum) * runningMeanData[c] + momentum * Float(mu)
+                runningMeanData[c] = (1 - momentum) * runningMeanData[c] + momentum * muFloat
             }
             if let runningVarianceData {
                 let unbiased = Float(squares / (reduced - 1))
@@ -106,10 +112,13 @@ extension Tensor {
             let mu = mean[c], inv = invStd[c]
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
+                var rowDy: Float = 0, rowDyXhat: Float = 0
                 for index in offset..<(offset + plane) {
-                    sumDy += Double(dy[index])
-                    sumDyXhat += Double(dy[index] * (x[index] - mu) * inv)
+                    rowDy += dy[index]
+                    rowDyXhat += dy[index] * (x[index] - mu)
                 }
+                sumDy += Double(rowDy)
+                sumDyXhat += Double(rowDyXhat) * Double(inv)
             }
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
@@ -118,13 +127,12 @@ extension Tensor {
             let meanDy = Float(sumDy) / reduced, meanDyXhat = Float(sumDyXhat) / reduced
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                for index in offset..<(offset + plane) {
-                    if training {
-                        let xHat = (x[index] - mu) * inv
-                        dx[index] += scale * (dy[index] - meanDy - xHat * meanDyXhat)
-                    } else {
-                        dx[index] += scale * dy[index]
-                    }
+                if training {
+                    // dx = scale * (dy - meanDy - xHat * meanDyXhat), with xHat = (x - mu) * inv
+                    let slope = scale * meanDyXhat * inv, shift = scale * meanDy - slope * mu
+                    for index in offset..<(offset + plane) { dx[index] += scale * dy[index] - slope * x[index] - shift }
+                } else {
+                    for index in offset..<(offset + plane) { dx[index] += scale * dy[index] }
                 }
             }
         }
