@@ -13,7 +13,8 @@ struct Train: ParsableCommand {
             accuracy) and the checkpoints (last.safetensors, best.safetensors, step-N.safetensors). \
             A previous run in that folder is moved aside to <folder>.1, .2, ... \
             Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and prints the \
-            `weft resume` command; a second Ctrl-C exits at once.
+            `weft resume` command; a second Ctrl-C exits at once. A finished run also gets \
+            report.html (see weft report) unless --no-report is given.
 
             Examples:
               weft train Configs/cnn-bn.json
@@ -34,6 +35,9 @@ struct Train: ParsableCommand {
     @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Do not write report.html (weft report) into the run folder when the run finishes.")
+    var noReport = false
+
     func validate() throws {
         guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
     }
@@ -51,6 +55,7 @@ struct Train: ParsableCommand {
             try folder.writeConfig(config)
             trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threads) thread\(threads == 1 ? "" : "s")")
             try runWithCheckpoints(trainer, folder: folder.path)
+            if !noReport { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }
         }
     }
 }

@@ -1,0 +1,43 @@
+/// Predictions and penultimate-layer features of a trained model over a dataset.
+extension TrainedModel {
+    /// The predictions on `indices` of `dataset`, in batches of `batchSize`, in evaluation mode.
+    public func predictions(dataset: ImageDataset, indices: [Int], batchSize: Int = 500) -> Predictions {
+        var result = Predictions(classNames: classNames)
+        _ = evaluate(dataset: dataset, indices: indices, batchSize: batchSize) { slice, logits, labels in
+            result.append(indices: Array(slice), labels: labels, logits: logits.data)
+        }
+        return result
+    }
+
+    /// The position in `model.layers` of the layer whose input is the penultimate features: the
+    /// last dense layer (the classifier), or the last layer when there is no dense layer.
+    public var classifierLayerIndex: Int {
+        model.layers.lastIndex { $0 is Dense } ?? model.layers.count - 1
+    }
+
+    /// The penultimate-layer features of normalised images `[N, C, H, W]`: the input of the last
+    /// dense layer, flattened to `[N, features]`, in evaluation mode.
+    public func features(_ images: Tensor) -> Tensor {
+        Autograd.withoutRecording {
+            var context = ForwardContext(training: false)
+            let output = model.layers[..<classifierLayerIndex].reduce(images) { $1.forward($0, context: &context) }
+            return output.flattened().copy()
+        }
+    }
+
+    /// The penultimate-layer features of `indices` of `dataset`: `[indices.count, dimension]`
+    /// row-major floats, in the order of `indices`.
+    public func features(dataset: ImageDataset, indices: [Int], batchSize: Int = 500) -> (values: [Float], dimension: Int) {
+        let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
+        var values: [Float] = []
+        var dimension = 0
+        for slice in loader.batches(order: indices) {
+            var none: RandomGenerator? = nil
+            let (images, _) = loader.batch(indices: slice, augment: &none)
+            let batch = features(images)
+            dimension = batch.shape[1]
+            values += batch.scalars
+        }
+        return (values, dimension)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Weft
+
+/// `weft evaluate CHECKPOINT`: a checkpoint's model on one split, in numbers.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a checkpoint: loss, accuracy, per-class report and confusion matrix.",
+        discussion: """
+            Loads the checkpoint's model and the dataset its config names, and evaluates one split \
+            in evaluation mode: the test split (after data.testLimit) by default, or the validation \
+            split recomputed from the config's seed exactly as training made it, or the training \
+            images (without augmentation). Prints the loss, the accuracy, the top-2 accuracy, \
+            precision / recall / F1 / support per class with macro and weighted averages (the \
+            layout of scikit-learn's classification_report; a class never predicted has precision \
+            0) and the confusion matrix (rows: true class, columns: predicted class).
+
+            --json writes all of it as JSON (accuracy, top2Accuracy, loss, confusionMatrix, \
+            perClass, macroAverage, weightedAverage, ...); --predictions writes one CSV line per \
+            image: index,label,predicted and one probability column per class.
+
+            Examples:
+              weft evaluate Models/cnn-bn/best.safetensors
+              weft evaluate Models/quick/last.safetensors --split validation
+              weft evaluate Models/quick/last.safetensors --json test.json
+              weft evaluate Models/quick/last.safetensors --predictions test.csv
+            """
+    )
+
+    @Argument(help: "A checkpoint written by weft train, e.g. Models/cnn-bn/last.safetensors.")
+    var checkpoint: String
+
+    @Option(help: "The images to evaluate: test, validation or train.")
+    var split: String = EvaluationSplit.test.rawValue
+
+    @Option(help: "The dataset folder (overrides data.directory).")
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Also write every metric to this JSON file.", valueName: "file.json"))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Also write each image's label, prediction and probabilities to this CSV file.", valueName: "file.csv"))
+    var predictions: String?
+
+    @Option(help: "Images per forward pass (default: the config's training.evaluationBatchSize).")
+    var batchSize: Int?
+
+    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard EvaluationSplit(rawValue: split) != nil else {
+            throw ValidationError("--split must be test, validation or train, got \(split)")
+        }
+        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            Parallel.setThreadCount(threads)
+            for path in [json, predictions].compactMap({ $0 }) { try OutputFile.checkWritable(path) }
+            let split = EvaluationSplit(rawValue: split) ?? .test
+            let evaluation = try ModelEvaluation.evaluate(checkpointPath: checkpoint, split: split, dataDirectory: dataDir,
+                                                          batchSize: batchSize).evaluation
+            print(evaluation.text, terminator: "")
+            if let json {
+                try OutputFile.write(evaluation.json.serialized() + "\n", to: json)
+                print("wrote \(json)")
+            }
+            if let predictions {
+                try OutputFile.write(evaluation.predictions.csv, to: predictions)
+                print("wrote \(predictions): \(evaluation.count) images")
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Weft
+
+/// `weft report RUN`: one self-contained HTML page about a run, and its charts as PNG.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an HTML report of a run: curves, confusion matrix, mistakes, feature space.",
+        discussion: """
+            Takes a run folder (its last.safetensors, else best.safetensors) or a checkpoint, \
+            evaluates the model on the test split and writes one self-contained HTML file (inline \
+            SVG charts and base64 images: no scripts, no network) with the run's config, parameter \
+            count, epochs, training time and final metrics; loss, accuracy and learning rate per \
+            epoch (from metrics.jsonl, or the checkpoint's history); the confusion matrix as a heat \
+            map with the per-class table; the most confidently misclassified test images; sample \
+            predictions per class; and a PCA projection of the penultimate-layer features of 2,000 \
+            test images. confusion.png, curves.png and misclassified.png go beside it.
+
+            weft train writes Models/<name>/report.html at the end of a finished run (--no-report \
+            skips it).
+
+            Examples:
+              weft report Models/quick
+              weft report Models/cnn-bn/best.safetensors --output cnn-bn-best/report.html
+            """
+    )
+
+    @Argument(help: ArgumentHelp("A run folder (Models/quick) or a checkpoint (Models/quick/best.safetensors).",
+                                 valueName: "run-folder-or-checkpoint"))
+    var target: String
+
+    @Option(help: ArgumentHelp("The HTML file to write (default: report.html in the run folder).", valueName: "file.html"))
+    var output: String?
+
+    @Option(help: "The dataset folder (overrides data.directory).")
+    var dataDir: String?
+
+    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            Parallel.setThreadCount(threads)
+            let path = try output ?? (RunReport.locate(target).folder as NSString).appendingPathComponent("report.html")
+            try writeReport(target: target, output: path, dataDirectory: dataDir)
+        }
+    }
+}
+
+/// Builds the report of `target` and writes it to `output` (PNGs beside it), then prints
+/// where it went and the headline numbers.
+func writeReport(target: String, output: String, dataDirectory: String?) throws {
+    try OutputFile.checkWritable(output)
+    let report = try RunReport(target: target, dataDirectory: dataDirectory)
+    let written = try report.write(to: output)
+    let evaluation = report.evaluation
+    print(String(format: "report: %@ (test accuracy %.2f%%, top-2 %.2f%%, loss %.4f on %d images)", output,
+                 100 * evaluation.accuracy, 100 * evaluation.top2Accuracy, evaluation.loss, evaluation.count))
+    print("images: " + written.dropFirst().joined(separator: ", "))
+}
+
+/// At the end of a finished `weft train`: writes `report.html` into the run folder. A failure
+/// (say, a full disk) does not undo the finished run: it is a warning naming the retry command.
+func writeFinishedRunReport(folder: String, dataDirectory: String?) {
+    do {
+        try writeReport(target: folder, output: (folder as NSString).appendingPathComponent("report.html"),
+                        dataDirectory: dataDirectory)
+    } catch {
+        let message = (error as? WeftError)?.message ?? "\(error)"
+        FileHandle.standardError.write(Data("warning: the run finished but its report was not written: \(message); retry with weft report \(folder)\n".utf8))
+    }
+}
