@@ -88,17 +88,17 @@ public struct DataConfig: Equatable, Sendable {
                                               ("testImages", .string(files.testImages)), ("testLabels", .string(files.testLabels))])))
         }
         if let classNames { members.append(("classNames", .array(classNames.map { .string($0) }))) }
-        members.append(("validationFraction", .number(Double(validationFraction))))
+        members.append(("validationFraction", .float(validationFraction)))
         if let trainLimit { members.append(("trainLimit", .number(Double(trainLimit)))) }
         if let testLimit { members.append(("testLimit", .number(Double(testLimit)))) }
         if let normalization {
-            members.append(("normalization", .object([("mean", .number(Double(normalization.mean))), ("std", .number(Double(normalization.std)))])))
+            members.append(("normalization", .object([("mean", .float(normalization.mean)), ("std", .float(normalization.std))])))
         }
         var augmentMembers: [(key: String, value: JSONValue)] = []
         if let padding = augment.randomCropPadding { augmentMembers.append(("randomCrop", .object([("padding", .number(Double(padding)))]))) }
         augmentMembers.append(("horizontalFlip", .bool(augment.horizontalFlip)))
         if let probability = augment.randomErasingProbability {
-            augmentMembers.append(("randomErasing", .object([("probability", .number(Double(probability)))])))
+            augmentMembers.append(("randomErasing", .object([("probability", .float(probability))])))
         }
         members.append(("augment", .object(augmentMembers)))
         return .object(members)

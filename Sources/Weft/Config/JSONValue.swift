@@ -23,6 +23,12 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// A float32 value as the shortest decimal that reads back as the same float
+    /// (`0.1`, not `0.10000000149011612`).
+    public static func float(_ value: Float) -> JSONValue {
+        .number(Double(value.description) ?? Double(value))
+    }
+
     /// The value of `key` in an object, or nil.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }

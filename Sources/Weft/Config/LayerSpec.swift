@@ -68,7 +68,7 @@ public indirect enum LayerSpec: Equatable, Sendable {
             .object([("type", .string(type))] + members.map { (key: $0.0, value: $0.1) })
         }
         func number(_ value: Int) -> JSONValue { .number(Double(value)) }
-        func number(_ value: Float) -> JSONValue { .number(Double(value)) }
+        func number(_ value: Float) -> JSONValue { .float(value) }
         switch self {
         case let .conv2d(filters, kernel, stride, padding, bias):
             return object("conv2d", [("filters", number(filters)), ("kernel", number(kernel)), ("stride", number(stride)),

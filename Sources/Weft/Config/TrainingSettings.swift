@@ -30,10 +30,10 @@ public struct TrainingSettings: Equatable, Sendable {
     var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("epochs", .number(Double(epochs))), ("batchSize", .number(Double(batchSize))), ("seed", .number(Double(seed))),
-            ("optimizer", optimizer.json), ("schedule", schedule.json), ("labelSmoothing", .number(Double(labelSmoothing))),
+            ("optimizer", optimizer.json), ("schedule", schedule.json), ("labelSmoothing", .float(labelSmoothing)),
         ]
         if let earlyStoppingPatience { members.append(("earlyStoppingPatience", .number(Double(earlyStoppingPatience)))) }
-        if let gradientClipNorm { members.append(("gradientClipNorm", .number(Double(gradientClipNorm)))) }
+        if let gradientClipNorm { members.append(("gradientClipNorm", .float(gradientClipNorm))) }
         members.append(("evaluationBatchSize", .number(Double(evaluationBatchSize))))
         return .object(members)
     }
@@ -78,13 +78,13 @@ public struct OptimizerSettings: Equatable, Sendable {
     }
 
     var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("type", .string(type)), ("learningRate", .number(Double(learningRate)))]
+        var members: [(key: String, value: JSONValue)] = [("type", .string(type)), ("learningRate", .float(learningRate))]
         if type == "sgd" {
-            members += [("momentum", .number(Double(momentum))), ("dampening", .number(Double(dampening))), ("nesterov", .bool(nesterov))]
+            members += [("momentum", .float(momentum)), ("dampening", .float(dampening)), ("nesterov", .bool(nesterov))]
         } else {
-            members += [("betas", .array([.number(Double(betas.0)), .number(Double(betas.1))])), ("epsilon", .number(Double(epsilon)))]
+            members += [("betas", .array([.float(betas.0), .float(betas.1)])), ("epsilon", .float(epsilon))]
         }
-        members.append(("weightDecay", .number(Double(weightDecay))))
+        members.append(("weightDecay", .float(weightDecay)))
         return .object(members)
     }
 }
@@ -135,12 +135,12 @@ public struct ScheduleSettings: Equatable, Sendable {
     var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [("type", .string(type))]
         switch type {
-        case "step": members += [("stepEpochs", .number(Double(stepEpochs))), ("gamma", .number(Double(gamma)))]
-        case "multiStep": members += [("milestones", .array(milestones.map { .number(Double($0)) })), ("gamma", .number(Double(gamma)))]
-        case "cosine": members += [("warmupEpochs", .number(Double(warmupEpochs))), ("minimumLearningRate", .number(Double(minimumLearningRate)))]
+        case "step": members += [("stepEpochs", .number(Double(stepEpochs))), ("gamma", .float(gamma))]
+        case "multiStep": members += [("milestones", .array(milestones.map { .number(Double($0)) })), ("gamma", .float(gamma))]
+        case "cosine": members += [("warmupEpochs", .float(warmupEpochs)), ("minimumLearningRate", .float(minimumLearningRate))]
         case "oneCycle":
-            if let maxLearningRate { members.append(("maxLearningRate", .number(Double(maxLearningRate)))) }
-            members.append(("percentStart", .number(Double(percentStart))))
+            if let maxLearningRate { members.append(("maxLearningRate", .float(maxLearningRate))) }
+            members.append(("percentStart", .float(percentStart)))
         default: break
         }
         return .object(members)
