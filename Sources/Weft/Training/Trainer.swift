@@ -135,8 +135,21 @@ public final class Trainer {
         let backward = clock.lap()
         if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
         Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
+        guard Trainer.allFinite(parameters + model.buffers) else {
+            throw WeftError("training diverged: the weights became infinite or NaN at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
+        }
         lastStepTimes = StepTimes(forward: forward, backward: backward, optimizer: clock.lap())
         return (loss.scalar, MetricAccumulator.correctPredictions(logits: logits, labels: labels))
+    }
+
+    /// Whether every value of `tensors` is finite: `x * 0` is NaN exactly when `x` is infinite or NaN.
+    static func allFinite(_ tensors: [NamedParameter]) -> Bool {
+        tensors.allSatisfy { named in
+            var sum: Float = 0
+            let values = named.tensor.data
+            for index in 0..<named.tensor.count { sum += values[index] * 0 }
+            return sum.isFinite
+        }
     }
 
     /// Validates, records and logs the finished epoch, then moves on to the next.
