@@ -7,6 +7,6 @@ struct WeftCommand: ParsableCommand {
         commandName: "weft",
         abstract: "Train convolutional neural networks on the CPU from a JSON config.",
         version: Weft.version,
-        subcommands: [Train.self, Resume.self, Inspect.self, DataCommand.self, Bench.self]
+        subcommands: [Train.self, Resume.self, Inspect.self, DataCommand.self, Bench.self, Export.self, Import.self, Predict.self]
     )
 }
