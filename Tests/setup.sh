@@ -18,5 +18,5 @@ fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import numpy, safetensors" 2>/dev/null; then
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check numpy safetensors
+    .venv/bin/pip install -q --disable-pip-version-check numpy safetensors onnx onnxruntime
 fi

@@ -7,6 +7,7 @@ struct WeftCommand: ParsableCommand {
         commandName: "weft",
         abstract: "Train convolutional neural networks on the CPU from a JSON config.",
         version: Weft.version,
-        subcommands: [Train.self, Resume.self, Evaluate.self, Report.self, Inspect.self, DataCommand.self, Bench.self]
+        subcommands: [Train.self, Resume.self, Evaluate.self, Report.self, Predict.self, Export.self, Import.self,
+                      Inspect.self, DataCommand.self, Bench.self]
     )
 }

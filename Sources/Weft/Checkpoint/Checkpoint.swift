@@ -29,28 +29,49 @@ public struct Checkpoint {
         for (name, tensor) in trainer.optimizer.stateTensors().sorted(by: { $0.key < $1.key }) {
             entries.append(.init(name: "optimizer.\(name)", shape: tensor.shape.dimensions, values: tensor.scalars))
         }
-        let normalization = trainer.data.normalization
+        self.init(config: trainer.config, state: trainer.state, optimizerStepCount: trainer.optimizer.stepCount,
+                  normalization: trainer.data.normalization, classNames: trainer.data.train.classNames, entries: entries)
+    }
+
+    /// A checkpoint of a model that has not been trained by Weft (an imported one): its weights
+    /// and buffers, a fresh training state (epoch 0, step 0, the generators of the config's
+    /// seed) and no optimiser state. `weft resume` on it trains the config from these weights.
+    public init(untrained model: TrainedModel) {
+        let entries = (model.model.parameters + model.model.buffers).map {
+            SafetensorsFile.Entry(name: $0.name, shape: $0.tensor.shape.dimensions, values: $0.tensor.scalars)
+        }
+        self.init(config: model.config, state: TrainingState(seed: model.config.training.seed), optimizerStepCount: 0,
+                  normalization: model.normalization, classNames: model.classNames, entries: entries)
+    }
+
+    private init(config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
+                 classNames: [String], entries: [SafetensorsFile.Entry]) {
         let metadata: [(key: String, value: String)] = [
             ("format", Checkpoint.formatName),
             ("formatVersion", String(Checkpoint.formatVersion)),
             ("weftVersion", Weft.version),
-            ("config", trainer.config.json.serialized(pretty: false)),
-            ("state", trainer.state.json.serialized(pretty: false)),
-            ("optimizerStepCount", String(trainer.optimizer.stepCount)),
-            ("normalization", JSONValue.object([("mean", .array(normalization.mean.map { .number(Double($0)) })),
-                                                ("std", .array(normalization.standardDeviation.map { .number(Double($0)) }))])
-                .serialized(pretty: false)),
-            ("classNames", JSONValue.array(trainer.data.train.classNames.map { .string($0) }).serialized(pretty: false)),
+            ("config", config.json.serialized(pretty: false)),
+            ("state", state.json.serialized(pretty: false)),
+            ("optimizerStepCount", String(optimizerStepCount)),
+            ("normalization", Checkpoint.normalizationJSON(normalization)),
+            ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
             ("threads", String(Parallel.threadCount)),
         ]
         file = SafetensorsFile(metadata: metadata, entries: entries)
         path = ""
-        config = trainer.config
-        state = trainer.state
-        optimizerStepCount = trainer.optimizer.stepCount
+        self.config = config
+        self.state = state
+        self.optimizerStepCount = optimizerStepCount
         self.normalization = normalization
-        classNames = trainer.data.train.classNames
+        self.classNames = classNames
         threads = Parallel.threadCount
+    }
+
+    /// `{"mean": [...], "std": [...]}`: the normalisation as the metadata stores it.
+    public static func normalizationJSON(_ normalization: Normalization) -> String {
+        JSONValue.object([("mean", .array(normalization.mean.map { .number(Double($0)) })),
+                          ("std", .array(normalization.standardDeviation.map { .number(Double($0)) }))])
+            .serialized(pretty: false)
     }
 
     /// Reads and validates a checkpoint: sizes, offsets, checksums, format and version, config.

@@ -1,8 +1,8 @@
 import CZlib
 import Foundation
 
-/// A safetensors file of float32 tensors with string metadata, as the `safetensors` library
-/// defines it: an 8-byte little-endian header length `N`, `N` bytes of JSON header (padded with
+/// A safetensors file of float32 (and, for exports and imports, int64) tensors with string
+/// metadata, as the `safetensors` library defines it: an 8-byte little-endian header length `N`, `N` bytes of JSON header (padded with
 /// spaces to a multiple of 8), then the raw little-endian tensor data, each tensor at
 /// `data_offsets` `[begin, end)` relative to the data's start, contiguous and in header order.
 ///
@@ -10,16 +10,42 @@ import Foundation
 /// and `headerCrc32`, the CRC-32 of the header text with that field's eight hex digits replaced by
 /// zeros. Reading checks every length, offset, shape and checksum before it allocates a tensor.
 public struct SafetensorsFile {
+    /// The element types Weft reads and writes: `F32` everywhere, and `I64` only where PyTorch
+    /// uses it (`num_batches_tracked` in exports and imports; checkpoints are all `F32`).
+    public enum DataType: String, Sendable, CaseIterable {
+        case float32 = "F32"
+        case int64 = "I64"
+
+        /// Bytes per element.
+        public var byteCount: Int { self == .float32 ? 4 : 8 }
+    }
+
     /// One named tensor.
     public struct Entry: Equatable {
         public let name: String
         public let shape: [Int]
+        public let dataType: DataType
+        /// The elements, row-major; for an `I64` tensor, its integers converted to float32.
         public let values: [Float]
+        /// The elements of an `I64` tensor (empty for `F32`).
+        public let integers: [Int64]
 
+        /// A float32 tensor.
         public init(name: String, shape: [Int], values: [Float]) {
             self.name = name
             self.shape = shape
+            self.dataType = .float32
             self.values = values
+            self.integers = []
+        }
+
+        /// An int64 tensor.
+        public init(name: String, shape: [Int], integers: [Int64]) {
+            self.name = name
+            self.shape = shape
+            self.dataType = .int64
+            self.values = integers.map { Float($0) }
+            self.integers = integers
         }
     }
 
@@ -49,16 +75,23 @@ public struct SafetensorsFile {
     /// The file's bytes.
     public func encoded() -> [UInt8] {
         var data: [UInt8] = []
-        data.reserveCapacity(entries.reduce(0) { $0 + 4 * $1.values.count })
+        data.reserveCapacity(entries.reduce(0) { $0 + $1.dataType.byteCount * $1.values.count })
         var tensorMembers: [(key: String, value: JSONValue)] = []
         for entry in entries {
             precondition(entry.shape.reduce(1, *) == entry.values.count, "SafetensorsFile: \(entry.name) has \(entry.values.count) values for shape \(entry.shape)")
             let begin = data.count
-            for value in entry.values {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+            switch entry.dataType {
+            case .float32:
+                for value in entry.values {
+                    withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+                }
+            case .int64:
+                for integer in entry.integers {
+                    withUnsafeBytes(of: integer.littleEndian) { data.append(contentsOf: $0) }
+                }
             }
             tensorMembers.append((entry.name, .object([
-                ("dtype", .string("F32")),
+                ("dtype", .string(entry.dataType.rawValue)),
                 ("shape", .array(entry.shape.map { .number(Double($0)) })),
                 ("data_offsets", .array([.number(Double(begin)), .number(Double(data.count))])),
             ])))
@@ -88,19 +121,29 @@ public struct SafetensorsFile {
 
     // MARK: - reading
 
+    /// What a damaged Weft checkpoint's error message advises.
+    public static let checkpointAdvice = "the file is damaged or not a Weft checkpoint — use another checkpoint (the run folder keeps the previous ones)"
+
     /// Reads and validates the file at `path`; with `requireChecksums` (Weft's own files) both
     /// CRC-32 fields must be present and match.
-    public static func read(path: String, requireChecksums: Bool = false) throws -> SafetensorsFile {
+    ///
+    /// - Parameters:
+    ///   - allowedTypes: the element types accepted; any other tensor is refused (checkpoints
+    ///     accept only `F32`).
+    ///   - advice: what an error about a damaged file tells the reader to do.
+    public static func read(path: String, requireChecksums: Bool = false, allowedTypes: Set<DataType> = [.float32],
+                            advice: String = checkpointAdvice) throws -> SafetensorsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WeftError("\(path): cannot read the file; check the path and permissions")
         }
-        return try decode(Array(data), name: path, requireChecksums: requireChecksums)
+        return try decode(Array(data), name: path, requireChecksums: requireChecksums, allowedTypes: allowedTypes, advice: advice)
     }
 
-    /// Validates and decodes `bytes`; `name` names the file in errors.
-    public static func decode(_ bytes: [UInt8], name: String, requireChecksums: Bool = false) throws -> SafetensorsFile {
+    /// Validates and decodes `bytes`; `name` names the file in errors. See `read(path:...)`.
+    public static func decode(_ bytes: [UInt8], name: String, requireChecksums: Bool = false,
+                              allowedTypes: Set<DataType> = [.float32], advice: String = checkpointAdvice) throws -> SafetensorsFile {
         func damaged(_ what: String) -> WeftError {
-            WeftError("\(name): \(what); the file is damaged or not a Weft checkpoint — use another checkpoint (the run folder keeps the previous ones)")
+            WeftError("\(name): \(what); \(advice)")
         }
         guard bytes.count >= 8 else { throw damaged("only \(bytes.count) bytes, too short for a safetensors header") }
         let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -135,11 +178,14 @@ public struct SafetensorsFile {
             guard hex(crc32(Array(zeroed.utf8))) == stored else { throw damaged("the header's CRC-32 does not match (it was altered)") }
         }
 
-        struct Layout { let name: String; let shape: [Int]; let begin: Int; let end: Int }
+        struct Layout { let name: String; let shape: [Int]; let dataType: DataType; let begin: Int; let end: Int }
         var layouts: [Layout] = []
+        let accepted = DataType.allCases.filter { allowedTypes.contains($0) }.map(\.rawValue).joined(separator: " or ")
         for member in members where member.key != "__metadata__" {
-            guard case .string(let dtype)? = member.value["dtype"], dtype == "F32" else {
-                throw damaged("tensor \(member.key) is not float32 (dtype F32)")
+            guard case .string(let dtype)? = member.value["dtype"], let dataType = DataType(rawValue: dtype),
+                  allowedTypes.contains(dataType) else {
+                let found = member.value["dtype"].map { $0.summary } ?? "none"
+                throw damaged("tensor \(member.key) has dtype \(found), but only \(accepted) is read here")
             }
             guard case .array(let shapeValues)? = member.value["shape"], shapeValues.count <= 8 else {
                 throw damaged("tensor \(member.key) has no valid shape")
@@ -157,10 +203,11 @@ public struct SafetensorsFile {
                   begin >= 0, begin <= end, end <= Double(dataCount), begin == begin.rounded(), end == end.rounded() else {
                 throw damaged("tensor \(member.key) has data offsets outside the \(dataCount) data bytes")
             }
-            guard elements <= dataCount / 4, Int(end) - Int(begin) == elements * 4 else {
+            let size = dataType.byteCount
+            guard elements <= dataCount / size, Int(end) - Int(begin) == elements * size else {
                 throw damaged("tensor \(member.key) of shape \(shape) does not match its \(Int(end) - Int(begin)) data bytes")
             }
-            layouts.append(Layout(name: member.key, shape: shape, begin: Int(begin), end: Int(end)))
+            layouts.append(Layout(name: member.key, shape: shape, dataType: dataType, begin: Int(begin), end: Int(end)))
         }
         var position = 0
         for layout in layouts.sorted(by: { $0.begin < $1.begin }) {
@@ -175,14 +222,21 @@ public struct SafetensorsFile {
             guard hex(crc32(data)) == stored else { throw damaged("the data's CRC-32 does not match (the tensors were altered or cut)") }
         }
         let entries = layouts.map { layout -> Entry in
-            var values = [Float](repeating: 0, count: (layout.end - layout.begin) / 4)
             var offset = dataStart + layout.begin
-            for index in values.indices {
-                let bits = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
-                values[index] = Float(bitPattern: bits)
-                offset += 4
+            func word(_ count: Int) -> UInt64 {
+                var bits: UInt64 = 0
+                for index in 0..<count { bits |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
+                offset += count
+                return bits
             }
-            return Entry(name: layout.name, shape: layout.shape, values: values)
+            switch layout.dataType {
+            case .float32:
+                let values = (0..<((layout.end - layout.begin) / 4)).map { _ in Float(bitPattern: UInt32(word(4))) }
+                return Entry(name: layout.name, shape: layout.shape, values: values)
+            case .int64:
+                let integers = (0..<((layout.end - layout.begin) / 8)).map { _ in Int64(bitPattern: word(8)) }
+                return Entry(name: layout.name, shape: layout.shape, integers: integers)
+            }
         }
         return SafetensorsFile(metadata: metadata, entries: entries)
     }
