@@ -46,7 +46,7 @@ struct Resume: ParsableCommand {
             let plan = try ResumePlan(checkpointPath: checkpoint, overrides: overrides, force: force)
             let threadCount = threads ?? plan.checkpoint.threads
             Parallel.setThreadCount(threadCount)
-            let data = try TrainingData(config: plan.config, directoryOverride: dataDir)
+            let data = try TrainingData(config: plan.config, directoryOverride: dataDir, normalization: plan.checkpoint.normalization)
             let trainer = try Trainer(config: plan.config, data: data, source: checkpoint)
             try plan.checkpoint.restore(into: trainer)
             if let warning = plan.warning { trainer.progress.finish(with: warning) }

@@ -108,7 +108,7 @@ public struct ModelEvaluation: Sendable {
 extension TrainedModel {
     /// The data of `model`'s config, checked against the model: image shape and class count.
     static func data(for model: TrainedModel, checkpointPath: String, dataDirectory: String?) throws -> TrainingData {
-        let data = try TrainingData(config: model.config, directoryOverride: dataDirectory)
+        let data = try TrainingData(config: model.config, directoryOverride: dataDirectory, normalization: model.normalization)
         let shape = [data.test.channels, data.test.height, data.test.width]
         guard shape == model.config.model.input, data.test.classCount == model.classNames.count else {
             throw WeftError("\(checkpointPath): the model takes \(ModelBuilder.describe(model.config.model.input)) images in \(model.classNames.count) classes but the dataset has \(ModelBuilder.describe(shape)) images in \(data.test.classCount) classes; pass the --data-dir the run was trained on")

@@ -12,7 +12,8 @@ public struct TrainingData {
     public let normalization: Normalization
 
     /// Loads the data of `config`; `directoryOverride` (`--data-dir`) replaces the config's folder.
-    public init(config: TrainingConfig, directoryOverride: String? = nil) throws {
+    /// `normalization` (a resumed run's saved one) replaces the config's or computed one.
+    public init(config: TrainingConfig, directoryOverride: String? = nil, normalization saved: Normalization? = nil) throws {
         let settings = config.data
         let directory = directoryOverride ?? settings.directory
         let source: IDXDataset
@@ -35,7 +36,9 @@ public struct TrainingData {
         validationIndices = split.validation
         let allTest = Array(0..<test.count)
         testIndices = settings.testLimit.map { stratifiedSubset(of: allTest, labels: test.labels, limit: $0, seed: seed) } ?? allTest
-        if let given = settings.normalization {
+        if let saved {
+            normalization = saved
+        } else if let given = settings.normalization {
             normalization = Normalization(mean: given.mean, standardDeviation: given.std)
         } else {
             normalization = Normalization(statistics: PixelStatistics(dataset: train, indices: trainIndices))
