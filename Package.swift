@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds skip Swift's exclusivity and overflow checks in the numeric code.
+/// Release builds of the engine's numeric kernels (raw-pointer loops) skip Swift's overflow and
+/// exclusivity checks. Everything that parses user input keeps every check.
 let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
@@ -37,16 +38,14 @@ let package = Package(
         ),
         .target(
             name: "Weft",
-            dependencies: ["WeftEngine", "CZlib", "CPNG"],
-            swiftSettings: fastMath
+            dependencies: ["WeftEngine", "CZlib", "CPNG"]
         ),
         .executableTarget(
             name: "weft",
             dependencies: [
                 "Weft",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: fastMath
+            ]
         ),
         .target(
             name: "WeftTestSupport",

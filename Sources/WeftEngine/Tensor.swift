@@ -8,7 +8,7 @@ public final class Tensor: @unchecked Sendable {
     public let shape: Shape
     /// The elements, row-major. Views made by `reshaped` share it.
     public let storage: TensorStorage
-    /// The accumulated gradient of the last `backward()` with respect to this tensor, same shape.
+    /// The gradient with respect to this tensor, same shape, summed over every `backward()` since it was last zeroed.
     public var gradient: Tensor?
     /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs under test);
     /// results of recorded ops inherit it from their inputs.

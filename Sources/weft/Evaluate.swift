@@ -53,7 +53,7 @@ struct Evaluate: ParsableCommand {
             throw ValidationError("--split must be test, validation or train, got \(split)")
         }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
     }
 
     func run() throws {

@@ -55,7 +55,7 @@ struct Predict: ParsableCommand {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
         guard top > 0 else { throw ValidationError("--top must be positive, got \(top)") }
         guard !images.isEmpty || idx != nil else { throw ValidationError("give at least one image, or --idx FILE") }
         if idx == nil, range != nil || labels != nil { throw ValidationError("--range and --labels need --idx FILE") }
@@ -120,8 +120,8 @@ struct Predict: ParsableCommand {
         if let separator = trimmed.range(of: "..<") {
             if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]) { bounds = (low, high) }
         } else if let separator = trimmed.range(of: "...") {
-            if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]) { bounds = (low, high + 1) }
-        } else if let single = Int(trimmed) {
+            if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]), high < Int.max { bounds = (low, high + 1) }
+        } else if let single = Int(trimmed), single < Int.max {
             bounds = (single, single + 1)
         }
         guard let (low, high) = bounds, low >= 0, low < high else {

@@ -38,7 +38,7 @@ struct Resume: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+        if let threads, !(1...Parallel.maximumThreadCount).contains(threads) { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
     }
 
     func run() throws {
@@ -47,13 +47,14 @@ struct Resume: ParsableCommand {
             let threadCount = threads ?? plan.checkpoint.threads
             Parallel.setThreadCount(threadCount)
             let data = try TrainingData(config: plan.config, directoryOverride: dataDir, normalization: plan.checkpoint.normalization)
-            let trainer = try Trainer(config: plan.config, data: data, source: checkpoint)
+            let trainer = try Trainer(config: plan.config, data: data, source: checkpoint, runFolder: plan.folder)
             try plan.checkpoint.restore(into: trainer)
             if let warning = plan.warning { trainer.progress.finish(with: warning) }
             if threadCount != plan.checkpoint.threads {
                 trainer.progress.finish(with: "warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run")
             }
             try plan.rewriteMetricsLog()
+            try plan.discardLaterCheckpoints()
             let state = trainer.state
             trainer.progress.finish(with: "resuming \(plan.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(plan.folder)")
             try runWithCheckpoints(trainer, folder: plan.folder)

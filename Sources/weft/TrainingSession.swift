@@ -15,5 +15,6 @@ func runWithCheckpoints(_ trainer: Trainer, folder: String) throws {
         trainer.progress.finish(with: "resume with: weft resume \(writer.lastPath)")
         throw ExitCode(Interruption.exitStatus)
     }
-    trainer.progress.finish(with: "checkpoints: \(writer.lastPath)\(trainer.config.checkpoint.keepBest ? ", \(writer.bestPath)" : "")")
+    let best = FileManager.default.fileExists(atPath: writer.bestPath) ? ", \(writer.bestPath)" : ""
+    trainer.progress.finish(with: "checkpoints: \(writer.lastPath)\(best)")
 }

@@ -3,7 +3,7 @@ import WeftTestSupport
 import XCTest
 
 /// The im2col + sgemm convolution against the naive direct convolution, forward and backward,
-/// and the engine's results across thread counts.
+/// and that repeated runs at a fixed thread count give bit-identical results.
 final class ConvolutionReferenceTests: XCTestCase {
     override func tearDown() { Parallel.setThreadCount(2) }
 

@@ -77,7 +77,7 @@ final class CheckpointFormatTests: XCTestCase {
                                                          data: [0, 0, 128, 63]), name: "torch.safetensors"))
     }
 
-    func testAtomicWriteLeavesThePreviousFileWhenTheFolderIsMissing() throws {
+    func testAtomicWriteReplacesTheFileLeavesNoTemporaryAndRefusesAMissingFolder() throws {
         let folder = NSTemporaryDirectory() + "weft-atomic-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -96,6 +96,7 @@ final class ConfigTests: XCTestCase {
         for bad in ["", "{", "[1,]", "{\"a\": tru}", "\"unterminated", "[1 2]", String(repeating: "[", count: 500)] {
             XCTAssertThrowsError(try JSONParser.parse(bad, source: "x.json"), "\(bad.prefix(20)) must be refused")
         }
+        XCTAssertEqual(try JSONParser.parse("\"\\ud83d\\udc55 shirt\"", source: "x"), .string("\u{1F455} shirt"), "a surrogate pair is one character")
         XCTAssertEqual(try JSONParser.parse("{\"a\": [1, -2.5e3, true, null, \"\\u00e9\\n\"]}", source: "x"),
                        .object([("a", .array([.number(1), .number(-2500), .bool(true), .null, .string("é\n")]))]))
     }

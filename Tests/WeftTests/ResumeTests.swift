@@ -26,10 +26,11 @@ final class ResumeTests: XCTestCase {
         return path
     }
 
-    private func trainer(_ config: TrainingConfig) throws -> Trainer {
+    private func trainer(_ config: TrainingConfig, runFolder: String? = nil) throws -> Trainer {
         let progress = Progress(epochs: config.training.epochs)
         progress.enabled = false
-        return try Trainer(config: config, data: try TrainingData(config: config), source: "test.json", progress: progress)
+        return try Trainer(config: config, data: try TrainingData(config: config), source: "test.json", runFolder: runFolder,
+                           progress: progress)
     }
 
     private func config(_ folder: String, epochs: Int = 2) throws -> TrainingConfig {
@@ -42,7 +43,7 @@ final class ResumeTests: XCTestCase {
 
     /// Trains, stopping after `stopAfterSteps` steps with a checkpoint, then resumes from the
     /// checkpoint file in a fresh trainer, and returns the final weights and test result.
-    private func interruptedRun(stopAfterSteps: Int) throws -> ([[UInt32]], Trainer.Outcome) {
+    private func interruptedRun(stopAfterSteps: Int) throws -> ([[UInt32]], Trainer.Outcome, [EpochRecord]) {
         let directory = folder()
         let first = try trainer(try config(directory))
         try RunFolder(path: directory).prepareFresh()
@@ -57,7 +58,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(weights(second), weights(first), "the weights round-trip through the checkpoint")
         XCTAssertEqual(second.optimizer.stateTensors().mapValues { $0.scalars }, first.optimizer.stateTensors().mapValues { $0.scalars })
         let outcome = try second.train()
-        return (weights(second), outcome)
+        return (weights(second), outcome, second.state.history)
     }
 
     func testResumeAfterAnEpochAndMidEpochEqualsNeverStopping() throws {
@@ -67,11 +68,36 @@ final class ResumeTests: XCTestCase {
         let expectedOutcome = try straight.train()
         let expected = weights(straight)
         let stepsPerEpoch = straight.trainLoader.batchesPerEpoch
+        // Timings differ between runs; everything else in the history must not.
+        func comparable(_ history: [EpochRecord]) -> [EpochRecord] {
+            history.map { var record = $0; record.seconds = 0; record.imagesPerSecond = 0; return record }
+        }
         for stop in [stepsPerEpoch, stepsPerEpoch / 2, stepsPerEpoch + 3] {
-            let (resumed, outcome) = try interruptedRun(stopAfterSteps: stop)
+            let (resumed, outcome, history) = try interruptedRun(stopAfterSteps: stop)
             XCTAssertEqual(resumed, expected, "stopped after step \(stop) and resumed: weights must be bit-identical")
             XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
+            XCTAssertEqual(comparable(history), comparable(straight.state.history), "stopped after step \(stop): same metric history")
         }
+    }
+
+    func testResumeWritesMetricsIntoTheCheckpointsFolderEvenAfterTheRunMoved() throws {
+        let original = folder(), moved = folder()
+        let run = try trainer(try config(original, epochs: 2))
+        try RunFolder(path: original).prepareFresh()
+        let writer = CheckpointWriter(folder: original, settings: run.config.checkpoint)
+        run.onCheckpoint = { try writer.write($0, moment: $1) }
+        run.shouldStop = { run.state.step >= run.trainLoader.batchesPerEpoch + 2 }
+        XCTAssertEqual(try run.train(), .interrupted)
+        try FileManager.default.moveItem(atPath: original, toPath: moved)
+        let plan = try ResumePlan(checkpointPath: moved + "/last.safetensors", overrides: [], force: false)
+        XCTAssertEqual(plan.folder, moved)
+        let resumed = try trainer(plan.config, runFolder: plan.folder)
+        try plan.checkpoint.restore(into: resumed)
+        try plan.rewriteMetricsLog()
+        _ = try resumed.train()
+        let records = try RunLog(directory: moved).records()
+        XCTAssertEqual(records.count, 3, "epochs 1 and 2 and the test record, in the moved folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: original), "nothing is written where the run used to be")
     }
 
     func testChangedConfigIsRefusedListingTheKeysButEpochsMayChange() throws {

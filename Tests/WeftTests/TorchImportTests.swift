@@ -73,7 +73,6 @@ final class TorchImportTests: XCTestCase {
         var config = try ExportFixtures.config("quick.json")
         config.data.trainLimit = 200
         config.data.testLimit = 100
-        config.checkpoint.directory = folder.path
         let model = try TorchImport.load(path: ExportFixtures.path("Tests/Fixtures/Torch/quick-trained.safetensors"), config: config,
                                          configSource: "quick.json", normalization: Normalization(mean: 0.2860, standardDeviation: 0.3530))
         let path = folder.file("imported.safetensors")
@@ -83,11 +82,11 @@ final class TorchImportTests: XCTestCase {
         XCTAssertEqual(loaded.normalization, model.normalization)
         XCTAssertEqual(loaded.classNames, FashionMNIST.classNames)
 
-        guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else { return }
         let plan = try ResumePlan(checkpointPath: path, overrides: [], force: false)
         let progress = Progress(epochs: 1)
         progress.enabled = false
-        let trainer = try Trainer(config: plan.config, data: try TrainingData(config: plan.config), source: path, progress: progress)
+        let trainer = try Trainer(config: plan.config, data: try TrainingData(config: plan.config, normalization: plan.checkpoint.normalization),
+                                  source: path, runFolder: plan.folder, progress: progress)
         XCTAssertEqual(trainer.data.normalization, Normalization(mean: 0.2860, standardDeviation: 0.3530),
                        "fine-tuning uses the imported normalisation")
         try plan.checkpoint.restore(into: trainer)
@@ -95,6 +94,9 @@ final class TorchImportTests: XCTestCase {
         for (resumed, imported) in zip(trainer.model.parameters + trainer.model.buffers, model.model.parameters + model.model.buffers) {
             XCTAssertEqual(resumed.tensor.scalars, imported.tensor.scalars, resumed.name)
         }
+        trainer.shouldStop = { trainer.state.step >= 2 }
+        XCTAssertEqual(try trainer.train(), .interrupted, "the imported weights fine-tune")
+        XCTAssertEqual(trainer.state.step, 2)
     }
 
     func testEveryMismatchIsNamedInOneSentence() throws {

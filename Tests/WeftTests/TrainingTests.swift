@@ -92,6 +92,25 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try finalWeights(), first, "two identical runs must give bit-identical weights")
     }
 
+    func testBatchNormOnFlatInputNeverSeesABatchOfOneImage() throws {
+        let flat = """
+        { "name": "flat-bn", "data": { "dataset": "fashion-mnist", "trainLimit": 129, "testLimit": 100 },
+          "model": { "input": [1, 28, 28], "layers": [ { "type": "flatten" }, { "type": "dense", "units": 16 },
+            { "type": "batchNorm" }, { "type": "relu" }, { "type": "dense", "units": 10 } ] },
+          "training": { "epochs": 1, "batchSize": 64, "optimizer": { "type": "sgd", "learningRate": 0.1 } },
+          "checkpoint": { "directory": "\(temporaryFolder())" } }
+        """
+        let config = try TrainingConfig(json: try JSONParser.parse(flat, source: "flat.json"), source: "flat.json")
+        let trainer = try quietTrainer(config)
+        XCTAssertEqual(trainer.trainLoader.batchesPerEpoch, 2, "129 images in batches of 64: the last, single image is dropped")
+        guard case .finished(let test) = try trainer.train() else { return XCTFail("the run did not finish") }
+        XCTAssertTrue(test.loss.isFinite)
+        let single = try TrainingConfig(json: try ConfigOverride("training.batchSize=1").apply(to: config.json), source: "flat.json")
+        XCTAssertThrowsError(try Trainer(config: single, data: try TrainingData(config: single), source: "flat.json")) { error in
+            XCTAssertTrue((error as? WeftError)?.message.contains("needs at least 2 images per batch") == true, "\(error)")
+        }
+    }
+
     func testDatasetAndModelMismatchesAreRefused() throws {
         let wrongInput = try TrainingConfig(json: try ConfigOverride("model.input=[3, 28, 28]").apply(to: try config(folder: "x").json), source: "test.json")
         XCTAssertThrowsError(try Trainer(config: wrongInput, data: try TrainingData(config: wrongInput), source: "test.json")) { error in

@@ -53,7 +53,7 @@ public struct Checkpoint {
             ("config", config.json.serialized(pretty: false)),
             ("state", state.json.serialized(pretty: false)),
             ("optimizerStepCount", String(optimizerStepCount)),
-            ("normalization", Checkpoint.normalizationJSON(normalization)),
+            ("normalization", normalization.metadataJSON),
             ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
             ("threads", String(Parallel.threadCount)),
         ]
@@ -65,13 +65,6 @@ public struct Checkpoint {
         self.normalization = normalization
         self.classNames = classNames
         threads = Parallel.threadCount
-    }
-
-    /// `{"mean": [...], "std": [...]}`: the normalisation as the metadata stores it.
-    public static func normalizationJSON(_ normalization: Normalization) -> String {
-        JSONValue.object([("mean", .array(normalization.mean.map { .number(Double($0)) })),
-                          ("std", .array(normalization.standardDeviation.map { .number(Double($0)) }))])
-            .serialized(pretty: false)
     }
 
     /// Reads and validates a checkpoint: sizes, offsets, checksums, format and version, config.
@@ -95,24 +88,23 @@ public struct Checkpoint {
         config = try TrainingConfig(json: try JSONParser.parse(configText, source: "\(path) (config)"), source: "\(path) (config)")
         state = try TrainingState(json: try JSONParser.parse(stateText, source: "\(path) (state)"), source: path)
         optimizerStepCount = stepCount
-        let normalizationJSON = try JSONParser.parse(normalizationText, source: path)
-        guard case .array(let means)? = normalizationJSON["mean"], case .array(let deviations)? = normalizationJSON["std"],
-              !means.isEmpty, means.count == deviations.count else { throw damaged("its normalization is malformed") }
-        let meanValues = try means.map { value -> Float in
-            guard case .number(let number) = value else { throw damaged("its normalization is malformed") }
-            return Float(number)
+        guard let normalization = Normalization(metadataJSON: normalizationText) else {
+            throw damaged("its normalization is malformed")
         }
-        let deviationValues = try deviations.map { value -> Float in
-            guard case .number(let number) = value, number > 0 else { throw damaged("its normalization is malformed") }
-            return Float(number)
-        }
-        normalization = Normalization(mean: meanValues, standardDeviation: deviationValues)
+        self.normalization = normalization
         guard case .array(let names) = try JSONParser.parse(namesText, source: path) else { throw damaged("its class names are malformed") }
         classNames = try names.map { value in
             guard case .string(let name) = value else { throw damaged("its class names are malformed") }
             return name
         }
-        threads = file.metadata("threads").flatMap(Int.init) ?? 1
+        threads = file.metadata("threads").flatMap(Int.init).map { min(max($0, 1), Parallel.maximumThreadCount) } ?? 1
+        let builder = try ModelBuilder(config: config.model, source: "\(path) (config)")
+        guard builder.outputShape == [classNames.count] else {
+            throw damaged("it names \(classNames.count) classes but its model outputs \(builder.outputShape)")
+        }
+        guard normalization.fits(channels: config.model.input[0]) else {
+            throw damaged("its normalization has \(normalization.mean.count) values for \(config.model.input[0]) input channels")
+        }
         self.file = file
         self.path = path
     }

@@ -9,7 +9,10 @@ public struct ResumePlan {
     /// Config paths whose value differs from the saved config.
     public let changedKeys: [String]
     /// The folder the checkpoint lies in, where the run continues.
-    public var folder: String { (checkpoint.path as NSString).deletingLastPathComponent }
+    public var folder: String {
+        let folder = (checkpoint.path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
 
     /// Keys that may change on resume without `--force`.
     public static let freelyChangeable: Set<String> = ["training.epochs"]
@@ -30,6 +33,17 @@ public struct ResumePlan {
     public var warning: String? {
         let forced = changedKeys.filter { !ResumePlan.freelyChangeable.contains($0) }
         return forced.isEmpty ? nil : "warning: resuming with a changed config (\(forced.joined(separator: ", "))); the result will differ from an uninterrupted run"
+    }
+
+    /// Deletes the numbered checkpoints of steps after this one (a trajectory the resumed run
+    /// abandons), so the kept `keepLast` files all belong to the run that continues.
+    public func discardLaterCheckpoints() throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names where name.hasPrefix("step-") && name.hasSuffix(".safetensors") {
+            guard let step = Int(name.dropFirst("step-".count).dropLast(".safetensors".count)),
+                  step > checkpoint.state.step else { continue }
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+        }
     }
 
     /// Rewrites the run's `metrics.jsonl` to the epochs the checkpoint knows, dropping records of

@@ -68,8 +68,11 @@ extension EpochRecord {
             if case .number(let value)? = object.optional(key)?.value { return value }
             return nil
         }
-        epoch = Int(try number("epoch"))
-        step = Int(try number("step"))
+        func count(_ key: String) throws -> Int {
+            try object.required(key, "a whole number").int(0...(1 << 52))
+        }
+        epoch = try count("epoch")
+        step = try count("step")
         trainLoss = try number("trainLoss")
         trainAccuracy = try number("trainAccuracy")
         validationLoss = optionalNumber("validationLoss")

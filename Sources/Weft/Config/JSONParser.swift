@@ -144,11 +144,19 @@ public struct JSONParser {
                 case UInt8(ascii: "r"): scalars.append("\r")
                 case UInt8(ascii: "t"): scalars.append("\t")
                 case UInt8(ascii: "u"):
-                    guard position + 4 <= bytes.count,
-                          let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16) else {
-                        throw failure("invalid \\u escape")
+                    var code = try hexEscape()
+                    // A UTF-16 surrogate pair (\uD83D\uDC55) makes one scalar.
+                    if (0xD800...0xDBFF).contains(code), position + 6 <= bytes.count,
+                       bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                        let saved = position
+                        position += 2
+                        let low = try hexEscape()
+                        if (0xDC00...0xDFFF).contains(low) {
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            position = saved
+                        }
                     }
-                    position += 4
                     scalars.append(UnicodeScalar(code) ?? "\u{FFFD}")
                 default:
                     throw failure("invalid escape in a string")
@@ -160,6 +168,16 @@ public struct JSONParser {
             }
         }
         throw failure("unterminated string")
+    }
+
+    /// The four hex digits after `\u`.
+    private mutating func hexEscape() throws -> UInt32 {
+        guard position + 4 <= bytes.count,
+              let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16) else {
+            throw failure("invalid \\u escape")
+        }
+        position += 4
+        return code
     }
 
     private mutating func parseNumber() throws -> Double {

@@ -29,6 +29,9 @@ public struct ModelBuilder {
     /// Activation elements of one image summed over the layers (what a training step keeps).
     public private(set) var activationsPerImage = 0
     public private(set) var outputShape: [Int] = []
+    /// Whether a batch-norm layer sees one value per channel per image (a flat or 1×1 input), so
+    /// a training batch must hold at least two images.
+    public private(set) var needsBatchesAboveOne = false
 
     /// Validates `config` (from `source`) and computes the layer table.
     public init(config: ModelConfig, source: String) throws {
@@ -54,13 +57,23 @@ public struct ModelBuilder {
         var shape = input
         for (index, layer) in layers.enumerated() {
             shape = try step(layer, input: shape, name: "\(prefix).\(index)", path: "\(path)[\(index)]")
-            activationsPerImage += shape.reduce(1, *)
+            // Each dimension is bounded by the config's limits, so one shape's product fits; saturate the sum.
+            activationsPerImage = min(activationsPerImage + shape.reduce(1, *), Int.max / 2)
         }
         return shape
     }
 
     private func error(_ path: String, _ message: String) -> WeftError {
         WeftError("\(source): \(path): \(message)")
+    }
+
+    /// The product of `factors`, or an error when it overflows (an absurdly large layer).
+    private func product(_ factors: Int..., path: String) throws -> Int {
+        try factors.reduce(1) { running, factor in
+            let (result, overflow) = running.multipliedReportingOverflow(by: factor)
+            guard !overflow else { throw error(path, "the layer is far too large to build; use fewer filters or units or a smaller input") }
+            return result
+        }
     }
 
     private func image(_ shape: [Int], _ type: String, _ path: String) throws -> (Int, Int, Int) {
@@ -89,17 +102,19 @@ public struct ModelBuilder {
             let (channels, height, width) = try image(input, "conv2d", path)
             let outHeight = try windowOutput(height, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
             let outWidth = try windowOutput(width, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
-            let weights = filters * channels * kernel * kernel
-            let flops = 2 * weights * outHeight * outWidth
+            let weights = try product(filters, channels, kernel, kernel, path: path)
+            let flops = try product(2, weights, outHeight, outWidth, path: path)
             return add("conv2d \(kernel)×\(kernel)/\(stride)", [filters, outHeight, outWidth],
                        parameters: weights + (bias ? filters : 0), flops: flops)
         case let .dense(units, bias):
             guard input.count == 1 else {
                 throw error(path, "dense needs a flat input, got \(input); add {\"type\": \"flatten\"} (or globalAvgPool and flatten) before it")
             }
-            return add("dense", [units], parameters: input[0] * units + (bias ? units : 0), flops: 2 * input[0] * units)
+            let weights = try product(input[0], units, path: path)
+            return add("dense", [units], parameters: weights + (bias ? units : 0), flops: try product(2, weights, path: path))
         case .batchNorm:
             guard input.count == 3 || input.count == 1 else { throw error(path, "batchNorm needs [C, H, W] or [F], got \(input)") }
+            if input.dropFirst().allSatisfy({ $0 == 1 }) { needsBatchesAboveOne = true }
             return add(input.count == 3 ? "batchNorm2d" : "batchNorm1d", input, parameters: 2 * input[0])
         case let .maxPool(size, stride, padding), let .avgPool(size, stride, padding):
             let type: String
@@ -130,8 +145,8 @@ public struct ModelBuilder {
                     throw error(path, "residual block maps \(input) to \(output), which a 1×1 strided projection cannot match; keep the body's output size an integer fraction of its input")
                 }
                 let stride = input[1] / output[1]
-                projectionParameters = output[0] * input[0] + output[0]
-                projectionFlops = 2 * output[0] * input[0] * output[1] * output[2]
+                projectionParameters = try product(output[0], input[0], path: path) + output[0]
+                projectionFlops = try product(2, output[0], input[0], output[1], output[2], path: path)
                 rows.append(Row(name: "\(name).projection", type: "conv2d 1×1/\(stride)", outputShape: output,
                                 parameters: projectionParameters, flops: projectionFlops))
                 activationsPerImage += output.reduce(1, *)

@@ -20,6 +20,12 @@ public struct TrainingConfig: Equatable, Sendable {
         training = try TrainingSettings(try root.required("training", "epochs, batch size, optimiser").object())
         checkpoint = try CheckpointConfig(root.optional("checkpoint")?.object(), name: name)
         try root.finish()
+        if data.validationFraction == 0, training.earlyStoppingPatience != nil {
+            throw WeftError("\(source): training.earlyStoppingPatience: early stopping watches validation accuracy, but data.validationFraction is 0; hold out a validation split or remove the key")
+        }
+        if data.dataset == "fashion-mnist", data.files != nil {
+            throw WeftError("\(source): data.files: Fashion-MNIST uses its standard file names; remove \"files\" or set \"dataset\": \"idx\"")
+        }
     }
 
     /// Reads a config file, applying `overrides` (`key.path=value`, see `ConfigOverride`) before

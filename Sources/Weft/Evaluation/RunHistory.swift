@@ -38,10 +38,11 @@ public struct RunHistory: Sendable {
                 testAccuracy = number("testAccuracy")
                 continue
             }
-            guard let epoch = number("epoch"), let trainLoss = number("trainLoss"), let trainAccuracy = number("trainAccuracy") else {
+            guard let epoch = number("epoch").flatMap({ Int(exactly: $0) }), epoch >= 0, epoch < 1 << 40,
+                  let trainLoss = number("trainLoss"), let trainAccuracy = number("trainAccuracy") else {
                 throw WeftError("\(log.path) line \(index + 1): an epoch record needs epoch, trainLoss and trainAccuracy; the metrics log is damaged — remove the line or the file (the checkpoint's history is used then)")
             }
-            epochs.append(EpochRecord(epoch: Int(epoch), step: Int(number("step") ?? 0), trainLoss: trainLoss,
+            epochs.append(EpochRecord(epoch: epoch, step: number("step").flatMap { Int(exactly: $0) } ?? 0, trainLoss: trainLoss,
                                       trainAccuracy: trainAccuracy, validationLoss: number("validationLoss"),
                                       validationAccuracy: number("validationAccuracy"),
                                       learningRate: number("learningRate") ?? .nan, seconds: number("seconds") ?? 0,

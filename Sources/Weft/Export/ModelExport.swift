@@ -59,7 +59,7 @@ extension TrainedModel {
             ("format", "pt"),
             ("producer", "weft \(Weft.version)"),
             ("config", config.json.serialized(pretty: false)),
-            ("normalization", Checkpoint.normalizationJSON(normalization)),
+            ("normalization", normalization.metadataJSON),
             ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
         ]
         return SafetensorsFile(metadata: metadata, entries: torchStateDictionary.map(\.safetensorsEntry))

@@ -97,19 +97,9 @@ public enum TorchImport {
     /// The `normalization` metadata of a Weft export (`{"mean": [...], "std": [...]}`), if any.
     private static func fileNormalization(_ file: SafetensorsFile, path: String) throws -> Normalization? {
         guard let text = file.metadata("normalization") else { return nil }
-        let json = try JSONParser.parse(text, source: "\(path) (normalization)")
-        guard case .array(let means)? = json["mean"], case .array(let deviations)? = json["std"],
-              !means.isEmpty, means.count == deviations.count else {
+        guard let normalization = Normalization(metadataJSON: text) else {
             throw WeftError("\(path): its normalization metadata is malformed; pass --mean and --std")
         }
-        var mean: [Float] = [], deviation: [Float] = []
-        for (meanValue, deviationValue) in zip(means, deviations) {
-            guard case .number(let m) = meanValue, case .number(let d) = deviationValue, m.isFinite, d > 0, d.isFinite else {
-                throw WeftError("\(path): its normalization metadata is malformed; pass --mean and --std")
-            }
-            mean.append(Float(m))
-            deviation.append(Float(d))
-        }
-        return Normalization(mean: mean, standardDeviation: deviation)
+        return normalization
     }
 }

@@ -33,8 +33,11 @@ public final class Trainer {
         case interrupted
     }
 
-    /// A new run: the model is built and initialised from the config's seed.
-    public init(config: TrainingConfig, data: TrainingData, source: String, progress: Progress? = nil) throws {
+    /// A new run: the model is built and initialised from the config's seed. `runFolder` is where
+    /// `metrics.jsonl` goes (by default `checkpoint.directory`; a resumed run passes the
+    /// checkpoint's folder).
+    public init(config: TrainingConfig, data: TrainingData, source: String, runFolder: String? = nil,
+                progress: Progress? = nil) throws {
         let builder = try ModelBuilder(config: config.model, source: source)
         try data.check(config.model, builder: builder, source: source)
         self.config = config
@@ -46,12 +49,19 @@ public final class Trainer {
         let augmentation = AugmentationSettings(randomCropPadding: config.data.augment.randomCropPadding,
                                                 horizontalFlip: config.data.augment.horizontalFlip,
                                                 randomErasing: config.data.augment.randomErasingProbability)
-        trainLoader = BatchLoader(dataset: data.train, indices: data.trainIndices, batchSize: config.training.batchSize,
-                                  normalization: data.normalization, augmentation: augmentation, seed: config.training.seed)
+        let batchSize = config.training.batchSize
+        if builder.needsBatchesAboveOne && batchSize == 1 {
+            throw WeftError("\(source): training.batchSize: batch-norm on a flat or 1×1 input needs at least 2 images per batch, got 1")
+        }
+        // A last batch of one image would leave such a batch-norm layer one value per channel: drop it.
+        let dropsSingleImageBatch = builder.needsBatchesAboveOne && data.trainIndices.count % batchSize == 1
+        trainLoader = BatchLoader(dataset: data.train, indices: data.trainIndices, batchSize: batchSize,
+                                  normalization: data.normalization, augmentation: augmentation, seed: config.training.seed,
+                                  dropLastPartialBatch: dropsSingleImageBatch)
         schedule = try config.training.schedule.schedule(stepsPerEpoch: trainLoader.batchesPerEpoch,
                                                      epochs: config.training.epochs,
                                                      learningRate: config.training.optimizer.learningRate)
-        runLog = RunLog(directory: config.checkpoint.directory)
+        runLog = RunLog(directory: runFolder ?? config.checkpoint.directory)
         self.progress = progress ?? Progress(epochs: config.training.epochs)
         state = TrainingState(seed: config.training.seed)
         state.augmentationGenerator = trainLoader.augmentationGenerator(epoch: 0)
@@ -66,13 +76,14 @@ public final class Trainer {
     public func train() throws -> Outcome {
         let settings = config.training
         while state.epoch < settings.epochs {
+            if state.batchInEpoch == 0, let patience = settings.earlyStoppingPatience, let best = state.bestEpoch,
+               state.epoch - best >= patience {
+                progress.finish(with: "early stopping: no better validation accuracy for \(patience) epoch\(patience == 1 ? "" : "s") (best \(Trainer.percent(state.bestValidationAccuracy ?? 0)) at epoch \(best))")
+                return .earlyStopped(test: try finalTest())
+            }
             guard try trainEpoch() else {
                 try onCheckpoint?(self, .interrupted)
                 return .interrupted
-            }
-            if let patience = settings.earlyStoppingPatience, let best = state.bestEpoch, state.epoch - best >= patience {
-                progress.finish(with: "early stopping: no better validation accuracy for \(patience) epoch\(patience == 1 ? "" : "s") (best \(Trainer.percent(state.bestValidationAccuracy ?? 0)) at epoch \(best))")
-                return .earlyStopped(test: try finalTest())
             }
         }
         return .finished(test: try finalTest())
@@ -84,13 +95,11 @@ public final class Trainer {
         let batches = trainLoader.batches(order: order)
         let augments = trainLoader.augmentation != .none
         var lastStepTime = DispatchTime.now().uptimeNanoseconds
-        var rate = learningRate
         while state.batchInEpoch < batches.count {
             var generator: RandomGenerator? = augments ? state.augmentationGenerator : nil
             let (images, labels) = trainLoader.batch(indices: batches[state.batchInEpoch], augment: &generator)
             if let generator { state.augmentationGenerator = generator }
-            rate = learningRate
-            let (loss, correct) = try step(images: images, labels: labels, learningRate: rate)
+            let (loss, correct) = try step(images: images, labels: labels, learningRate: learningRate)
             state.step += 1
             state.batchInEpoch += 1
             state.epochLossSum += Double(loss) * Double(labels.count)
@@ -108,7 +117,9 @@ public final class Trainer {
             }
             if shouldStop() { return false }
         }
-        try finishEpoch(learningRate: Double(rate))
+        // The rate of the epoch's last step, also when a resumed run starts at the epoch's end.
+        let lastRate = schedule.learningRate(atStep: max(state.step - 1, 0), base: config.training.optimizer.learningRate)
+        try finishEpoch(learningRate: Double(lastRate))
         return true
     }
 
@@ -177,7 +188,8 @@ public final class Trainer {
         state.augmentationGenerator = trainLoader.augmentationGenerator(epoch: state.epoch)
         try runLog.append(record.json)
         progress.finish(with: Trainer.summary(record, epochs: config.training.epochs))
-        if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest {
+        let stepDue = config.checkpoint.everySteps.map { state.step % $0 == 0 } ?? false
+        if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest || stepDue {
             try onCheckpoint?(self, .epochEnd(isBest: isBest))
         }
     }

@@ -16,7 +16,7 @@ public struct TrainingData {
     public init(config: TrainingConfig, directoryOverride: String? = nil, normalization saved: Normalization? = nil) throws {
         let settings = config.data
         let directory = directoryOverride ?? settings.directory
-        let source: IDXDataset
+        var source: IDXDataset
         if settings.dataset == "idx", let files = settings.files {
             source = IDXDataset(name: config.name, directory: directory ?? ".", trainImages: files.trainImages,
                                 trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels,
@@ -24,7 +24,13 @@ public struct TrainingData {
         } else {
             source = FashionMNIST.dataset(directory: directory ?? FashionMNIST.defaultDirectory)
         }
-        let train = try source.load(.train), test = try source.load(.test)
+        var train = try source.load(.train), test = try source.load(.test)
+        if train.classCount != test.classCount {
+            // Without class names each split counts its own labels: count the classes of both.
+            source.classCount = max(train.classCount, test.classCount)
+            train = try source.load(.train)
+            test = try source.load(.test)
+        }
         self.train = train
         self.test = test
         guard train.channels == test.channels, train.height == test.height, train.width == test.width else {

@@ -17,7 +17,7 @@ public enum Gemm {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             // BLAS leaves C untouched when k is 0 only for beta 1; make the empty sum explicit.
-            for row in 0..<m { for column in 0..<n { c[row * ldc + column] *= beta } }
+            for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
             return
         }
         cblas_sgemm(CblasRowMajor,

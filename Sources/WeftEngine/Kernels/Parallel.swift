@@ -7,9 +7,12 @@ public enum Parallel {
     /// The number of threads the engine uses, for its own loops and for OpenBLAS.
     nonisolated(unsafe) public private(set) static var threadCount = 1
 
-    /// Sets the engine's thread count (at least 1) for its loops and for OpenBLAS.
+    /// The most threads the engine accepts.
+    public static let maximumThreadCount = 1024
+
+    /// Sets the engine's thread count (clamped to 1...maximumThreadCount) for its loops and for OpenBLAS.
     public static func setThreadCount(_ count: Int) {
-        threadCount = max(1, count)
+        threadCount = min(max(1, count), maximumThreadCount)
         Gemm.setThreadCount(threadCount)
     }
 
