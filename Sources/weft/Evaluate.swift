@@ -45,20 +45,18 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Images per forward pass (default: the config's training.evaluationBatchSize).")
     var batchSize: Int?
 
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadsOption
 
     func validate() throws {
         guard EvaluationSplit(rawValue: split) != nil else {
             throw ValidationError("--split must be test, validation or train, got \(split)")
         }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
     }
 
     func run() throws {
         try reportingErrors {
-            Parallel.setThreadCount(threads)
+            threading.apply()
             for path in [json, predictions].compactMap({ $0 }) { try OutputFile.checkWritable(path) }
             let split = EvaluationSplit(rawValue: split) ?? .test
             let evaluation = try ModelEvaluation.evaluate(checkpointPath: checkpoint, split: split, dataDirectory: dataDir,

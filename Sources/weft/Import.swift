@@ -45,16 +45,12 @@ struct Import: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a config value, e.g. --set training.epochs=3 (repeatable).")
     var overrides: [String] = []
 
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores; recorded in the checkpoint for weft resume).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadsOption
 
-    func validate() throws {
-        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
-    }
 
     func run() throws {
         try reportingErrors {
-            Parallel.setThreadCount(threads)
+            threading.apply()
             let normalization = try chosenNormalization()
             let trainingConfig = try TrainingConfig.load(path: config, overrides: overrides)
             let model = try TorchImport.load(path: weights, config: trainingConfig, configSource: config, normalization: normalization)

@@ -51,11 +51,9 @@ struct Predict: ParsableCommand {
     @Option(help: ArgumentHelp("An IDX file of the --idx images' labels, to show the true classes and the accuracy.", valueName: "file"))
     var labels: String?
 
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadsOption
 
     func validate() throws {
-        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
         guard top > 0 else { throw ValidationError("--top must be positive, got \(top)") }
         guard !images.isEmpty || idx != nil else { throw ValidationError("give at least one image, or --idx FILE") }
         if idx == nil, range != nil || labels != nil { throw ValidationError("--range and --labels need --idx FILE") }
@@ -71,7 +69,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            Parallel.setThreadCount(threads)
+            threading.apply()
             guard let inversion = ImagePreparation.Inversion(rawValue: invert) else {
                 throw WeftError("--invert must be auto, always or never, got \"\(invert)\"")
             }

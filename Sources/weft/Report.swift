@@ -35,16 +35,12 @@ struct Report: ParsableCommand {
     @Option(help: "The dataset folder (overrides data.directory).")
     var dataDir: String?
 
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadsOption
 
-    func validate() throws {
-        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
-    }
 
     func run() throws {
         try reportingErrors {
-            Parallel.setThreadCount(threads)
+            threading.apply()
             let path = try output ?? (RunReport.locate(target).folder as NSString).appendingPathComponent("report.html")
             try writeReport(target: target, output: path, dataDirectory: dataDir)
         }

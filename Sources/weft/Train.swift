@@ -32,19 +32,15 @@ struct Train: ParsableCommand {
     @Option(help: "The dataset folder (overrides data.directory).")
     var dataDir: String?
 
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threading: ThreadsOption
 
     @Flag(help: "Do not write report.html (weft report) into the run folder when the run finishes.")
     var noReport = false
 
-    func validate() throws {
-        guard (1...Parallel.maximumThreadCount).contains(threads) else { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
-    }
 
     func run() throws {
         try reportingErrors {
-            Parallel.setThreadCount(threads)
+            threading.apply()
             let config = try TrainingConfig.load(path: file, overrides: overrides)
             let data = try TrainingData(config: config, directoryOverride: dataDir)
             let trainer = try Trainer(config: config, data: data, source: file)
@@ -53,7 +49,7 @@ struct Train: ParsableCommand {
                 trainer.progress.finish(with: "moved the previous run in \(folder.path) to \(previous)")
             }
             try folder.writeConfig(config)
-            trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threads) thread\(threads == 1 ? "" : "s")")
+            trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")")
             try runWithCheckpoints(trainer, folder: folder.path)
             if !noReport { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }
         }
