@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch interop fixtures of Weft's export and import (run offline, with PyTorch).
 
-    ~/peer-venv/bin/python Tests/Fixtures/make_torch_interop.py [--weft .build-export/debug/weft]
+    ~/peer-venv/bin/python Tests/Fixtures/make_torch_interop.py [--weft .build/debug/weft]
 
 1. For every config in Configs/, builds the equivalent PyTorch model (`torch_model` below: the
    reference for the names Weft's safetensors export uses) and records its state_dict keys,
@@ -14,7 +14,7 @@
    Tests/Fixtures/Torch/interop_report.json.
 3. Trains two small models one epoch on Fashion-MNIST (the peer's `mlp`, Configs/mlp.json, and
    Configs/quick.json with its batch-norm), normalised with mean 0.2860 and std 0.3530 as
-   /work/shared/peer/torch_bench.py does, and saves their state_dicts as safetensors with their
+   ../shared/peer/torch_bench.py does, and saves their state_dicts as safetensors with their
    test accuracy and every test prediction (Tests/Fixtures/Torch/trained.json). `swift test`
    imports them and checks that Weft's predictions and accuracy are PyTorch's.
 
