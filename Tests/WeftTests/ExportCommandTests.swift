@@ -1,5 +1,6 @@
 import Foundation
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// The real `weft import`, `weft export` and `weft predict` processes: a PyTorch model through
@@ -17,17 +18,8 @@ final class ExportCommandTests: XCTestCase {
 
     private func run(_ arguments: [String]) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
-        let process = Process()
-        process.executableURL = weft
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: text, errors: problems)
+        let outcome = try runProcess(weft, arguments)
+        return Outcome(status: outcome.status, output: outcome.output, errors: outcome.errors)
     }
 
     /// Asserts that `arguments` fail with exactly one stderr line `error: ...` containing `fragments`.

@@ -1,4 +1,5 @@
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// Python's own `safetensors` reads a Weft checkpoint: the documented names, shapes and values.
@@ -17,18 +18,9 @@ final class SafetensorsInteropTests: XCTestCase {
 
     /// Runs `script` with `arguments` and returns its stdout; fails the test on a non-zero exit.
     static func runPython(_ script: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try python())
-        process.arguments = ["-c", script] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, problems)
-        return text
+        let outcome = try runProcess(URL(fileURLWithPath: try python()), ["-c", script] + arguments)
+        XCTAssertEqual(outcome.status, 0, outcome.errors)
+        return outcome.output
     }
 
     func testPythonSafetensorsOpensACheckpointWithTheDocumentedNamesShapesAndValues() throws {
