@@ -7,11 +7,12 @@ import XCTest
 final class ConvolutionReferenceTests: XCTestCase {
     override func tearDown() { Parallel.setThreadCount(2) }
 
-    func testIm2ColConvolutionMatchesDirectConvolution() {
+    func testConvolutionMatchesDirectConvolution() {
         // (batch, channels, height, width, filters, kernelHeight, kernelWidth, stride, padding)
         let cases: [(Int, Int, Int, Int, Int, Int, Int, Int, Int)] = [
             (2, 3, 8, 8, 4, 3, 3, 1, 1), (1, 1, 28, 28, 8, 3, 3, 1, 1), (3, 4, 9, 7, 5, 5, 5, 2, 2),
             (2, 2, 6, 11, 3, 1, 1, 2, 0), (1, 3, 7, 7, 2, 3, 5, 1, 2), (4, 8, 5, 5, 16, 3, 3, 2, 1),
+            (5, 3, 6, 6, 4, 1, 1, 1, 0), (3, 2, 7, 9, 3, 3, 3, 3, 1),
         ]
         Parallel.setThreadCount(2)
         for (index, c) in cases.enumerated() {

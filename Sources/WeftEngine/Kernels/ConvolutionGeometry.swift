@@ -26,4 +26,6 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     public var inputPlane: Int { height * width }
     /// Rows of the im2col matrix: `channels * kernelHeight * kernelWidth`.
     public var patchSize: Int { channels * kernelHeight * kernelWidth }
+    /// A 1×1 window with stride 1 and no padding: an image `[C, H*W]` is its own column matrix.
+    public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 }

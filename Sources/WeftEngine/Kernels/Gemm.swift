@@ -27,6 +27,15 @@ public enum Gemm {
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Runs `body` with OpenBLAS on the calling thread only, for loops that already give each
+    /// engine thread its own independent sgemm calls; restores the engine's thread count after.
+    static func singleThreaded<Result>(_ body: () -> Result) -> Result {
+        guard Parallel.threadCount > 1 else { return body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(Parallel.threadCount)) }
+        return body()
+    }
+
     /// Sets the number of threads OpenBLAS uses.
     static func setThreadCount(_ count: Int) {
         openblas_set_num_threads(Int32(count))

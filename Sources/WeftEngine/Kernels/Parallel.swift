@@ -37,4 +37,24 @@ public enum Parallel {
             for index in range { body(index) }
         }
     }
+
+    /// Splits `0..<count` into one contiguous chunk per thread (fewer when `count` is smaller),
+    /// and runs `body(chunk, range)` for each, concurrently, with OpenBLAS single-threaded inside:
+    /// for loops whose items each make their own small sgemm calls (per-image convolutions).
+    /// With a single chunk the loop runs on this thread and OpenBLAS keeps every thread.
+    /// - Returns: the number of chunks, so callers can combine per-chunk partial results in order.
+    @discardableResult
+    public static func forChunksWithOwnGemms(_ count: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) -> Int {
+        let chunks = min(threadCount, count)
+        if chunks <= 1 {
+            if count > 0 { body(0, 0..<count) }
+            return 1
+        }
+        Gemm.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                body(chunk, (chunk * count / chunks)..<((chunk + 1) * count / chunks))
+            }
+        }
+        return chunks
+    }
 }

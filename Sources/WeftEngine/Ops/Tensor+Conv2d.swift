@@ -7,7 +7,12 @@ extension Tensor {
     ///   - padding: zeros added on every side.
     /// - Returns: `[N, F, outH, outW]` with `outH = (H + 2*padding - kh) / stride + 1`.
     ///
-    /// im2col over the whole batch into one `[C*kh*kw, N*outH*outW]` matrix and one sgemm.
+    /// Image by image: im2col into a `[C*kh*kw, outH*outW]` matrix that stays in the core's cache,
+    /// then one sgemm `[F, C*kh*kw] × [C*kh*kw, outH*outW]` that writes the image's `[F, outH*outW]`
+    /// output planes in place. The images are split across the engine's threads, each running its
+    /// own single-threaded sgemm calls, so every phase keeps both cores busy and nothing of the
+    /// size of the whole batch's column matrix is ever allocated or saved. Small single-channel
+    /// kernels (a network's first layer) take `SmallConvolution`'s direct loops instead.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(shape.rank == 4 && weight.shape.rank == 4 && shape[1] == weight.shape[1],
                      "conv2d: input \(shape) and weight \(weight.shape) must be [N, C, H, W] and [F, C, kh, kw] with the same C")
@@ -17,73 +22,107 @@ extension Tensor {
                                                  kernelWidth: weight.shape[3], stride: stride, padding: padding) else {
             preconditionFailure("conv2d: kernel \(weight.shape) with stride \(stride) and padding \(padding) does not fit input \(shape)")
         }
-        let (output, columns) = conv2dForward(weight: weight, bias: bias, geometry: geometry)
+        let output = conv2dForward(weight: weight, bias: bias, geometry: geometry)
         return output.recorded("conv2d", inputs: [self, weight, bias]) { [self] dout in
-            Tensor.conv2dBackward(dout: dout, input: self, weight: weight, bias: bias,
-                                  columns: columns, geometry: geometry)
+            Tensor.conv2dBackward(dout: dout, input: self, weight: weight, bias: bias, geometry: geometry)
         }
     }
 
-    /// The forward pass; returns the output and, when a backward will run, the im2col matrix it saves.
-    private func conv2dForward(weight: Tensor, bias: Tensor?,
-                               geometry g: ConvolutionGeometry) -> (Tensor, TensorStorage?) {
-        let filters = weight.shape[0]
-        let positions = g.batch * g.outputPlane
-        let columns = TensorStorage(uninitializedCount: g.patchSize * positions)  // [K, N*P]
-        Im2Col.im2col(data, g, into: columns.pointer)
-        let product = TensorStorage(uninitializedCount: filters * positions)  // [F, N*P]
-        Gemm.multiply(m: filters, n: positions, k: g.patchSize,
-                      a: weight.data, lda: g.patchSize, b: columns.pointer, ldb: positions,
-                      c: product.pointer, ldc: positions)
+    /// The forward pass: per image, `out[n] = weight · im2col(x[n]) + bias`.
+    private func conv2dForward(weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
+        let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
         let output = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
-        let out = output.data, source = product.pointer, biasData = bias?.data
-        let plane = g.outputPlane
-        Parallel.forEach(g.batch) { n in
-            for f in 0..<filters {
-                let from = source + f * positions + n * plane
-                let to = out + (n * filters + f) * plane
-                let b = biasData?[f] ?? 0
-                for index in 0..<plane { to[index] = from[index] + b }
+        let x = data, w = weight.data, out = output.data, biasData = bias?.data
+        let imageSize = g.channels * g.inputPlane
+        Parallel.forChunksWithOwnGemms(g.batch) { _, images in
+            let columns = g.isPointwise ? nil : TensorStorage(uninitializedCount: patch * plane)  // [K, P]
+            for n in images {
+                let image = x + n * imageSize, target = out + n * filters * plane  // [F, P]
+                let matrix: UnsafePointer<Float>
+                if let columns {
+                    Im2Col.im2col(image: image, g, into: columns.pointer)
+                    matrix = UnsafePointer(columns.pointer)
+                } else {
+                    matrix = UnsafePointer(image)
+                }
+                if let biasData {
+                    for f in 0..<filters { (target + f * plane).update(repeating: biasData[f], count: plane) }
+                }
+                Gemm.multiply(m: filters, n: plane, k: patch, a: w, lda: patch, b: matrix, ldb: plane,
+                              beta: biasData == nil ? 0 : 1, c: target, ldc: plane)
             }
         }
-        let saves = Autograd.needsGradient(self, weight, bias)
-        return (output, saves ? columns : nil)
+        return output
     }
 
-    /// Accumulates the gradients of conv2d: `dw += dout·colsᵀ`, `db += Σ dout`,
-    /// `dx += col2im(wᵀ·dout)`, with `dout` `[N, F, outH, outW]` reshaped to `[F, N*outH*outW]`.
+    /// Accumulates the gradients of conv2d, image by image with `dout[n]` `[F, P]`:
+    /// `dw += dout[n] · im2col(x[n])ᵀ`, `db += Σ dout[n]`, `dx[n] += col2im(wᵀ · dout[n])`.
+    /// Each thread sums `dw` and `db` over its images into its own buffer; the buffers are then
+    /// added in chunk order, so results depend on the thread count but never on timing.
     private static func conv2dBackward(dout: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
-                                       columns: TensorStorage?, geometry g: ConvolutionGeometry) {
-        let filters = weight.shape[0]
-        let positions = g.batch * g.outputPlane
-        let plane = g.outputPlane
-        let doutMatrix = TensorStorage(uninitializedCount: filters * positions)  // [F, N*P]
-        let from = dout.data, to = doutMatrix.pointer
-        Parallel.forEach(g.batch) { n in
-            for f in 0..<filters {
-                (to + f * positions + n * plane).update(from: from + (n * filters + f) * plane, count: plane)
+                                       geometry g: ConvolutionGeometry) {
+        let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
+        let imageSize = g.channels * g.inputPlane
+        let dx = input.requiresGradient ? input.gradientForAccumulation() : nil
+        let needsWeight = weight.requiresGradient, needsBias = bias?.requiresGradient ?? false
+        let x = input.data, w = weight.data, dy = dout.data
+        let partialSize = filters * patch + filters  // per chunk: dw [F, K] then db [F]
+        let partials = TensorStorage(count: partialSize * min(max(Parallel.threadCount, 1), max(g.batch, 1)), repeating: 0)
+        let chunks = Parallel.forChunksWithOwnGemms(g.batch) { chunk, images in
+            let dwPartial = partials.pointer + chunk * partialSize, dbPartial = dwPartial + filters * patch
+            let columns = !g.isPointwise && (needsWeight || dx != nil)
+                ? TensorStorage(uninitializedCount: patch * plane) : nil  // [K, P]
+            for n in images {
+                let image = x + n * imageSize, gradient = dy + n * filters * plane  // [F, P]
+                if needsBias {
+                    for f in 0..<filters {
+                        let row = gradient + f * plane
+                        var sum: Float = 0
+                        for index in 0..<plane { sum += row[index] }
+                        dbPartial[f] += sum
+                    }
+                }
+                if needsWeight {
+                    let matrix: UnsafePointer<Float>
+                    if let columns {
+                        Im2Col.im2col(image: image, g, into: columns.pointer)
+                        matrix = UnsafePointer(columns.pointer)
+                    } else {
+                        matrix = UnsafePointer(image)
+                    }
+                    Gemm.multiply(transposeB: true, m: filters, n: patch, k: plane, a: gradient, lda: plane,
+                                  b: matrix, ldb: plane, beta: 1, c: dwPartial, ldc: patch)
+                }
+                if let dx {
+                    let target = dx + n * imageSize
+                    if let columns {
+                        Gemm.multiply(transposeA: true, m: patch, n: plane, k: filters, a: w, lda: patch,
+                                      b: gradient, ldb: plane, c: columns.pointer, ldc: plane)
+                        Im2Col.col2im(columns.pointer, g, addingInto: target)
+                    } else {
+                        Gemm.multiply(transposeA: true, m: patch, n: plane, k: filters, a: w, lda: patch,
+                                      b: gradient, ldb: plane, beta: 1, c: target, ldc: plane)
+                    }
+                }
             }
         }
-        if let bias, bias.requiresGradient {
-            let db = bias.gradientForAccumulation()
-            Parallel.forEach(filters) { f in
-                var sum: Float = 0
-                let row = to + f * positions
-                for index in 0..<positions { sum += row[index] }
-                db[f] += sum
-            }
+        if needsWeight {
+            addPartials(partials.pointer, stride: partialSize, chunks: chunks, count: filters * patch,
+                        into: weight.gradientForAccumulation())
         }
-        if weight.requiresGradient, let columns {
-            Gemm.multiply(transposeB: true, m: filters, n: g.patchSize, k: positions,
-                          a: to, lda: positions, b: columns.pointer, ldb: positions,
-                          beta: 1, c: weight.gradientForAccumulation(), ldc: g.patchSize)
+        if let bias, needsBias {
+            addPartials(partials.pointer + filters * patch, stride: partialSize, chunks: chunks, count: filters,
+                        into: bias.gradientForAccumulation())
         }
-        if input.requiresGradient {
-            let dcolumns = TensorStorage(uninitializedCount: g.patchSize * positions)  // [K, N*P]
-            Gemm.multiply(transposeA: true, m: g.patchSize, n: positions, k: filters,
-                          a: weight.data, lda: g.patchSize, b: to, ldb: positions,
-                          c: dcolumns.pointer, ldc: positions)
-            Im2Col.col2im(dcolumns.pointer, g, addingInto: input.gradientForAccumulation())
+    }
+
+    /// `target[i] += Σ_chunk partials[chunk*stride + i]`, chunks in order.
+    private static func addPartials(_ partials: UnsafePointer<Float>, stride: Int, chunks: Int, count: Int,
+                                    into target: UnsafeMutablePointer<Float>) {
+        for index in 0..<count {
+            var sum: Float = 0
+            for chunk in 0..<chunks { sum += partials[chunk * stride + index] }
+            target[index] += sum
         }
     }
 }
