@@ -46,7 +46,7 @@ extension Tensor {
     }
 
     /// Per channel: the batch mean and `1/sqrt(biased variance + eps)`, each row of `plane`
-    /// values summed in float32 and the rows in Double, in a fixed order; updates the running
+    /// values summed in float32 SIMD lanes and the rows in Double, in a fixed order; updates the running
     /// statistics. Channels are split across threads.
     private func batchNormStatistics(channels: Int, batch: Int, plane: Int, epsilon: Float,
                                      mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
@@ -57,18 +57,14 @@ extension Tensor {
             var sum: Double = 0
             for n in 0..<batch {
                 let row = x + (n * channels + c) * plane
-                var rowSum: Float = 0
-                for index in 0..<plane { rowSum += row[index] }
-                sum += Double(rowSum)
+                sum += Double(VectorReduction.sum(row, count: plane))
             }
             let mu = sum / reduced
             let muFloat = Float(mu)
             var squares: Double = 0
             for n in 0..<batch {
                 let row = x + (n * channels + c) * plane
-                var rowSquares: Float = 0
-                for index in 0..<plane { let d = row[index] - muFloat; rowSquares += d * d }
-                squares += Double(rowSquares)
+                squares += Double(VectorReduction.sumOfSquares(row, count: plane, center: muFloat))
             }
             let variance = squares / reduced
             mean[c] = muFloat
@@ -112,13 +108,9 @@ extension Tensor {
             let mu = mean[c], inv = invStd[c]
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                var rowDy: Float = 0, rowDyXhat: Float = 0
-                for index in offset..<(offset + plane) {
-                    rowDy += dy[index]
-                    rowDyXhat += dy[index] * (x[index] - mu)
-                }
-                sumDy += Double(rowDy)
-                sumDyXhat += Double(rowDyXhat) * Double(inv)
+                let row = VectorReduction.sumAndCenteredDot(dy + offset, x + offset, count: plane, center: mu)
+                sumDy += Double(row.sum)
+                sumDyXhat += Double(row.dot) * Double(inv)
             }
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)

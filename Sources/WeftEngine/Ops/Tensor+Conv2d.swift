@@ -75,12 +75,7 @@ extension Tensor {
             for n in images {
                 let image = x + n * imageSize, gradient = dy + n * filters * plane  // [F, P]
                 if needsBias {
-                    for f in 0..<filters {
-                        let row = gradient + f * plane
-                        var sum: Float = 0
-                        for index in 0..<plane { sum += row[index] }
-                        dbPartial[f] += sum
-                    }
+                    for f in 0..<filters { dbPartial[f] += VectorReduction.sum(gradient + f * plane, count: plane) }
                 }
                 if needsWeight {
                     let matrix: UnsafePointer<Float>
