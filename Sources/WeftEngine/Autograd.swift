@@ -63,6 +63,16 @@ extension Tensor {
         return created.data
     }
 
+    /// The gradient buffer for an op that writes every element: when no gradient exists yet it
+    /// is created uninitialised and `overwrite` is true (store, do not add, and skip the zero
+    /// fill); otherwise the existing buffer, to accumulate into.
+    func gradientForWriting() -> (pointer: UnsafeMutablePointer<Float>, overwrite: Bool) {
+        if let gradient { return (gradient.data, false) }
+        let created = Tensor(uninitializedShape: shape)
+        gradient = created
+        return (created.data, true)
+    }
+
     /// Sets the accumulated gradient to zero (keeping its buffer).
     public func zeroGradient() {
         if let gradient { gradient.data.update(repeating: 0, count: gradient.count) }

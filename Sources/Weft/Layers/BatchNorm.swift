@@ -23,9 +23,15 @@ public final class BatchNorm: Module {
     }
 
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+        forward(input, context: &context, relu: false)
+    }
+
+    /// The forward pass, followed by a ReLU in the same sweep when `relu` (how `Sequential` runs
+    /// a batch-norm layer and the ReLU after it).
+    public func forward(_ input: Tensor, context: inout ForwardContext, relu: Bool) -> Tensor {
         if context.training { batchesTracked.data[0] += 1 }
         return input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                               training: context.training, momentum: momentum, epsilon: epsilon)
+                               training: context.training, momentum: momentum, epsilon: epsilon, relu: relu)
     }
 
     public var parameters: [NamedParameter] {

@@ -57,4 +57,28 @@ public enum VectorReduction {
         while index < count { sum += y[index]; dot += y[index] * (x[index] - center); index += 1 }
         return (sum, dot)
     }
+
+    /// `sumAndCenteredDot` with `y[i]` taken as 0 wherever `mask[i] <= 0` (a ReLU's output).
+    @inline(__always)
+    public static func sumAndCenteredDot(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                         where mask: UnsafePointer<Float>, count: Int,
+                                         center: Float) -> (sum: Float, dot: Float) {
+        var sums = Lanes(), dots = Lanes()
+        let shift = Lanes(repeating: center)
+        var index = 0
+        while index + Lanes.scalarCount <= count {
+            let dy = Lanes.zero.replacing(with: load(y + index), where: load(mask + index) .> 0)
+            sums += dy
+            dots += dy * (load(x + index) - shift)
+            index += Lanes.scalarCount
+        }
+        var sum = sums.sum(), dot = dots.sum()
+        while index < count {
+            let dy = mask[index] > 0 ? y[index] : 0
+            sum += dy
+            dot += dy * (x[index] - center)
+            index += 1
+        }
+        return (sum, dot)
+    }
 }

@@ -1,17 +1,23 @@
 extension Tensor {
     /// Batch normalisation per channel of `[N, C, H, W]` (2-D) or per feature of `[N, C]` (1-D),
-    /// as `torch.nn.functional.batch_norm`.
+    /// as `torch.nn.functional.batch_norm`, optionally followed by a ReLU in the same sweep.
     ///
     /// Training mode normalises with the batch's mean and biased variance and, when running
     /// statistics are given, updates them in place: `running = (1 - momentum) * running +
     /// momentum * batchStatistic`, the variance unbiased (`* M/(M-1)`, `M = N*H*W`). Evaluation
     /// mode normalises with the running statistics.
+    ///
+    /// Channels are split across threads; each thread computes a channel's statistics and
+    /// normalises it while its `N` rows are still in the core's cache. With `relu`, the output is
+    /// `max(0, y)` and the backward masks `dout` where the output is 0, so the pair costs one
+    /// pass over memory each way instead of two.
     /// - Parameters:
     ///   - weight, bias: `[C]` (γ and β).
     ///   - runningMean, runningVariance: `[C]` buffers (required in evaluation mode).
+    ///   - relu: apply `max(0, ·)` to the result (a following `torch.nn.ReLU`).
     /// - Returns: the input's shape.
     public func batchNorm(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
-                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
+                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, relu: Bool = false) -> Tensor {
         precondition(shape.rank == 4 || shape.rank == 2, "batchNorm: input \(shape) must be [N, C, H, W] or [N, C]")
         let channels = shape[1]
         for (label, tensor) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
@@ -20,87 +26,79 @@ extension Tensor {
             }
         }
         let batch = shape[0], plane = shape.rank == 4 ? shape[2] * shape[3] : 1
-        let reduced = batch * plane
+        if training {
+            precondition(batch * plane > 1, "batchNorm: training needs more than one value per channel, got input \(shape)")
+        } else {
+            precondition(runningMean != nil && runningVariance != nil, "batchNorm: evaluation mode needs running statistics")
+        }
         let mean = TensorStorage(uninitializedCount: channels)
         let invStd = TensorStorage(uninitializedCount: channels)
-        if training {
-            precondition(reduced > 1, "batchNorm: training needs more than one value per channel, got input \(shape)")
-            batchNormStatistics(channels: channels, batch: batch, plane: plane, epsilon: epsilon,
-                                mean: mean.pointer, invStd: invStd.pointer,
-                                runningMean: runningMean, runningVariance: runningVariance, momentum: momentum)
-        } else {
-            guard let runningMean, let runningVariance else {
-                preconditionFailure("batchNorm: evaluation mode needs running statistics")
-            }
-            for c in 0..<channels {
-                mean.pointer[c] = runningMean.data[c]
-                invStd.pointer[c] = 1 / (runningVariance.data[c] + epsilon).squareRoot()
-            }
-        }
-        let output = batchNormForward(weight: weight, bias: bias, mean: mean.pointer, invStd: invStd.pointer,
-                                      batch: batch, plane: plane)
+        let output = batchNormForward(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                                      training: training, momentum: momentum, epsilon: epsilon, relu: relu,
+                                      mean: mean.pointer, invStd: invStd.pointer, batch: batch, plane: plane)
+        let outputStorage = output.storage
         return output.recorded("batchNorm", inputs: [self, weight, bias]) { [self] dout in
             batchNormBackward(dout: dout, weight: weight, bias: bias, mean: mean.pointer, invStd: invStd.pointer,
-                              batch: batch, plane: plane, training: training)
+                              output: relu ? outputStorage.pointer : nil, batch: batch, plane: plane, training: training)
         }
     }
 
-    /// Per channel: the batch mean and `1/sqrt(biased variance + eps)`, each row of `plane`
-    /// values summed in float32 SIMD lanes and the rows in Double, in a fixed order; updates the running
-    /// statistics. Channels are split across threads.
-    private func batchNormStatistics(channels: Int, batch: Int, plane: Int, epsilon: Float,
-                                     mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
-                                     runningMean: Tensor?, runningVariance: Tensor?, momentum: Float) {
-        let x = data, reduced = Double(batch * plane)
-        let runningMeanData = runningMean?.data, runningVarianceData = runningVariance?.data
-        Parallel.forEach(channels) { c in
-            var sum: Double = 0
-            for n in 0..<batch {
-                let row = x + (n * channels + c) * plane
-                sum += Double(VectorReduction.sum(row, count: plane))
-            }
-            let mu = sum / reduced
-            let muFloat = Float(mu)
-            var squares: Double = 0
-            for n in 0..<batch {
-                let row = x + (n * channels + c) * plane
-                squares += Double(VectorReduction.sumOfSquares(row, count: plane, center: muFloat))
-            }
-            let variance = squares / reduced
-            mean[c] = muFloat
-            invStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-            if let runningMeanData {
-                runningMeanData[c] = (1 - momentum) * runningMeanData[c] + momentum * muFloat
-            }
-            if let runningVarianceData {
-                let unbiased = Float(squares / (reduced - 1))
-                runningVarianceData[c] = (1 - momentum) * runningVarianceData[c] + momentum * unbiased
-            }
-        }
-    }
-
-    /// `y = γ (x - mean) invStd + β`, channel by channel.
-    private func batchNormForward(weight: Tensor, bias: Tensor, mean: UnsafePointer<Float>,
-                                  invStd: UnsafePointer<Float>, batch: Int, plane: Int) -> Tensor {
-        let channels = shape[1]
+    /// Per channel: the statistics (training: the batch mean and `1/sqrt(biased variance + eps)`,
+    /// each row of `plane` values summed in float32 SIMD lanes and the rows in Double, in a fixed
+    /// order, and the running statistics updated; evaluation: the running statistics), then
+    /// `y = γ (x - mean) invStd + β` (and `max(0, y)`) over the channel's rows.
+    private func batchNormForward(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
+                                  training: Bool, momentum: Float, epsilon: Float, relu: Bool,
+                                  mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                  batch: Int, plane: Int) -> Tensor {
+        let channels = shape[1], reduced = Double(batch * plane)
         let output = Tensor(uninitializedShape: shape)
         let x = data, y = output.data, gamma = weight.data, beta = bias.data
-        Parallel.forEach(batch * channels, grain: plane > 1 ? 1 : 64) { row in
-            let c = row % channels
+        let runningMeanData = runningMean?.data, runningVarianceData = runningVariance?.data
+        Parallel.forEach(channels) { c in
+            if training {
+                var sum: Double = 0
+                for n in 0..<batch { sum += Double(VectorReduction.sum(x + (n * channels + c) * plane, count: plane)) }
+                let mu = Float(sum / reduced)
+                var squares: Double = 0
+                for n in 0..<batch {
+                    squares += Double(VectorReduction.sumOfSquares(x + (n * channels + c) * plane, count: plane, center: mu))
+                }
+                mean[c] = mu
+                invStd[c] = Float(1 / (squares / reduced + Double(epsilon)).squareRoot())
+                if let runningMeanData {
+                    runningMeanData[c] = (1 - momentum) * runningMeanData[c] + momentum * mu
+                }
+                if let runningVarianceData {
+                    let unbiased = Float(squares / (reduced - 1))
+                    runningVarianceData[c] = (1 - momentum) * runningVarianceData[c] + momentum * unbiased
+                }
+            } else {
+                mean[c] = runningMeanData![c]
+                invStd[c] = 1 / (runningVarianceData![c] + epsilon).squareRoot()
+            }
             let scale = gamma[c] * invStd[c], shift = beta[c] - mean[c] * scale
-            let from = x + row * plane, to = y + row * plane
-            for index in 0..<plane { to[index] = from[index] * scale + shift }
+            for n in 0..<batch {
+                let from = x + (n * channels + c) * plane, to = y + (n * channels + c) * plane
+                if relu {
+                    for index in 0..<plane { to[index] = max(from[index] * scale + shift, 0) }
+                } else {
+                    for index in 0..<plane { to[index] = from[index] * scale + shift }
+                }
+            }
         }
         return output
     }
 
-    /// Accumulates `dx`, `dγ = Σ dout·x̂`, `dβ = Σ dout`. Training mode differentiates through
-    /// the batch statistics: `dx = γ invStd / M · (M dout - Σ dout - x̂ Σ dout·x̂)`.
+    /// Accumulates `dx`, `dγ = Σ dout·x̂`, `dβ = Σ dout`, with `dout` first masked to 0 where the
+    /// fused ReLU's `output` is 0. Training mode differentiates through the batch statistics:
+    /// `dx = γ invStd / M · (M dout - Σ dout - x̂ Σ dout·x̂)`.
     private func batchNormBackward(dout: Tensor, weight: Tensor, bias: Tensor, mean: UnsafePointer<Float>,
-                                   invStd: UnsafePointer<Float>, batch: Int, plane: Int, training: Bool) {
+                                   invStd: UnsafePointer<Float>, output: UnsafePointer<Float>?,
+                                   batch: Int, plane: Int, training: Bool) {
         let channels = shape[1], reduced = Float(batch * plane)
         let x = data, dy = dout.data, gamma = weight.data
-        let dx = requiresGradient ? gradientForAccumulation() : nil
+        let dx = requiresGradient ? gradientForWriting() : nil
         let dgamma = weight.requiresGradient ? weight.gradientForAccumulation() : nil
         let dbeta = bias.requiresGradient ? bias.gradientForAccumulation() : nil
         Parallel.forEach(channels) { c in
@@ -108,23 +106,33 @@ extension Tensor {
             let mu = mean[c], inv = invStd[c]
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                let row = VectorReduction.sumAndCenteredDot(dy + offset, x + offset, count: plane, center: mu)
+                let row = output.map {
+                    VectorReduction.sumAndCenteredDot(dy + offset, x + offset, where: $0 + offset, count: plane, center: mu)
+                } ?? VectorReduction.sumAndCenteredDot(dy + offset, x + offset, count: plane, center: mu)
                 sumDy += Double(row.sum)
                 sumDyXhat += Double(row.dot) * Double(inv)
             }
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
-            guard let dx else { return }
+            guard let (target, overwrite) = dx else { return }
             let scale = gamma[c] * inv
-            let meanDy = Float(sumDy) / reduced, meanDyXhat = Float(sumDyXhat) / reduced
+            // Training: dx = scale * (dy - meanDy - xHat * meanDyXhat), with xHat = (x - mu) * inv.
+            let slope = training ? scale * (Float(sumDyXhat) / reduced) * inv : 0
+            let shift = training ? scale * (Float(sumDy) / reduced) - slope * mu : 0
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                if training {
-                    // dx = scale * (dy - meanDy - xHat * meanDyXhat), with xHat = (x - mu) * inv
-                    let slope = scale * meanDyXhat * inv, shift = scale * meanDy - slope * mu
-                    for index in offset..<(offset + plane) { dx[index] += scale * dy[index] - slope * x[index] - shift }
+                let from = dy + offset, input = x + offset, to = target + offset
+                if let output {
+                    let kept = output + offset
+                    if overwrite {
+                        for index in 0..<plane { to[index] = (kept[index] > 0 ? scale * from[index] : 0) - slope * input[index] - shift }
+                    } else {
+                        for index in 0..<plane { to[index] += (kept[index] > 0 ? scale * from[index] : 0) - slope * input[index] - shift }
+                    }
+                } else if overwrite {
+                    for index in 0..<plane { to[index] = scale * from[index] - slope * input[index] - shift }
                 } else {
-                    for index in offset..<(offset + plane) { dx[index] += scale * dy[index] }
+                    for index in 0..<plane { to[index] += scale * from[index] - slope * input[index] - shift }
                 }
             }
         }
