@@ -1,4 +1,5 @@
 import Foundation
+import WeftEngine
 
 /// Adam, and AdamW with `decoupledWeightDecay`, with bias correction, as
 /// `torch.optim.Adam(lr, betas, eps, weight_decay, amsgrad=False, foreach=False)` and
@@ -86,17 +87,21 @@ public final class Adam: Optimizer {
             let buffers = state.buffers(for: parameter) ?? state.createBuffers(for: parameter)
             let p = parameter.tensor.data, g = gradient.data
             let m = buffers[0].data, v = buffers[1].data
-            for index in 0..<count {
-                if shrink != 1 { p[index] *= shrink }
-                let direction = l2 == 0 ? g[index] : g[index].addingProduct(l2, p[index])
-                // torch.lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g + (w − 1)·(g − m).
-                let difference = direction - m[index]
-                m[index] = averageWeightIsSmall
-                    ? m[index].addingProduct(averageWeight, difference)
-                    : direction.addingProduct(averageWeight - 1, difference)
-                v[index] = (v[index] * squareDecay).addingProduct(squareWeight * direction, direction)
-                let denominator = v[index].squareRoot() / biasCorrection2Root + eps
-                p[index] += negativeStepSize * m[index] / denominator
+            // Element-wise, so any split of the elements across threads gives the same values. (The
+            // loop stays scalar: Swift's squareRoot keeps a libm fallback that blocks vectorisation.)
+            Parallel.forChunks(count, grain: 1 << 15) { range in
+                for index in range {
+                    if shrink != 1 { p[index] *= shrink }
+                    let direction = l2 == 0 ? g[index] : g[index].addingProduct(l2, p[index])
+                    // torch.lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g + (w − 1)·(g − m).
+                    let difference = direction - m[index]
+                    m[index] = averageWeightIsSmall
+                        ? m[index].addingProduct(averageWeight, difference)
+                        : direction.addingProduct(averageWeight - 1, difference)
+                    v[index] = (v[index] * squareDecay).addingProduct(squareWeight * direction, direction)
+                    let denominator = v[index].squareRoot() / biasCorrection2Root + eps
+                    p[index] += negativeStepSize * m[index] / denominator
+                }
             }
         }
     }
