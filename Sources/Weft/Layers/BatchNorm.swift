@@ -34,6 +34,15 @@ public final class BatchNorm: Module {
                                training: context.training, momentum: momentum, epsilon: epsilon, relu: relu)
     }
 
+    /// The forward pass followed by a ReLU and a 2×2 max pooling with stride 2, as one fused op
+    /// (how `Sequential` runs a batch-norm layer, a ReLU and such a pooling layer in a row).
+    public func forwardReLUMaxPool2x2(_ input: Tensor, context: inout ForwardContext) -> Tensor {
+        if context.training { batchesTracked.data[0] += 1 }
+        return input.batchNormReLUMaxPool2x2(weight: weight, bias: bias, runningMean: runningMean,
+                                             runningVariance: runningVariance, training: context.training,
+                                             momentum: momentum, epsilon: epsilon)
+    }
+
     public var parameters: [NamedParameter] {
         [NamedParameter(name: "weight", tensor: weight), NamedParameter(name: "bias", tensor: bias)]
     }

@@ -31,82 +31,118 @@ public enum Pool {
         }
     }
 
-    /// The common 2×2 window with stride 2 and no padding, eight and four windows at a time in
-    /// SIMD lanes (rows narrower than four windows one by one). Same results as the general loop:
-    /// the first maximum in row-major window order wins, NaN wins.
+    /// The common 2×2 window with stride 2 and no padding, plane by plane (`maxPlane2x2`).
     private static func maxForward2x2(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
                                       output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
-        let width = g.width, outWidth = g.outputWidth
-        let laneColumns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         Parallel.forChunks(g.batch * g.channels, grain: 4) { planes in
             for planeIndex in planes {
-                let plane = input + planeIndex * g.inputPlane
-                let out = output + planeIndex * g.outputPlane
-                let arg = argmax.map { $0 + planeIndex * g.outputPlane }
-                for oh in 0..<g.outputHeight {
-                    let top = plane + 2 * oh * width, bottom = top + width
-                    let rowOffset = 2 * oh * width
-                    var ow = 0
-                    while ow + 8 <= outWidth {
-                        let upper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
-                        let lower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
-                        var best = upper.evenHalf
-                        let first = laneColumns &+ Int32(rowOffset + 2 * ow)
-                        var index = first
-                        keepFirstMaximum(&best, &index, upper.oddHalf, first &+ 1)
-                        keepFirstMaximum(&best, &index, lower.evenHalf, first &+ Int32(width))
-                        keepFirstMaximum(&best, &index, lower.oddHalf, first &+ Int32(width + 1))
-                        UnsafeMutableRawPointer(out + oh * outWidth + ow).storeBytes(of: best, as: SIMD8<Float>.self)
-                        if let arg { UnsafeMutableRawPointer(arg + oh * outWidth + ow).storeBytes(of: index, as: SIMD8<Int32>.self) }
-                        ow += 8
-                    }
-                    // Four windows at a time; the last group may overlap the previous one (windows are
-                    // independent, so the overlap rewrites the same values).
-                    while ow < outWidth && outWidth >= 4 {
-                        ow = min(ow, outWidth - 4)
-                        let upper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
-                        let lower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
-                        var best = upper.evenHalf
-                        let first = laneColumns.lowHalf &+ Int32(rowOffset + 2 * ow)
-                        var index = first
-                        keepFirstMaximum(&best, &index, upper.oddHalf, first &+ 1)
-                        keepFirstMaximum(&best, &index, lower.evenHalf, first &+ Int32(width))
-                        keepFirstMaximum(&best, &index, lower.oddHalf, first &+ Int32(width + 1))
-                        UnsafeMutableRawPointer(out + oh * outWidth + ow).storeBytes(of: best, as: SIMD4<Float>.self)
-                        if let arg { UnsafeMutableRawPointer(arg + oh * outWidth + ow).storeBytes(of: index, as: SIMD4<Int32>.self) }
-                        ow += 4
-                    }
-                    for ow in ow..<outWidth {
-                        let column = 2 * ow
-                        var best = top[column], bestIndex = rowOffset + column
-                        let candidates = (top[column + 1], bottom[column], bottom[column + 1])
-                        if candidates.0 > best || candidates.0.isNaN && !best.isNaN { best = candidates.0; bestIndex = rowOffset + column + 1 }
-                        if candidates.1 > best || candidates.1.isNaN && !best.isNaN { best = candidates.1; bestIndex = rowOffset + width + column }
-                        if candidates.2 > best || candidates.2.isNaN && !best.isNaN { best = candidates.2; bestIndex = rowOffset + width + column + 1 }
-                        out[oh * outWidth + ow] = best
-                        arg?[oh * outWidth + ow] = Int32(bestIndex)
-                    }
-                }
+                maxPlane2x2(input + planeIndex * g.inputPlane, g, output: output + planeIndex * g.outputPlane,
+                            argmax: argmax.map { $0 + planeIndex * g.outputPlane })
             }
         }
     }
 
-    /// Lane by lane, takes `candidate` where it beats `best` (or is NaN where `best` is not).
+    /// `max(x * scale + shift, 0)`: a batch-norm channel's affine map and a ReLU, applied to the
+    /// values a fused pooling reads.
+    public struct AffineReLU: Sendable {
+        public let scale: Float, shift: Float
+        public init(scale: Float, shift: Float) { self.scale = scale; self.shift = shift }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { max(x * scale + shift, 0) }
+        @inline(__always) func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> {
+            let y = x * scale + shift
+            return y.replacing(with: 0, where: y .< 0)
+        }
+        @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> {
+            let y = x * scale + shift
+            return y.replacing(with: 0, where: y .< 0)
+        }
+    }
+
+    /// 2×2 max pooling with stride 2 of one plane `[H, W]` into `[H/2, W/2]`, eight and four
+    /// windows at a time in SIMD lanes (rows narrower than four windows one by one), the values
+    /// first mapped by `transform` when given. Same results as the general loop: the first
+    /// maximum in row-major window order wins, NaN wins. `argmax` gets `ih*W + iw`, and
+    /// `winnerInputs` (with a transform) the untransformed input value there.
     @inline(__always)
-    private static func keepFirstMaximum(_ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>,
-                                         _ candidate: SIMD8<Float>, _ candidateIndex: SIMD8<Int32>) {
+    static func maxPlane2x2(_ plane: UnsafePointer<Float>, _ g: ConvolutionGeometry, output out: UnsafeMutablePointer<Float>,
+                            argmax arg: UnsafeMutablePointer<Int32>?, transform: AffineReLU? = nil,
+                            winnerInputs: UnsafeMutablePointer<Float>? = nil) {
+        let width = g.width, outWidth = g.outputWidth
+        let laneColumns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        for oh in 0..<g.outputHeight {
+            let top = plane + 2 * oh * width, bottom = top + width
+            let rowOffset = 2 * oh * width
+            var ow = 0
+            while ow + 8 <= outWidth {
+                let rawUpper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                let rawLower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                var upper = rawUpper, lower = rawLower
+                if let transform { upper = transform(rawUpper); lower = transform(rawLower) }
+                var best = upper.evenHalf, raw = rawUpper.evenHalf
+                let first = laneColumns &+ Int32(rowOffset + 2 * ow)
+                var index = first
+                keepFirstMaximum(&best, &index, &raw, upper.oddHalf, first &+ 1, rawUpper.oddHalf)
+                keepFirstMaximum(&best, &index, &raw, lower.evenHalf, first &+ Int32(width), rawLower.evenHalf)
+                keepFirstMaximum(&best, &index, &raw, lower.oddHalf, first &+ Int32(width + 1), rawLower.oddHalf)
+                UnsafeMutableRawPointer(out + oh * outWidth + ow).storeBytes(of: best, as: SIMD8<Float>.self)
+                if let arg { UnsafeMutableRawPointer(arg + oh * outWidth + ow).storeBytes(of: index, as: SIMD8<Int32>.self) }
+                if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + oh * outWidth + ow).storeBytes(of: raw, as: SIMD8<Float>.self) }
+                ow += 8
+            }
+            // Four windows at a time; the last group may overlap the previous one (windows are
+            // independent, so the overlap rewrites the same values).
+            while ow < outWidth && outWidth >= 4 {
+                ow = min(ow, outWidth - 4)
+                let rawUpper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+                let rawLower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+                var upper = rawUpper, lower = rawLower
+                if let transform { upper = transform(rawUpper); lower = transform(rawLower) }
+                var best = upper.evenHalf, raw = rawUpper.evenHalf
+                let first = laneColumns.lowHalf &+ Int32(rowOffset + 2 * ow)
+                var index = first
+                keepFirstMaximum(&best, &index, &raw, upper.oddHalf, first &+ 1, rawUpper.oddHalf)
+                keepFirstMaximum(&best, &index, &raw, lower.evenHalf, first &+ Int32(width), rawLower.evenHalf)
+                keepFirstMaximum(&best, &index, &raw, lower.oddHalf, first &+ Int32(width + 1), rawLower.oddHalf)
+                UnsafeMutableRawPointer(out + oh * outWidth + ow).storeBytes(of: best, as: SIMD4<Float>.self)
+                if let arg { UnsafeMutableRawPointer(arg + oh * outWidth + ow).storeBytes(of: index, as: SIMD4<Int32>.self) }
+                if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + oh * outWidth + ow).storeBytes(of: raw, as: SIMD4<Float>.self) }
+                ow += 4
+            }
+            for ow in ow..<outWidth {
+                let column = 2 * ow
+                var best = -Float.infinity, bestIndex = -1
+                for corner in 0..<4 {  // row-major: top left, top right, bottom left, bottom right
+                    let windowIndex = rowOffset + (corner >> 1) * width + column + (corner & 1)
+                    var value = plane[windowIndex]
+                    if let transform { value = transform(value) }
+                    if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = windowIndex }
+                }
+                out[oh * outWidth + ow] = best
+                arg?[oh * outWidth + ow] = Int32(bestIndex)
+                winnerInputs?[oh * outWidth + ow] = plane[bestIndex]
+            }
+        }
+    }
+
+    /// Lane by lane, takes `candidate` (its index and untransformed value) where it beats `best`
+    /// (or is NaN where `best` is not).
+    @inline(__always)
+    private static func keepFirstMaximum(_ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, _ raw: inout SIMD8<Float>,
+                                         _ candidate: SIMD8<Float>, _ candidateIndex: SIMD8<Int32>, _ rawCandidate: SIMD8<Float>) {
         let wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
         best.replace(with: candidate, where: wins)
         index.replace(with: candidateIndex, where: wins)
+        raw.replace(with: rawCandidate, where: wins)
     }
 
     /// `keepFirstMaximum` four lanes wide.
     @inline(__always)
-    private static func keepFirstMaximum(_ best: inout SIMD4<Float>, _ index: inout SIMD4<Int32>,
-                                         _ candidate: SIMD4<Float>, _ candidateIndex: SIMD4<Int32>) {
+    private static func keepFirstMaximum(_ best: inout SIMD4<Float>, _ index: inout SIMD4<Int32>, _ raw: inout SIMD4<Float>,
+                                         _ candidate: SIMD4<Float>, _ candidateIndex: SIMD4<Int32>, _ rawCandidate: SIMD4<Float>) {
         let wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
         best.replace(with: candidate, where: wins)
         index.replace(with: candidateIndex, where: wins)
+        raw.replace(with: rawCandidate, where: wins)
     }
 
     /// Routes each output gradient to the input element that won its window: `dx[argmax] += dout`.

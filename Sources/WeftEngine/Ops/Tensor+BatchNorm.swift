@@ -43,40 +43,20 @@ extension Tensor {
         }
     }
 
-    /// Per channel: the statistics (training: the batch mean and `1/sqrt(biased variance + eps)`,
-    /// each row of `plane` values summed in float32 SIMD lanes and the rows in Double, in a fixed
-    /// order, and the running statistics updated; evaluation: the running statistics), then
-    /// `y = γ (x - mean) invStd + β` (and `max(0, y)`) over the channel's rows.
+    /// Per channel: the statistics (`batchNormStatistics`), then `y = γ (x - mean) invStd + β`
+    /// (and `max(0, y)`) over the channel's rows while they are in cache.
     private func batchNormForward(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
                                   training: Bool, momentum: Float, epsilon: Float, relu: Bool,
                                   mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
                                   batch: Int, plane: Int) -> Tensor {
-        let channels = shape[1], reduced = Double(batch * plane)
+        let channels = shape[1]
         let output = Tensor(uninitializedShape: shape)
         let x = data, y = output.data, gamma = weight.data, beta = bias.data
         let runningMeanData = runningMean?.data, runningVarianceData = runningVariance?.data
         Parallel.forEach(channels) { c in
-            if training {
-                var sum: Double = 0
-                for n in 0..<batch { sum += Double(VectorReduction.sum(x + (n * channels + c) * plane, count: plane)) }
-                let mu = Float(sum / reduced)
-                var squares: Double = 0
-                for n in 0..<batch {
-                    squares += Double(VectorReduction.sumOfSquares(x + (n * channels + c) * plane, count: plane, center: mu))
-                }
-                mean[c] = mu
-                invStd[c] = Float(1 / (squares / reduced + Double(epsilon)).squareRoot())
-                if let runningMeanData {
-                    runningMeanData[c] = (1 - momentum) * runningMeanData[c] + momentum * mu
-                }
-                if let runningVarianceData {
-                    let unbiased = Float(squares / (reduced - 1))
-                    runningVarianceData[c] = (1 - momentum) * runningVarianceData[c] + momentum * unbiased
-                }
-            } else {
-                mean[c] = runningMeanData![c]
-                invStd[c] = 1 / (runningVarianceData![c] + epsilon).squareRoot()
-            }
+            Tensor.batchNormStatistics(x, channel: c, channels: channels, batch: batch, plane: plane, training: training,
+                                       momentum: momentum, epsilon: epsilon, runningMean: runningMeanData,
+                                       runningVariance: runningVarianceData, mean: mean, invStd: invStd)
             let scale = gamma[c] * invStd[c], shift = beta[c] - mean[c] * scale
             for n in 0..<batch {
                 let from = x + (n * channels + c) * plane, to = y + (n * channels + c) * plane
@@ -88,6 +68,39 @@ extension Tensor {
             }
         }
         return output
+    }
+
+    /// One channel's statistics into `mean[c]` and `invStd[c]`. Training: the batch mean and
+    /// `1/sqrt(biased variance + eps)`, each row of `plane` values summed in float32 SIMD lanes and
+    /// the rows in Double, in a fixed order, and the running statistics updated; evaluation: from
+    /// the running statistics.
+    @inline(__always)
+    static func batchNormStatistics(_ x: UnsafePointer<Float>, channel c: Int, channels: Int, batch: Int, plane: Int,
+                                    training: Bool, momentum: Float, epsilon: Float,
+                                    runningMean: UnsafeMutablePointer<Float>?, runningVariance: UnsafeMutablePointer<Float>?,
+                                    mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) {
+        guard training else {
+            mean[c] = runningMean![c]
+            invStd[c] = 1 / (runningVariance![c] + epsilon).squareRoot()
+            return
+        }
+        let reduced = Double(batch * plane)
+        var sum: Double = 0
+        for n in 0..<batch { sum += Double(VectorReduction.sum(x + (n * channels + c) * plane, count: plane)) }
+        let mu = Float(sum / reduced)
+        var squares: Double = 0
+        for n in 0..<batch {
+            squares += Double(VectorReduction.sumOfSquares(x + (n * channels + c) * plane, count: plane, center: mu))
+        }
+        mean[c] = mu
+        invStd[c] = Float(1 / (squares / reduced + Double(epsilon)).squareRoot())
+        if let runningMean {
+            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mu
+        }
+        if let runningVariance {
+            let unbiased = Float(squares / (reduced - 1))
+            runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
+        }
     }
 
     /// Accumulates `dx`, `dγ = Σ dout·x̂`, `dβ = Σ dout`, with `dout` first masked to 0 where the
