@@ -47,3 +47,23 @@ final class FusedBatchNormReLUMaxPoolTests: XCTestCase {
         }
     }
 }
+
+/// `reluMaxPool2x2` against `relu()` then `maxPool2d(kernelSize: 2)`.
+final class FusedReLUMaxPoolTests: XCTestCase {
+    func testFusedReLUPoolingMatchesTheTwoOps() {
+        for (index, shape) in [[2, 3, 8, 8], [3, 2, 7, 9], [1, 4, 2, 3], [2, 2, 18, 20]].enumerated() {
+            for existingGradient in [false, true] {
+                func run(fused: Bool) -> [[Float]] {
+                    let x = randomTensor(Shape(shape), seed: UInt64(1_200 + index))
+                    x.requiresGradient = true
+                    if existingGradient { x.gradient = Tensor(shape: x.shape, repeating: 0.5) }
+                    let y = fused ? x.reluMaxPool2x2() : x.relu().maxPool2d(kernelSize: 2)
+                    y.backward(gradient: randomTensor(y.shape, seed: UInt64(1_210 + index)))
+                    return [y.shape.dimensions.map(Float.init), y.scalars, x.gradient!.scalars]
+                }
+                let fused = run(fused: true), separate = run(fused: false)
+                XCTAssertEqual(fused, separate, "shape \(shape), existing gradient \(existingGradient)")
+            }
+        }
+    }
+}

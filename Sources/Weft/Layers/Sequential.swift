@@ -9,8 +9,8 @@ public final class Sequential: Module {
 
     /// Runs the layers in order. A batch-norm layer directly followed by a ReLU runs as one fused
     /// op (`Tensor.batchNorm(relu: true)`), and with a 2×2 max pooling (stride 2, no padding) after
-    /// those as another (`Tensor.batchNormReLUMaxPool2x2`): the same results with fewer passes over
-    /// memory. Under the profiler a fused group is charged to its first layer's scope, named after
+    /// those as another (`Tensor.batchNormReLUMaxPool2x2`), a ReLU and such a pooling without
+    /// batch-norm too (`Tensor.reluMaxPool2x2`): the same results with fewer passes over memory. Under the profiler a fused group is charged to its first layer's scope, named after
     /// the group (`1 BatchNorm+ReLU+MaxPool`).
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
         let prefix = Profiler.isEnabled
@@ -35,6 +35,10 @@ public final class Sequential: Module {
                 return (3, "BatchNorm+ReLU+MaxPool", { batchNorm.forwardReLUMaxPool2x2($0, context: &$1) })
             }
             return (2, "BatchNorm+ReLU", { batchNorm.forward($0, context: &$1, relu: true) })
+        }
+        if layer is ReLU, index + 1 < layers.count, let pool = layers[index + 1] as? MaxPool,
+           pool.size == 2, pool.stride == 2, pool.padding == 0 {
+            return (2, "ReLU+MaxPool", { input, _ in input.reluMaxPool2x2() })
         }
         return (1, "\(type(of: layer))", { layer.forward($0, context: &$1) })
     }
