@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Weft's speed-up from 1 to N threads, measured alternately (1, N, 1, N, ...) in one run.
+
+    python3 Tests/Benchmarks/thread_scaling.py --model cnn-bn --pairs 3 --threads 2
+
+For each pair it runs `weft bench Configs/<model>.json --json` at 1 thread and at N threads and
+prints training and evaluation images/s and the ratio N/1; then the median ratio. Needs a
+release build (swift build -c release).
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bench(weft, model, threads, batch, eval_batch):
+    command = [weft, "bench", str(ROOT / "Configs" / f"{model}.json"), "--json", "--threads", str(threads),
+               "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    if not records:
+        sys.exit(f"no JSON result from: {' '.join(command)}")
+    return records[-1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="cnn-bn", choices=["logreg", "mlp", "cnn", "cnn-bn", "vgg"])
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--eval-batch", type=int, default=1000)
+    parser.add_argument("--weft", default=str(ROOT / ".build" / "release" / "weft"))
+    args = parser.parse_args()
+
+    train_ratios, eval_ratios = [], []
+    print(f"{args.model}, batch {args.batch}: 1 thread against {args.threads}, pair by pair")
+    print(f"{'pair':>4} {'train 1T':>9} {f'train {args.threads}T':>9} {'ratio':>6}   {'eval 1T':>8} {f'eval {args.threads}T':>8} {'ratio':>6}")
+    for pair in range(1, args.pairs + 1):
+        one = bench(args.weft, args.model, 1, args.batch, args.eval_batch)
+        many = bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
+        train = many["trainImagesPerSecond"] / one["trainImagesPerSecond"]
+        evaluation = many["evalImagesPerSecond"] / one["evalImagesPerSecond"]
+        train_ratios.append(train)
+        eval_ratios.append(evaluation)
+        print(f"{pair:>4} {one['trainImagesPerSecond']:>9.0f} {many['trainImagesPerSecond']:>9.0f} {train:>6.2f}   "
+              f"{one['evalImagesPerSecond']:>8.0f} {many['evalImagesPerSecond']:>8.0f} {evaluation:>6.2f}")
+    print(f"median speed-up 1 → {args.threads} threads: train {statistics.median(train_ratios):.2f}x, "
+          f"eval {statistics.median(eval_ratios):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
