@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Time spent per layer, forward and backward, while enabled (`weft bench --profile`).
 ///
@@ -53,4 +54,22 @@ public enum Profiler {
         body()
         add(scope, backward: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
+
+    /// Times `body`, run on any thread inside a parallel loop, and adds its wall time to the
+    /// scope `name` (forward or backward): summed over threads, so thread-seconds, not wall time.
+    @inline(__always)
+    static func concurrent(_ name: String, backward: Bool, _ body: () -> Void) {
+        guard isEnabled else { return body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        concurrentLock.lock()
+        add(name, forward: backward ? 0 : seconds, backward: backward ? seconds : 0)
+        concurrentLock.unlock()
+    }
+
+    private static let concurrentLock = NSLock()
+
+    /// The scope im2col and col2im inside the convolutions are charged to.
+    static let im2colScope = "im2col+col2im (thread-seconds)"
 }

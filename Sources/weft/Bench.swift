@@ -106,10 +106,11 @@ struct Bench: ParsableCommand {
         print("step phases (median ms): " + result.phases.map { String(format: "%@ %.2f", $0.name, 1000 * $0.seconds) }.joined(separator: ", ")
               + String(format: " (total %.2f)", 1000 * total))
         if profile {
-            let width = result.layers.map(\.name.count).max() ?? 10
+            let name = { (layer: (name: String, forward: Double, backward: Double)) in layer.name.isEmpty ? "loss (outside the layers)" : layer.name }
+            let width = result.layers.map { name($0).count }.max() ?? 10
             print("layer".padding(toLength: width, withPad: " ", startingAt: 0) + "   forward ms  backward ms")
             for layer in result.layers {
-                print(layer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                print(name(layer).padding(toLength: width, withPad: " ", startingAt: 0)
                       + String(format: "  %11.3f  %11.3f", 1000 * layer.forward, 1000 * layer.backward))
             }
         }

@@ -81,7 +81,10 @@ public struct TrainingBenchmark {
         }
         Profiler.isEnabled = false
         let steps = Double(windows * stepsPerWindow)
-        let layers = Profiler.order.map { name in
+        // Layers in model order, then the engine's own rows (im2col+col2im) after them.
+        let order = Profiler.order.filter { $0.hasPrefix("layers.") || $0.isEmpty }
+            + Profiler.order.filter { !$0.hasPrefix("layers.") && !$0.isEmpty }
+        let layers = order.map { name in
             (name: name, forward: (Profiler.times[name]?.forward ?? 0) / steps, backward: (Profiler.times[name]?.backward ?? 0) / steps)
         }
 

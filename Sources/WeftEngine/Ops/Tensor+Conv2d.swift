@@ -40,7 +40,7 @@ extension Tensor {
                 let image = x + n * imageSize, target = out + n * filters * plane  // [F, P]
                 let matrix: UnsafePointer<Float>
                 if let columns {
-                    Im2Col.im2col(image: image, g, into: columns.pointer)
+                    Profiler.concurrent(Profiler.im2colScope, backward: false) { Im2Col.im2col(image: image, g, into: columns.pointer) }
                     matrix = UnsafePointer(columns.pointer)
                 } else {
                     matrix = UnsafePointer(image)
@@ -80,7 +80,7 @@ extension Tensor {
                 if needsWeight {
                     let matrix: UnsafePointer<Float>
                     if let columns {
-                        Im2Col.im2col(image: image, g, into: columns.pointer)
+                        Profiler.concurrent(Profiler.im2colScope, backward: true) { Im2Col.im2col(image: image, g, into: columns.pointer) }
                         matrix = UnsafePointer(columns.pointer)
                     } else {
                         matrix = UnsafePointer(image)
@@ -93,7 +93,7 @@ extension Tensor {
                     if let columns {
                         Gemm.multiply(transposeA: true, m: patch, n: plane, k: filters, a: w, lda: patch,
                                       b: gradient, ldb: plane, c: columns.pointer, ldc: plane)
-                        Im2Col.col2im(columns.pointer, g, addingInto: target)
+                        Profiler.concurrent(Profiler.im2colScope, backward: true) { Im2Col.col2im(columns.pointer, g, addingInto: target) }
                     } else {
                         Gemm.multiply(transposeA: true, m: patch, n: plane, k: filters, a: w, lda: patch,
                                       b: gradient, ldb: plane, beta: 1, c: target, ldc: plane)
