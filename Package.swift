@@ -31,6 +31,11 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(
             name: "WeftEngine",
             dependencies: ["COpenBLAS"],
@@ -38,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "Weft",
-            dependencies: ["WeftEngine", "CZlib", "CPNG"]
+            dependencies: ["WeftEngine", "CZlib", "CPNG", "CMPI"]
         ),
         .executableTarget(
             name: "weft",

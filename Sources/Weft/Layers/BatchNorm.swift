@@ -25,7 +25,8 @@ public final class BatchNorm: Module {
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
         if context.training { batchesTracked.data[0] += 1 }
         return input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                               training: context.training, momentum: momentum, epsilon: epsilon)
+                               training: context.training, momentum: momentum, epsilon: epsilon,
+                               synchronization: context.batchNormSynchronization)
     }
 
     public var parameters: [NamedParameter] {

@@ -9,9 +9,16 @@ extension Tensor {
     /// - Parameters:
     ///   - weight, bias: `[C]` (γ and β).
     ///   - runningMean, runningVariance: `[C]` buffers (required in evaluation mode).
+    ///   - synchronization: in training mode, sums the statistics across the replicas of a
+    ///     data-parallel job (`torch.nn.SyncBatchNorm`); see `Tensor+BatchNormSync.swift`.
     /// - Returns: the input's shape.
     public func batchNorm(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
-                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
+                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5,
+                          synchronization: BatchNormSynchronization? = nil) -> Tensor {
+        if training, let synchronization {
+            return synchronizedBatchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                                         momentum: momentum, epsilon: epsilon, synchronization: synchronization)
+        }
         precondition(shape.rank == 4 || shape.rank == 2, "batchNorm: input \(shape) must be [N, C, H, W] or [N, C]")
         let channels = shape[1]
         for (label, tensor) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
