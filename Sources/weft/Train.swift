@@ -45,6 +45,9 @@ struct Train: ParsableCommand {
     @Flag(help: .hidden)
     var checkReplicas = false
 
+    @Flag(help: ArgumentHelp("On several MPI ranks: wait at a barrier before each gradient allreduce, so the epoch line shows the transfer and the waiting for the slowest rank apart (costs one more network latency per step)."))
+    var timeAllreduce = false
+
     func run() throws {
         let communicator = try startMPIIfLaunched()
         try reportingErrors(communicator) {
@@ -61,7 +64,7 @@ struct Train: ParsableCommand {
             }
             let ranks = communicator.map { ", \($0.size) rank\($0.size == 1 ? "" : "s") (MPI), \(config.training.batchSize / $0.size)–\((config.training.batchSize + $0.size - 1) / $0.size) images per rank and step" } ?? ""
             trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)")
-            try runWithCheckpoints(trainer, folder: folder.path, checkReplicas: checkReplicas)
+            try runWithCheckpoints(trainer, folder: folder.path, checkReplicas: checkReplicas, timeAllreduce: timeAllreduce)
             if !noReport && trainer.isLeader { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }
         }
     }

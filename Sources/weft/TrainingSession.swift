@@ -17,13 +17,14 @@ func weftCommand(ranks: Int) -> String {
 /// Runs a prepared trainer with checkpoints and signal handling, and reports how it ended.
 /// An interrupted run exits with 128 + the signal's number after saying how to resume.
 /// On several ranks only rank 0 writes checkpoints; every rank takes part in gathering them.
-func runWithCheckpoints(_ trainer: Trainer, folder: String, checkReplicas: Bool = false) throws {
+func runWithCheckpoints(_ trainer: Trainer, folder: String, checkReplicas: Bool = false, timeAllreduce: Bool = false) throws {
     let ranks = trainer.replicas?.size ?? 1
     let writer = CheckpointWriter(folder: folder, settings: trainer.config.checkpoint, removingLeftovers: trainer.isLeader)
     if trainer.isLeader {
         trainer.onCheckpoint = { trainer, moment in try writer.write(trainer, moment: moment) }
     }
     trainer.replicas?.checksReplicas = checkReplicas
+    trainer.replicas?.separatesWaiting = timeAllreduce
     Interruption.install()
     trainer.shouldStop = { Interruption.isRequested }
     let outcome = try trainer.train()

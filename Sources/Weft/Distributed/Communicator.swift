@@ -19,6 +19,8 @@ public protocol Communicator: AnyObject {
     func broadcastFromRankZero(_ bytes: UnsafeMutableRawPointer, count: Int) throws
     /// Every rank's `values` (the same count on each), concatenated in rank order (`MPI_Allgather`).
     func allGather(_ values: [UInt64]) throws -> [UInt64]
+    /// Returns when every rank has called it (`MPI_Barrier`).
+    func barrier() throws
     /// Ends the whole job at once with `status` (`MPI_Abort`): for an error on one rank, which
     /// would otherwise leave the others waiting forever.
     func abort(status: Int32) -> Never

@@ -88,6 +88,10 @@ public final class MPICommunicator: Communicator {
         return result
     }
 
+    public func barrier() throws {
+        try check(MPI_Barrier(world), "MPI_Barrier")
+    }
+
     public func abort(status: Int32) -> Never {
         MPI_Abort(world, status)
         _exit(status)

@@ -33,10 +33,25 @@ public final class ReplicaGroup {
     public private(set) var shardWeight: Double = 1
 
     /// Seconds of the current epoch: forward + backward, and the gradient allreduce (which
-    /// includes waiting for the slowest rank), and the steps they cover.
+    /// includes waiting for the slowest rank unless `separatesWaiting`), and the steps they cover.
     public var epochComputeSeconds: Double = 0
     public var epochCommunicationSeconds: Double = 0
     public var epochSteps = 0
+    /// When true, each step waits at a barrier before the allreduce, so that
+    /// `epochCommunicationSeconds` is the transfer alone and `epochWaitingSeconds` the time
+    /// spent waiting for the slowest rank (a measurement aid: it costs one more latency per step).
+    public var separatesWaiting = false
+    public var epochWaitingSeconds: Double = 0
+
+    /// Waits for every rank when `separatesWaiting`; returns the seconds waited.
+    public func waitForSlowestRank() throws -> Double {
+        guard separatesWaiting else { return 0 }
+        let start = DispatchTime.now().uptimeNanoseconds
+        try communicator.barrier()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        epochWaitingSeconds += seconds
+        return seconds
+    }
 
     public init(communicator: Communicator) {
         self.communicator = communicator

@@ -217,6 +217,8 @@ public final class Trainer {
         let backward = clock.lap()
         var communication: Double = 0
         if let replicas {
+            _ = try replicas.waitForSlowestRank()
+            _ = clock.lap()
             try replicas.averageGradients(parameters, buffers: model.buffers)
             communication = clock.lap()
             replicas.epochComputeSeconds += forward + backward
@@ -274,9 +276,13 @@ public final class Trainer {
         if let replicas, replicas.epochSteps > 0 {
             let steps = Double(replicas.epochSteps)
             let compute = replicas.epochComputeSeconds / steps, allreduce = replicas.epochCommunicationSeconds / steps
-            progress.finish(with: String(format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step (%.0f%%, waiting for the slowest rank included)",
-                                         replicas.size, replicas.size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, 100 * allreduce / max(compute + allreduce, 1e-12)))
+            let waiting = replicas.separatesWaiting
+                ? String(format: ", waiting for the slowest rank %.1f ms/step", 1000 * replicas.epochWaitingSeconds / steps)
+                : " (waiting for the slowest rank included)"
+            progress.finish(with: String(format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step%@",
+                                         replicas.size, replicas.size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, waiting))
             replicas.epochSteps = 0
+            replicas.epochWaitingSeconds = 0
             replicas.epochComputeSeconds = 0
             replicas.epochCommunicationSeconds = 0
         }
