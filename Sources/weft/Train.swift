@@ -62,7 +62,10 @@ struct Train: ParsableCommand {
                 }
                 try folder.writeConfig(config)
             }
-            let ranks = communicator.map { ", \($0.size) rank\($0.size == 1 ? "" : "s") (MPI), \(config.training.batchSize / $0.size)–\((config.training.batchSize + $0.size - 1) / $0.size) images per rank and step" } ?? ""
+            let ranks = communicator.map { communicator -> String in
+                let (fewest, most) = (config.training.batchSize / communicator.size, (config.training.batchSize + communicator.size - 1) / communicator.size)
+                return ", \(communicator.size) rank\(communicator.size == 1 ? "" : "s") (MPI), \(fewest == most ? "\(most)" : "\(fewest)–\(most)") images per rank and step"
+            } ?? ""
             trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)")
             try runWithCheckpoints(trainer, folder: folder.path, checkReplicas: checkReplicas, timeAllreduce: timeAllreduce)
             if !noReport && trainer.isLeader { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }

@@ -65,7 +65,7 @@ final class MPITrainingTests: XCTestCase {
     private func quick(_ root: String, name: String, trainLimit: Int, epochs: Int, testLimit: Int = 1000) -> [String] {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return ["train", repository.appendingPathComponent("Configs/quick.json").path,
-                "--set", "data.trainLimit=\(trainLimit)", "--set", "data.testLimit=\(testLimit)", "--set", "training.epochs=\(epochs)",
+                "--set", "data.trainLimit=\(trainLimit)", "--set", "data.validationFraction=0.02", "--set", "data.testLimit=\(testLimit)", "--set", "training.epochs=\(epochs)",
                 "--set", "checkpoint.directory=\(root)/\(name)"]
     }
 

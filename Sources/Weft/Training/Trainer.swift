@@ -98,11 +98,14 @@ public final class Trainer {
     /// Before the first step of a data-parallel run: every rank takes its generators (its own
     /// from a checkpoint of as many ranks, else fresh ones derived from the seed, the epoch and
     /// the rank), then rank 0's weights, buffers and optimiser state are broadcast.
+    /// A checkpoint's per-rank generators are used once: the next checkpoint gathers them anew.
     private func prepareReplicas() throws {
+        let saved = state.replicaGenerators
+        state.replicaGenerators = []
         guard let replicas else { return }
-        if state.replicaGenerators.count == replicas.size {
-            state.dropoutGenerator = state.replicaGenerators[replicas.rank].dropout
-            state.augmentationGenerator = state.replicaGenerators[replicas.rank].augmentation
+        if saved.count == replicas.size {
+            state.dropoutGenerator = saved[replicas.rank].dropout
+            state.augmentationGenerator = saved[replicas.rank].augmentation
         } else if replicas.rank > 0 {
             state.dropoutGenerator = dropoutGenerator(step: state.step)
             state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
