@@ -40,6 +40,11 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(
             name: "WeftEngine",
             dependencies: ["COpenBLAS"],
@@ -47,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "Weft",
-            dependencies: ["WeftEngine", "CZlib", "CPNG"],
+            dependencies: ["WeftEngine", "CZlib", "CPNG", "CMPI"],
             swiftSettings: nativeCPU
         ),
         .executableTarget(

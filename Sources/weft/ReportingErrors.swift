@@ -3,11 +3,26 @@ import Foundation
 import Weft
 
 /// Runs `body`; a `WeftError` becomes one line on stderr and exit status 1, with no stack trace.
-func reportingErrors(_ body: () throws -> Void) throws {
+///
+/// In a job of several MPI ranks any error of one rank ends the whole job (`MPI_Abort`) after
+/// one line naming the rank: the other ranks would otherwise wait for it forever.
+func reportingErrors(_ communicator: Communicator? = nil, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as WeftError {
+        if let communicator, communicator.size > 1 {
+            FileHandle.standardError.write(Data("error: rank \(communicator.rank) of \(communicator.size): \(error.message)\n".utf8))
+            communicator.abort(status: 1)
+        }
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
         throw ExitCode.failure
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        if let communicator, communicator.size > 1 {
+            FileHandle.standardError.write(Data("error: rank \(communicator.rank) of \(communicator.size): \(error)\n".utf8))
+            communicator.abort(status: 1)
+        }
+        throw error
     }
 }

@@ -19,6 +19,11 @@ struct Resume: ParsableCommand {
             Examples:
               weft resume Models/cnn-bn/last.safetensors
               weft resume Models/cnn-bn/last.safetensors --set training.epochs=20
+              mpirun -np 2 weft resume Models/cnn-bn/last.safetensors --threads 1
+
+            A checkpoint of a run on K MPI ranks resumes bit-exactly on K ranks (and the same \
+            threads per rank); on another rank count it continues correctly but not bit-identically. \
+            Every rank reads the checkpoint, so on several machines its folder must be shared.
             """
     )
 
@@ -37,27 +42,38 @@ struct Resume: ParsableCommand {
     @Option(help: "Threads for the engine and OpenBLAS (default: the count the run used, for bit-exact results).")
     var threads: Int?
 
+    @Flag(help: .hidden)
+    var checkReplicas = false
+
     func validate() throws {
         if let threads, !(1...Parallel.maximumThreadCount).contains(threads) { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
     }
 
     func run() throws {
-        try reportingErrors {
+        let communicator = try startMPIIfLaunched()
+        try reportingErrors(communicator) {
             let plan = try ResumePlan(checkpointPath: checkpoint, overrides: overrides, force: force)
             let threadCount = threads ?? plan.checkpoint.threads
             Parallel.setThreadCount(threadCount)
             let data = try TrainingData(config: plan.config, directoryOverride: dataDir, normalization: plan.checkpoint.normalization)
-            let trainer = try Trainer(config: plan.config, data: data, source: checkpoint, runFolder: plan.folder)
+            let trainer = try Trainer(config: plan.config, data: data, source: checkpoint, runFolder: plan.folder,
+                                      communicator: communicator)
             try plan.checkpoint.restore(into: trainer)
+            let savedRanks = max(plan.checkpoint.state.replicaGenerators.count, 1), ranks = communicator?.size ?? 1
+            if savedRanks != ranks {
+                trainer.progress.finish(with: "warning: the run trained on \(savedRanks) rank\(savedRanks == 1 ? "" : "s") and resumes on \(ranks); it continues correctly but not bit-identically to an uninterrupted run")
+            }
             if let warning = plan.warning { trainer.progress.finish(with: warning) }
             if threadCount != plan.checkpoint.threads {
                 trainer.progress.finish(with: "warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run")
             }
-            try plan.rewriteMetricsLog()
-            try plan.discardLaterCheckpoints()
+            if trainer.isLeader {
+                try plan.rewriteMetricsLog()
+                try plan.discardLaterCheckpoints()
+            }
             let state = trainer.state
             trainer.progress.finish(with: "resuming \(plan.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(plan.folder)")
-            try runWithCheckpoints(trainer, folder: plan.folder)
+            try runWithCheckpoints(trainer, folder: plan.folder, checkReplicas: checkReplicas)
         }
     }
 }

@@ -20,6 +20,11 @@ struct Train: ParsableCommand {
               weft train Configs/cnn-bn.json
               weft train Configs/quick.json --set training.epochs=1 --threads 2
               weft train Configs/mlp.json --data-dir ~/datasets/fashion-mnist
+
+            Data-parallel on several processes or machines (MPI; see the README):
+              mpirun -np 2 weft train Configs/cnn-bn.json --threads 1
+            Each rank trains its shard of every global batch (training.batchSize); rank 0 \
+            alone prints and writes; --threads is per rank.
             """
     )
 
@@ -37,21 +42,33 @@ struct Train: ParsableCommand {
     @Flag(help: "Do not write report.html (weft report) into the run folder when the run finishes.")
     var noReport = false
 
+    @Flag(help: .hidden)
+    var checkReplicas = false
+
+    @Flag(help: ArgumentHelp("On several MPI ranks: wait at a barrier before each gradient allreduce, so the epoch line shows the transfer and the waiting for the slowest rank apart (costs one more network latency per step)."))
+    var timeAllreduce = false
 
     func run() throws {
-        try reportingErrors {
+        let communicator = try startMPIIfLaunched()
+        try reportingErrors(communicator) {
             threading.apply()
             let config = try TrainingConfig.load(path: file, overrides: overrides)
             let data = try TrainingData(config: config, directoryOverride: dataDir)
-            let trainer = try Trainer(config: config, data: data, source: file)
+            let trainer = try Trainer(config: config, data: data, source: file, communicator: communicator)
             let folder = RunFolder(path: config.checkpoint.directory)
-            if let previous = try folder.prepareFresh() {
-                trainer.progress.finish(with: "moved the previous run in \(folder.path) to \(previous)")
+            if trainer.isLeader {
+                if let previous = try folder.prepareFresh() {
+                    trainer.progress.finish(with: "moved the previous run in \(folder.path) to \(previous)")
+                }
+                try folder.writeConfig(config)
             }
-            try folder.writeConfig(config)
-            trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")")
-            try runWithCheckpoints(trainer, folder: folder.path)
-            if !noReport { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }
+            let ranks = communicator.map { communicator -> String in
+                let (fewest, most) = (config.training.batchSize / communicator.size, (config.training.batchSize + communicator.size - 1) / communicator.size)
+                return ", \(communicator.size) rank\(communicator.size == 1 ? "" : "s") (MPI), \(fewest == most ? "\(most)" : "\(fewest)–\(most)") images per rank and step"
+            } ?? ""
+            trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)")
+            try runWithCheckpoints(trainer, folder: folder.path, checkReplicas: checkReplicas, timeAllreduce: timeAllreduce)
+            if !noReport && trainer.isLeader { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }
         }
     }
 }

@@ -7,10 +7,12 @@ public final class CheckpointWriter {
     public let folder: String
     public let settings: CheckpointConfig
 
-    /// Also removes temporary files that a killed run left half-written in `folder`.
-    public init(folder: String, settings: CheckpointConfig) {
+    /// Also removes temporary files that a killed run left half-written in `folder`, unless
+    /// `removingLeftovers` is false (the ranks other than 0 of an MPI run, which write nothing).
+    public init(folder: String, settings: CheckpointConfig, removingLeftovers: Bool = true) {
         self.folder = folder
         self.settings = settings
+        guard removingLeftovers else { return }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for name in names where name.hasPrefix(".") && name.contains(".safetensors.tmp-") {
             try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))

@@ -16,13 +16,18 @@ extension TrainingState {
         if let bestValidationAccuracy, let bestEpoch {
             members += [("bestValidationAccuracy", .number(bestValidationAccuracy)), ("bestEpoch", .number(Double(bestEpoch)))]
         }
+        if !replicaGenerators.isEmpty {
+            members.append(("ranks", .array(replicaGenerators.map {
+                .object([("dropoutGenerator", generator($0.dropout)), ("augmentationGenerator", generator($0.augmentation))])
+            })))
+        }
         return .object(members)
     }
 
     /// Reads the state written by `json`; `source` names the checkpoint in errors.
     public init(json: JSONValue, source: String) throws {
         let root = try ConfigNode(value: json, path: "state", source: source).object()
-        func generator(_ key: String) throws -> RandomGenerator {
+        func generator(_ key: String, in root: ConfigObject) throws -> RandomGenerator {
             let node = try root.required(key, "four hex words")
             let words = try node.array(minimumCount: 4, maximumCount: 4).map { word -> UInt64 in
                 guard let value = UInt64(try word.string(), radix: 16) else { throw word.error("must be a hex word") }
@@ -37,8 +42,8 @@ extension TrainingState {
             return value
         }
         let big = 1 << 52
-        dropoutGenerator = try generator("dropoutGenerator")
-        augmentationGenerator = try generator("augmentationGenerator")
+        dropoutGenerator = try generator("dropoutGenerator", in: root)
+        augmentationGenerator = try generator("augmentationGenerator", in: root)
         epoch = try root.required("epoch", "an integer").int(0...big)
         batchInEpoch = try root.required("batchInEpoch", "an integer").int(0...big)
         step = try root.required("step", "an integer").int(0...big)
@@ -50,6 +55,15 @@ extension TrainingState {
         if let accuracy = root.optional("bestValidationAccuracy"), case .number(let value) = accuracy.value {
             bestValidationAccuracy = value
             bestEpoch = try root.required("bestEpoch", "an integer").int(1...big)
+        }
+        if let ranks = root.optional("ranks") {
+            replicaGenerators = try ranks.array(minimumCount: 2, maximumCount: 1 << 20).map { node in
+                let object = try node.object()
+                let generators = ReplicaGenerators(dropout: try generator("dropoutGenerator", in: object),
+                                                   augmentation: try generator("augmentationGenerator", in: object))
+                try object.finish()
+                return generators
+            }
         }
         try root.finish()
     }

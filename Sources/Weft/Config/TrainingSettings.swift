@@ -13,6 +13,9 @@ public struct TrainingSettings: Equatable, Sendable {
     public var gradientClipNorm: Float?
     /// Images per evaluation batch.
     public var evaluationBatchSize: Int
+    /// On several ranks (MPI), normalise batch-norm layers with the statistics of the whole
+    /// global batch rather than each rank's shard (`torch.nn.SyncBatchNorm`).
+    public var syncBatchNorm: Bool
 
     init(_ object: ConfigObject) throws {
         epochs = try object.required("epochs", "how many passes over the training data").int(1...100_000)
@@ -24,6 +27,7 @@ public struct TrainingSettings: Equatable, Sendable {
         earlyStoppingPatience = try object.optional("earlyStoppingPatience")?.int(1...100_000)
         gradientClipNorm = try object.optional("gradientClipNorm")?.float(1e-9...1e9)
         evaluationBatchSize = try object.optional("evaluationBatchSize")?.int(1...65_536) ?? 1000
+        syncBatchNorm = try object.optional("syncBatchNorm")?.bool() ?? false
         try object.finish()
     }
 
@@ -35,6 +39,7 @@ public struct TrainingSettings: Equatable, Sendable {
         if let earlyStoppingPatience { members.append(("earlyStoppingPatience", .number(Double(earlyStoppingPatience)))) }
         if let gradientClipNorm { members.append(("gradientClipNorm", .float(gradientClipNorm))) }
         members.append(("evaluationBatchSize", .number(Double(evaluationBatchSize))))
+        if syncBatchNorm { members.append(("syncBatchNorm", .bool(true))) }
         return .object(members)
     }
 }

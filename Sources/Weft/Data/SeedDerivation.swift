@@ -25,6 +25,13 @@ public enum SeedDerivation {
         return mix(value ^ (index &* 0xD1B5_4A32_D192_ED03))
     }
 
+    /// The seed of rank `replica`'s stream of a data-parallel run (dropout, augmentation), derived
+    /// from a seed the ranks share: rank 0 keeps `seed` itself, so a one-rank run draws exactly
+    /// the numbers of a run without MPI; other ranks get unrelated streams.
+    public static func seed(_ seed: UInt64, replica: Int) -> UInt64 {
+        replica == 0 ? seed : mix(mix(seed ^ 0x2545_F491_4F6C_DD1D) ^ (UInt64(replica) &* 0x9E37_79B9_7F4A_7C15))
+    }
+
     private static func mix(_ input: UInt64) -> UInt64 {
         var z = input
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

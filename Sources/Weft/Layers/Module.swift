@@ -4,6 +4,9 @@ public struct ForwardContext {
     public var training: Bool
     /// The generator dropout masks come from (its state is saved with checkpoints).
     public var generator: RandomGenerator
+    /// In a data-parallel run with `training.syncBatchNorm`, how batch-norm layers sum their
+    /// statistics across ranks; nil: each rank's own batch.
+    public var batchNormSynchronization: BatchNormSynchronization?
 
     public init(training: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
         self.training = training

@@ -9,8 +9,10 @@ public final class Progress {
     private var lastDraw: UInt64 = 0
     private var lastPlainStep = -1
     private var lineLength = 0
-    /// Whether anything is printed at all.
+    /// Whether the progress line is printed.
     public var enabled = true
+    /// Prints nothing at all, not even `finish` lines (the ranks other than 0 of an MPI run).
+    public var muted = false
 
     public init(epochs: Int) {
         self.epochs = epochs
@@ -49,6 +51,7 @@ public final class Progress {
     }
 
     private func write(_ text: String) {
+        guard !muted else { return }
         FileHandle.standardError.write(Data(text.utf8))
     }
 

@@ -5,6 +5,8 @@ public struct StepTimes: Equatable, Sendable {
     public var forward: Double = 0
     public var backward: Double = 0
     public var optimizer: Double = 0
+    /// The gradient allreduce of a data-parallel run.
+    public var communication: Double = 0
 }
 
 /// A stopwatch that returns the seconds since its last lap.

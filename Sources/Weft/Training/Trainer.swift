@@ -15,6 +15,10 @@ public final class Trainer {
     public let runLog: RunLog
     public let progress: Progress
     public var state: TrainingState
+    /// The other replicas of a data-parallel run (MPI), nil when training alone.
+    public let replicas: ReplicaGroup?
+    /// Whether this process prints and writes: always, except on the ranks other than 0.
+    public var isLeader: Bool { replicas?.isLeader ?? true }
 
     /// Called at each checkpoint moment (the seam the checkpoint writer plugs into).
     public var onCheckpoint: ((Trainer, CheckpointMoment) throws -> Void)?
@@ -35,9 +39,11 @@ public final class Trainer {
 
     /// A new run: the model is built and initialised from the config's seed. `runFolder` is where
     /// `metrics.jsonl` goes (by default `checkpoint.directory`; a resumed run passes the
-    /// checkpoint's folder).
+    /// checkpoint's folder). With a `communicator` of several ranks the trainer is one replica of
+    /// a data-parallel run (see `ReplicaGroup`): `config.training.batchSize` stays the global
+    /// batch, of which this rank trains its shard.
     public init(config: TrainingConfig, data: TrainingData, source: String, runFolder: String? = nil,
-                progress: Progress? = nil) throws {
+                progress: Progress? = nil, communicator: Communicator? = nil) throws {
         let builder = try ModelBuilder(config: config.model, source: source)
         try data.check(config.model, builder: builder, source: source)
         self.config = config
@@ -53,8 +59,15 @@ public final class Trainer {
         if builder.needsBatchesAboveOne && batchSize == 1 {
             throw WeftError("\(source): training.batchSize: batch-norm on a flat or 1×1 input needs at least 2 images per batch, got 1")
         }
-        // A last batch of one image would leave such a batch-norm layer one value per channel: drop it.
-        let dropsSingleImageBatch = builder.needsBatchesAboveOne && data.trainIndices.count % batchSize == 1
+        let ranks = communicator?.size ?? 1
+        let imagesPerRank = builder.needsBatchesAboveOne ? 2 : 1
+        if batchSize < ranks * imagesPerRank {
+            throw WeftError("\(source): training.batchSize: \(batchSize) images cannot be shared by \(ranks) ranks (each needs at least \(imagesPerRank)); raise the batch size or use fewer ranks")
+        }
+        // A last batch of one image would leave such a batch-norm layer one value per channel, and
+        // one smaller than the ranks would leave a rank without images: drop it.
+        let remainder = data.trainIndices.count % batchSize
+        let dropsSingleImageBatch = remainder > 0 && remainder < ranks * imagesPerRank
         trainLoader = BatchLoader(dataset: data.train, indices: data.trainIndices, batchSize: batchSize,
                                   normalization: data.normalization, augmentation: augmentation, seed: config.training.seed,
                                   dropLastPartialBatch: dropsSingleImageBatch)
@@ -63,8 +76,54 @@ public final class Trainer {
                                                      learningRate: config.training.optimizer.learningRate)
         runLog = RunLog(directory: runFolder ?? config.checkpoint.directory)
         self.progress = progress ?? Progress(epochs: config.training.epochs)
+        replicas = communicator.map { ReplicaGroup(communicator: $0) }
         state = TrainingState(seed: config.training.seed)
-        state.augmentationGenerator = trainLoader.augmentationGenerator(epoch: 0)
+        if replicas != nil { self.progress.muted = !isLeader }
+        state.dropoutGenerator = dropoutGenerator(step: 0)
+        state.augmentationGenerator = augmentationGenerator(epoch: 0)
+    }
+
+    /// This rank's augmentation generator for `epoch` (rank 0's is the loader's).
+    private func augmentationGenerator(epoch: Int) -> RandomGenerator {
+        RandomGenerator(seed: SeedDerivation.seed(SeedDerivation.seed(config.training.seed, purpose: .augmentation, index: UInt64(epoch)),
+                                                  replica: replicas?.rank ?? 0))
+    }
+
+    /// This rank's dropout generator when it starts at `step` (0 for a new run).
+    private func dropoutGenerator(step: Int) -> RandomGenerator {
+        RandomGenerator(seed: SeedDerivation.seed(SeedDerivation.seed(config.training.seed, purpose: .dropout, index: UInt64(step)),
+                                                  replica: replicas?.rank ?? 0))
+    }
+
+    /// Before the first step of a data-parallel run: every rank takes its generators (its own
+    /// from a checkpoint of as many ranks, else fresh ones derived from the seed, the epoch and
+    /// the rank), then rank 0's weights, buffers and optimiser state are broadcast.
+    /// A checkpoint's per-rank generators are used once: the next checkpoint gathers them anew.
+    private func prepareReplicas() throws {
+        let saved = state.replicaGenerators
+        state.replicaGenerators = []
+        guard let replicas else { return }
+        if saved.count == replicas.size {
+            state.dropoutGenerator = saved[replicas.rank].dropout
+            state.augmentationGenerator = saved[replicas.rank].augmentation
+        } else if replicas.rank > 0 {
+            state.dropoutGenerator = dropoutGenerator(step: state.step)
+            state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
+        }
+        try replicas.broadcastFromRankZero(parameters: parameters, buffers: model.buffers, optimizer: optimizer)
+        if config.training.syncBatchNorm { batchNormSynchronization = replicas.batchNormSynchronization() }
+    }
+
+    /// `training.syncBatchNorm` on several ranks: the allreduce of batch-norm statistics.
+    private var batchNormSynchronization: BatchNormSynchronization?
+
+    /// Calls `onCheckpoint` on every rank, after gathering every rank's generators into the state.
+    private func checkpoint(_ moment: CheckpointMoment) throws {
+        if let replicas, replicas.size > 1 {
+            state.replicaGenerators = try replicas.gatherGenerators(dropout: state.dropoutGenerator,
+                                                                    augmentation: state.augmentationGenerator)
+        }
+        try onCheckpoint?(self, moment)
     }
 
     /// The learning rate of the next step.
@@ -75,6 +134,7 @@ public final class Trainer {
     /// Trains until the configured epochs are done, early stopping triggers, or `shouldStop`.
     public func train() throws -> Outcome {
         let settings = config.training
+        try prepareReplicas()
         while state.epoch < settings.epochs {
             if state.batchInEpoch == 0, let patience = settings.earlyStoppingPatience, let best = state.bestEpoch,
                state.epoch - best >= patience {
@@ -82,7 +142,7 @@ public final class Trainer {
                 return .earlyStopped(test: try finalTest())
             }
             guard try trainEpoch() else {
-                try onCheckpoint?(self, .interrupted)
+                try checkpoint(.interrupted)
                 return .interrupted
             }
         }
@@ -97,14 +157,27 @@ public final class Trainer {
         var lastStepTime = DispatchTime.now().uptimeNanoseconds
         while state.batchInEpoch < batches.count {
             var generator: RandomGenerator? = augments ? state.augmentationGenerator : nil
-            let (images, labels) = trainLoader.batch(indices: batches[state.batchInEpoch], augment: &generator)
+            let globalBatch = batches[state.batchInEpoch]
+            let shard = replicas?.shard(of: globalBatch) ?? globalBatch
+            replicas?.beginStep(shardCount: shard.count, globalCount: globalBatch.count)
+            let (images, labels) = trainLoader.batch(indices: shard, augment: &generator)
             if let generator { state.augmentationGenerator = generator }
             let (loss, correct) = try step(images: images, labels: labels, learningRate: learningRate)
+            var stopRequested = false
+            if let replicas {
+                let sums = try replicas.sumStepStatistics(lossSum: Double(loss) * Double(labels.count), correct: correct,
+                                                          images: labels.count, stopRequested: shouldStop())
+                state.epochLossSum += sums.lossSum
+                state.epochCorrect += sums.correct
+                state.epochImages += sums.images
+                stopRequested = sums.stop
+            } else {
+                state.epochLossSum += Double(loss) * Double(labels.count)
+                state.epochCorrect += correct
+                state.epochImages += labels.count
+            }
             state.step += 1
             state.batchInEpoch += 1
-            state.epochLossSum += Double(loss) * Double(labels.count)
-            state.epochCorrect += correct
-            state.epochImages += labels.count
             let now = DispatchTime.now().uptimeNanoseconds
             state.epochSeconds += Double(now - lastStepTime) / 1e9
             lastStepTime = now
@@ -113,9 +186,9 @@ public final class Trainer {
                             loss: state.epochLossSum / Double(state.epochImages),
                             accuracy: Double(state.epochCorrect) / Double(state.epochImages))
             if let every = config.checkpoint.everySteps, state.step % every == 0, state.batchInEpoch < batches.count {
-                try onCheckpoint?(self, .stepInterval)
+                try checkpoint(.stepInterval)
             }
-            if shouldStop() { return false }
+            if replicas == nil ? shouldStop() : stopRequested { return false }
         }
         // The rate of the epoch's last step, also when a resumed run starts at the epoch's end.
         let lastRate = schedule.learningRate(atStep: max(state.step - 1, 0), base: config.training.optimizer.learningRate)
@@ -134,6 +207,7 @@ public final class Trainer {
         let settings = config.training
         var clock = StepClock()
         var context = ForwardContext(training: true, generator: state.dropoutGenerator)
+        context.batchNormSynchronization = batchNormSynchronization
         let logits = model.forward(images, context: &context)
         state.dropoutGenerator = context.generator
         let loss = logits.softmaxCrossEntropy(labels: labels, labelSmoothing: settings.labelSmoothing)
@@ -144,12 +218,26 @@ public final class Trainer {
         zeroGradients(parameters)
         loss.backward()
         let backward = clock.lap()
+        var communication: Double = 0
+        if let replicas {
+            _ = try replicas.waitForSlowestRank()
+            _ = clock.lap()
+            try replicas.averageGradients(parameters, buffers: model.buffers)
+            communication = clock.lap()
+            replicas.epochComputeSeconds += forward + backward
+            replicas.epochCommunicationSeconds += communication
+            replicas.epochSteps += 1
+        }
         if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
         Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
         guard Trainer.allFinite(parameters + model.buffers) else {
             throw WeftError("training diverged: the weights became infinite or NaN at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
         }
-        lastStepTimes = StepTimes(forward: forward, backward: backward, optimizer: clock.lap())
+        lastStepTimes = StepTimes(forward: forward, backward: backward, optimizer: clock.lap(), communication: communication)
+        if let replicas, replicas.checksReplicas {
+            let state = optimizer.stateTensors().sorted { $0.key < $1.key }.map(\.value)
+            try replicas.checkReplicas((parameters + model.buffers).map(\.tensor) + state, step: self.state.step + 1)
+        }
         return (loss.scalar, MetricAccumulator.correctPredictions(logits: logits, labels: labels))
     }
 
@@ -185,17 +273,32 @@ public final class Trainer {
         state.epochCorrect = 0
         state.epochImages = 0
         state.epochSeconds = 0
-        state.augmentationGenerator = trainLoader.augmentationGenerator(epoch: state.epoch)
-        try runLog.append(record.json)
+        state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
+        if isLeader { try runLog.append(record.json) }
         progress.finish(with: Trainer.summary(record, epochs: config.training.epochs))
+        if let replicas, replicas.epochSteps > 0 {
+            let steps = Double(replicas.epochSteps)
+            let compute = replicas.epochComputeSeconds / steps, allreduce = replicas.epochCommunicationSeconds / steps
+            let waiting = replicas.separatesWaiting
+                ? String(format: ", waiting for the slowest rank %.1f ms/step", 1000 * replicas.epochWaitingSeconds / steps)
+                : " (waiting for the slowest rank included)"
+            progress.finish(with: String(format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step%@",
+                                         replicas.size, replicas.size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, waiting))
+            replicas.epochSteps = 0
+            replicas.epochWaitingSeconds = 0
+            replicas.epochComputeSeconds = 0
+            replicas.epochCommunicationSeconds = 0
+        }
         let stepDue = config.checkpoint.everySteps.map { state.step % $0 == 0 } ?? false
         if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest || stepDue {
-            try onCheckpoint?(self, .epochEnd(isBest: isBest))
+            try checkpoint(.epochEnd(isBest: isBest))
         }
     }
 
     /// Evaluates on the test split and appends the final record.
+    /// Only rank 0 of a data-parallel run evaluates; the others return an empty result.
     private func finalTest() throws -> EvaluationResult {
+        guard isLeader else { return EvaluationResult(loss: 0, accuracy: 0, count: 0) }
         let test = evaluate(dataset: data.test, indices: data.testIndices)
         let seconds = state.history.reduce(0) { $0 + $1.seconds }
         try runLog.append(.object([("event", .string("test")), ("epochs", .number(Double(state.epoch))),

@@ -22,6 +22,10 @@ public struct TrainingState: Equatable, Sendable {
     /// The best validation accuracy so far and the epoch (1-based) it came from.
     public var bestValidationAccuracy: Double?
     public var bestEpoch: Int?
+    /// Every rank's generators at the last checkpoint of a run on several ranks (MPI), in rank
+    /// order; empty for a run on one process. `dropoutGenerator` and `augmentationGenerator`
+    /// are rank 0's.
+    public var replicaGenerators: [ReplicaGenerators] = []
 
     public init(seed: UInt64) {
         dropoutGenerator = RandomGenerator(seed: SeedDerivation.seed(seed, purpose: .dropout))

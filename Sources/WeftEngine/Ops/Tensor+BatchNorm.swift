@@ -15,9 +15,18 @@ extension Tensor {
     ///   - weight, bias: `[C]` (γ and β).
     ///   - runningMean, runningVariance: `[C]` buffers (required in evaluation mode).
     ///   - relu: apply `max(0, ·)` to the result (a following `torch.nn.ReLU`).
+    ///   - synchronization: in training mode, sums the statistics across the replicas of a
+    ///     data-parallel job (`torch.nn.SyncBatchNorm`); see `Tensor+BatchNormSync.swift`.
     /// - Returns: the input's shape.
     public func batchNorm(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
-                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, relu: Bool = false) -> Tensor {
+                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, relu: Bool = false,
+                          synchronization: BatchNormSynchronization? = nil) -> Tensor {
+        if training, let synchronization {
+            let normalized = synchronizedBatchNorm(weight: weight, bias: bias, runningMean: runningMean,
+                                                   runningVariance: runningVariance, momentum: momentum,
+                                                   epsilon: epsilon, synchronization: synchronization)
+            return relu ? normalized.relu() : normalized
+        }
         precondition(shape.rank == 4 || shape.rank == 2, "batchNorm: input \(shape) must be [N, C, H, W] or [N, C]")
         let channels = shape[1]
         for (label, tensor) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
