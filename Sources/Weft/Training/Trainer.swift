@@ -194,8 +194,10 @@ public final class Trainer {
         }
     }
 
-    /// Evaluates on the test split and appends the final record.
+    /// Evaluates on the test split and appends the final record; with no test indices (a
+    /// cross-validation fold) nothing is evaluated and the result counts 0 images.
     private func finalTest() throws -> EvaluationResult {
+        guard !data.testIndices.isEmpty else { return EvaluationResult(loss: 0, accuracy: 0, count: 0) }
         let test = evaluate(dataset: data.test, indices: data.testIndices)
         let seconds = state.history.reduce(0) { $0 + $1.seconds }
         try runLog.append(.object([("event", .string("test")), ("epochs", .number(Double(state.epoch))),
