@@ -31,8 +31,7 @@ struct Tune: ParsableCommand {
 
             Examples:
               weft tune Configs/cnn-bn.json --search search.json --folds 3 --halving
-              weft tune Configs/quick.json --grid training.optimizer.learningRate=[0.001,0.003] \\
-                --grid training.batchSize=[32,64] --set training.epochs=1
+              weft tune Configs/quick.json --grid training.batchSize=[32,64] --set training.epochs=1
               weft tune --resume Models/quick-tune
             """
     )

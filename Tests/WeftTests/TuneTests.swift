@@ -4,7 +4,8 @@ import WeftTestSupport
 import XCTest
 
 /// `weft tune` on real Fashion-MNIST: a 2×2 grid with 3 folds, successive halving, invalid
-/// candidates, resuming after Ctrl-C (in the library and the real process) and the CLI's errors.
+/// candidates, resuming after Ctrl-C and `kill -9` (in the library and the real process) and the
+/// CLI's errors.
 final class TuneTests: XCTestCase {
     private var weft: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("weft")
@@ -155,7 +156,7 @@ final class TuneTests: XCTestCase {
                               containing: ["every candidate", "model.layers[0].kernel"])
     }
 
-    func testCtrlCThenResumeOnTheCommandLine() throws {
+    func testCtrlCAndKillNineThenResumeOnTheCommandLine() throws {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
         let expected = try uninterruptedGrid()
         let path = folder()
@@ -180,6 +181,24 @@ final class TuneTests: XCTestCase {
         let message = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertEqual(process.terminationStatus, 130, message)
         XCTAssertTrue(message.contains("resume with: weft tune --resume \(path)"), message)
+
+        // Resume, and kill -9 it as soon as one more fold is recorded: the log must stay readable.
+        let afterCtrlC = try TuneLog(folder: path).results.count
+        let killed = Process()
+        killed.executableURL = weft
+        killed.arguments = ["tune", "--resume", path, "--threads", "1"]
+        killed.standardOutput = FileHandle.nullDevice
+        killed.standardError = FileHandle.nullDevice
+        try killed.run()
+        let killDeadline = Date().addingTimeInterval(120)
+        while Date() < killDeadline, killed.isRunning, ((try? TuneLog(folder: path))?.results.count ?? 0) <= afterCtrlC {
+            usleep(20_000)
+        }
+        kill(killed.processIdentifier, SIGKILL)
+        killed.waitUntilExit()
+        let afterKill = try TuneLog(folder: path).results.count
+        XCTAssertGreaterThan(afterKill, afterCtrlC)
+        XCTAssertLessThan(afterKill, 12, "kill -9 must have stopped the search before its end")
 
         let resumed = try runProcess(weft, ["tune", "--resume", path, "--threads", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.errors)

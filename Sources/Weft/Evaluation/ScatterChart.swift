@@ -11,6 +11,9 @@ public struct ScatterChart: Sendable {
     public var yLabel: String
     public var width = 1000.0
     public var height = 600.0
+    /// The dots' radius and opacity: small and translucent for thousands of points (PCA).
+    public var pointRadius = 2.6
+    public var pointOpacity = 0.65
 
     public init(x: [Double], y: [Double], labels: [Int], classNames: [String], title: String, xLabel: String, yLabel: String) {
         precondition(x.count == y.count && y.count == labels.count, "ScatterChart: x, y and labels differ in count")
@@ -55,7 +58,7 @@ public struct ScatterChart: Sendable {
         for index in x.indices {
             canvas.circle(x: xAxis.position(x[index], from: plotLeft, to: plotRight),
                           y: yAxis.position(y[index], from: plotBottom, to: plotTop),
-                          radius: 2.6, fill: Color.category(labels[index]), opacity: 0.65)
+                          radius: pointRadius, fill: Color.category(labels[index]), opacity: pointOpacity)
         }
         let legendLeft = plotRight + 20
         for (index, name) in classNames.enumerated() {

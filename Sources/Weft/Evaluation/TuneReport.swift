@@ -40,6 +40,8 @@ public struct TuneReport {
                                  xLabel: "trial", yLabel: "validation accuracy (%)")
         chart.width = 760
         chart.height = 380
+        chart.pointRadius = 5
+        chart.pointOpacity = 0.8
         return chart
     }
 
@@ -59,6 +61,8 @@ public struct TuneReport {
                                      xLabel: logarithmic ? "log10(\(dimension.key))" : dimension.key, yLabel: "validation accuracy (%)")
             chart.width = 760
             chart.height = 380
+            chart.pointRadius = 5
+            chart.pointOpacity = 0.8
             return chart
         }
     }
@@ -87,7 +91,7 @@ public struct TuneReport {
         let plan = rungs.enumerated().map { "rung \($0.offset + 1): \($0.element.candidates) candidate\($0.element.candidates == 1 ? "" : "s") × \($0.element.epochs) epoch\($0.element.epochs == 1 ? "" : "s")" }
             .joined(separator: " → ")
         let winner = best.map { best in
-            "<p><strong>Best: trial \(best.trial)</strong> (\(HTML.escape(TuneSpec.describe(best.parameters)))), validation accuracy \(String(format: "%.2f%% ± %.2f%%", 100 * best.mean, 100 * best.standardDeviation)) over \(spec.folds) folds at \(best.epochs) epochs."
+            "<p><strong>Best: trial \(best.trial)</strong> (\(HTML.escape(TuneSpec.describe(best.parameters)))), validation accuracy \(String(format: "%.2f%% ± %.2f%%", 100 * best.mean, 100 * best.standardDeviation)) over \(spec.folds) folds at \(best.epochs) epoch\(best.epochs == 1 ? "" : "s")."
                 + (bestConfigPath.map { " Train it on the whole training split and test it: <code>weft train \(HTML.escape($0))</code></p>" } ?? "</p>")
         } ?? "<p>The search has not finished.</p>"
         return """
