@@ -42,6 +42,7 @@ public struct TuneReport {
         chart.height = 380
         chart.pointRadius = 5
         chart.pointOpacity = 0.8
+        chart.integerX = true
         return chart
     }
 
