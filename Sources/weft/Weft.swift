@@ -8,6 +8,6 @@ struct WeftCommand: ParsableCommand {
         abstract: "Train convolutional neural networks on the CPU from a JSON config.",
         version: Weft.version,
         subcommands: [Train.self, Resume.self, Evaluate.self, Report.self, Predict.self, Export.self, Import.self,
-                      Inspect.self, DataCommand.self, Bench.self]
+                      Inspect.self, DataCommand.self, Bench.self, Tune.self]
     )
 }

@@ -12,6 +12,8 @@ public enum SeedDerivation {
         case sampleGrid = 5
         case initialization = 6
         case dropout = 7
+        case crossValidationFolds = 8
+        case searchTrials = 9
     }
 
     /// A seed for `purpose` and `index` (an epoch, say), derived from `base` by hashing.

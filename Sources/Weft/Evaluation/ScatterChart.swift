@@ -11,6 +11,11 @@ public struct ScatterChart: Sendable {
     public var yLabel: String
     public var width = 1000.0
     public var height = 600.0
+    /// The dots' radius and opacity: small and translucent for thousands of points (PCA).
+    public var pointRadius = 2.6
+    public var pointOpacity = 0.65
+    /// Whether the x axis counts whole units (trial numbers).
+    public var integerX = false
 
     public init(x: [Double], y: [Double], labels: [Int], classNames: [String], title: String, xLabel: String, yLabel: String) {
         precondition(x.count == y.count && y.count == labels.count, "ScatterChart: x, y and labels differ in count")
@@ -25,7 +30,7 @@ public struct ScatterChart: Sendable {
 
     /// Draws the chart with its top-left corner at (`left`, `top`).
     public func draw<C: Canvas>(on canvas: inout C, left: Double = 0, top: Double = 0) {
-        let xAxis = ChartAxis(low: x.min() ?? 0, high: x.max() ?? 1, tickCount: 7)
+        let xAxis = ChartAxis(low: x.min() ?? 0, high: x.max() ?? 1, tickCount: 7, integers: integerX)
         let yAxis = ChartAxis(low: y.min() ?? 0, high: y.max() ?? 1, tickCount: 6)
         let tickSize = LineChart.tickSize, labelSize = LineChart.labelSize
         let legendWidth = (classNames.map { canvas.textWidth($0, size: labelSize) }.max() ?? 0) + 34
@@ -55,7 +60,7 @@ public struct ScatterChart: Sendable {
         for index in x.indices {
             canvas.circle(x: xAxis.position(x[index], from: plotLeft, to: plotRight),
                           y: yAxis.position(y[index], from: plotBottom, to: plotTop),
-                          radius: 2.6, fill: Color.category(labels[index]), opacity: 0.65)
+                          radius: pointRadius, fill: Color.category(labels[index]), opacity: pointOpacity)
         }
         let legendLeft = plotRight + 20
         for (index, name) in classNames.enumerated() {

@@ -295,10 +295,11 @@ public final class Trainer {
         }
     }
 
-    /// Evaluates on the test split and appends the final record.
-    /// Only rank 0 of a data-parallel run evaluates; the others return an empty result.
+    /// Evaluates on the test split and appends the final record. Only rank 0 of a data-parallel
+    /// run evaluates, and with no test indices (a cross-validation fold) nothing is evaluated:
+    /// then the result counts 0 images.
     private func finalTest() throws -> EvaluationResult {
-        guard isLeader else { return EvaluationResult(loss: 0, accuracy: 0, count: 0) }
+        guard isLeader, !data.testIndices.isEmpty else { return EvaluationResult(loss: 0, accuracy: 0, count: 0) }
         let test = evaluate(dataset: data.test, indices: data.testIndices)
         let seconds = state.history.reduce(0) { $0 + $1.seconds }
         try runLog.append(.object([("event", .string("test")), ("epochs", .number(Double(state.epoch))),

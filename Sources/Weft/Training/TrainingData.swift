@@ -51,6 +51,20 @@ public struct TrainingData {
         }
     }
 
+    /// The same images with explicit training and validation indices and no test images: how
+    /// cross-validation trains a candidate on some folds and validates on another. The test split
+    /// stays loaded but is never evaluated (a `Trainer` skips its final test when `testIndices`
+    /// is empty). The normalisation is `given` (the config's `data.normalization`), else computed
+    /// from `trainIndices` alone, so no statistic of the held-out fold leaks into training.
+    public init(images: TrainingData, trainIndices: [Int], validationIndices: [Int], normalization given: Normalization? = nil) {
+        train = images.train
+        test = images.test
+        self.trainIndices = trainIndices
+        self.validationIndices = validationIndices
+        testIndices = []
+        normalization = given ?? Normalization(statistics: PixelStatistics(dataset: images.train, indices: trainIndices))
+    }
+
     /// Checks that the model config fits these images: input shape and class count.
     public func check(_ model: ModelConfig, builder: ModelBuilder, source: String) throws {
         let shape = [train.channels, train.height, train.width]
