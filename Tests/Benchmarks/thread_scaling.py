@@ -8,23 +8,17 @@ prints training and evaluation images/s and the ratio N/1; then the median ratio
 release build (swift build -c release).
 """
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from side_by_side import ROOT, run_json  # noqa: E402  (the same runner and JSON reader)
 
 
 def bench(weft, model, threads, batch, eval_batch):
-    command = [weft, "bench", str(ROOT / "Configs" / f"{model}.json"), "--json", "--threads", str(threads),
-               "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    if not records:
-        sys.exit(f"no JSON result from: {' '.join(command)}")
-    return records[-1]
+    return run_json([weft, "bench", str(ROOT / "Configs" / f"{model}.json"), "--json", "--threads", str(threads),
+                     "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"])
 
 
 def main():
