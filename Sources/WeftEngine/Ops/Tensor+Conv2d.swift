@@ -38,13 +38,7 @@ extension Tensor {
             let columns = g.isPointwise ? nil : TensorStorage(uninitializedCount: patch * plane)  // [K, P]
             for n in images {
                 let image = x + n * imageSize, target = out + n * filters * plane  // [F, P]
-                let matrix: UnsafePointer<Float>
-                if let columns {
-                    Profiler.concurrent(Profiler.im2colScope, backward: false) { Im2Col.im2col(image: image, g, into: columns.pointer) }
-                    matrix = UnsafePointer(columns.pointer)
-                } else {
-                    matrix = UnsafePointer(image)
-                }
+                let matrix = Tensor.columnMatrix(image: image, columns: columns, g, backward: false)
                 if let biasData {
                     for f in 0..<filters { (target + f * plane).update(repeating: biasData[f], count: plane) }
                 }
@@ -78,13 +72,7 @@ extension Tensor {
                     for f in 0..<filters { dbPartial[f] += VectorReduction.sum(gradient + f * plane, count: plane) }
                 }
                 if needsWeight {
-                    let matrix: UnsafePointer<Float>
-                    if let columns {
-                        Profiler.concurrent(Profiler.im2colScope, backward: true) { Im2Col.im2col(image: image, g, into: columns.pointer) }
-                        matrix = UnsafePointer(columns.pointer)
-                    } else {
-                        matrix = UnsafePointer(image)
-                    }
+                    let matrix = Tensor.columnMatrix(image: image, columns: columns, g, backward: true)
                     Gemm.multiply(transposeB: true, m: filters, n: patch, k: plane, a: gradient, lda: plane,
                                   b: matrix, ldb: plane, beta: 1, c: dwPartial, ldc: patch)
                 }
@@ -109,6 +97,16 @@ extension Tensor {
             addPartials(partials.pointer + filters * patch, stride: partialSize, chunks: chunks, count: filters,
                         into: bias.gradientForAccumulation())
         }
+    }
+
+    /// One image's column matrix `[K, P]`: im2col into `columns`, or the image `[C, H*W]` itself
+    /// for a pointwise convolution (no `columns`).
+    @inline(__always)
+    private static func columnMatrix(image: UnsafePointer<Float>, columns: TensorStorage?, _ g: ConvolutionGeometry,
+                                     backward: Bool) -> UnsafePointer<Float> {
+        guard let columns else { return image }
+        Profiler.concurrent(Profiler.im2colScope, backward: backward) { Im2Col.im2col(image: image, g, into: columns.pointer) }
+        return UnsafePointer(columns.pointer)
     }
 
     /// `target[i] += Σ_chunk partials[chunk*stride + i]`, chunks in order.
