@@ -33,21 +33,30 @@ def run_json(command, kind=None):
     return records[-1]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_common_arguments(parser):
+    """The options every benchmark script here takes: model, pairs, threads, batch sizes, weft binary."""
     parser.add_argument("--model", default="cnn-bn", choices=["logreg", "mlp", "cnn", "cnn-bn", "vgg"])
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--eval-batch", type=int, default=1000)
+    parser.add_argument("--weft", default=str(ROOT / ".build" / "release" / "weft"))
+
+
+def weft_bench(weft, model, threads, batch, eval_batch):
+    """`weft bench Configs/<model>.json --json`: its JSON result."""
+    return run_json([weft, "bench", str(ROOT / "Configs" / f"{model}.json"), "--json", "--threads", str(threads),
+                     "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser)
     parser.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON", str(Path.home() / "peer-venv/bin/python")))
     parser.add_argument("--peer", default=str(ROOT.parent / "shared" / "peer"))
-    parser.add_argument("--weft", default=str(ROOT / ".build" / "release" / "weft"))
     parser.add_argument("--torch-steps", type=int, default=100, help="PyTorch's --measure-steps")
     args = parser.parse_args()
 
-    weft = [args.weft, "bench", str(ROOT / "Configs" / f"{args.model}.json"), "--json", "--threads", str(args.threads),
-            "--batch", str(args.batch), "--eval-batch", str(args.eval_batch), "--windows", "7", "--steps", "15"]
     torch = [args.torch_python, str(Path(args.peer) / "torch_bench.py"), "--model", args.model, "--throughput-only",
              "--threads", str(args.threads), "--batch", str(args.batch), "--eval-batch", str(args.eval_batch),
              "--measure-steps", str(args.torch_steps), "--max-wall", "180"]
@@ -55,7 +64,7 @@ def main():
     print(f"{args.model}, batch {args.batch}, {args.threads} threads: Weft / PyTorch, pair by pair")
     print(f"{'pair':>4} {'weft train':>11} {'torch train':>12} {'ratio':>6}   {'weft eval':>10} {'torch eval':>11} {'ratio':>6}")
     for pair in range(1, args.pairs + 1):
-        w = run_json(weft)
+        w = weft_bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
         t = run_json(torch, kind="throughput")
         train = w["trainImagesPerSecond"] / t["train_img_s_median"]
         evaluation = w["evalImagesPerSecond"] / t["eval_img_s"]

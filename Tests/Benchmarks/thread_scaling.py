@@ -13,30 +13,20 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from side_by_side import ROOT, run_json  # noqa: E402  (the same runner and JSON reader)
-
-
-def bench(weft, model, threads, batch, eval_batch):
-    return run_json([weft, "bench", str(ROOT / "Configs" / f"{model}.json"), "--json", "--threads", str(threads),
-                     "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"])
+from side_by_side import add_common_arguments, weft_bench  # noqa: E402  (the same runner and options)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="cnn-bn", choices=["logreg", "mlp", "cnn", "cnn-bn", "vgg"])
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--eval-batch", type=int, default=1000)
-    parser.add_argument("--weft", default=str(ROOT / ".build" / "release" / "weft"))
+    add_common_arguments(parser)
     args = parser.parse_args()
 
     train_ratios, eval_ratios = [], []
     print(f"{args.model}, batch {args.batch}: 1 thread against {args.threads}, pair by pair")
     print(f"{'pair':>4} {'train 1T':>9} {f'train {args.threads}T':>9} {'ratio':>6}   {'eval 1T':>8} {f'eval {args.threads}T':>8} {'ratio':>6}")
     for pair in range(1, args.pairs + 1):
-        one = bench(args.weft, args.model, 1, args.batch, args.eval_batch)
-        many = bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
+        one = weft_bench(args.weft, args.model, 1, args.batch, args.eval_batch)
+        many = weft_bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
         train = many["trainImagesPerSecond"] / one["trainImagesPerSecond"]
         evaluation = many["evalImagesPerSecond"] / one["evalImagesPerSecond"]
         train_ratios.append(train)

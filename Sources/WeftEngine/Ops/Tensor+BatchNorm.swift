@@ -112,6 +112,18 @@ extension Tensor {
         }
     }
 
+    /// The coefficients of one channel's input gradient `dx = scale·dout − slope·x − shift`. Training
+    /// differentiates through the batch statistics, `dx = scale (dout − mean(dout) − x̂ mean(dout·x̂))`
+    /// with `scale = γ invStd` and `x̂ = (x − mean) invStd`; evaluation has `slope = shift = 0`.
+    @inline(__always)
+    static func batchNormInputGradient(gamma: Float, mean mu: Float, invStd inv: Float, sumDy: Double, sumDyXhat: Double,
+                                       reduced: Float, training: Bool) -> (scale: Float, slope: Float, shift: Float) {
+        let scale = gamma * inv
+        let slope = training ? scale * (Float(sumDyXhat) / reduced) * inv : 0
+        let shift = training ? scale * (Float(sumDy) / reduced) - slope * mu : 0
+        return (scale, slope, shift)
+    }
+
     /// Accumulates `dx`, `dγ = Σ dout·x̂`, `dβ = Σ dout`, with `dout` first masked to 0 where the
     /// fused ReLU's `output` is 0. Training mode differentiates through the batch statistics:
     /// `dx = γ invStd / M · (M dout - Σ dout - x̂ Σ dout·x̂)`.
@@ -137,10 +149,8 @@ extension Tensor {
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
             guard let (target, overwrite) = dx else { return }
-            let scale = gamma[c] * inv
-            // Training: dx = scale * (dy - meanDy - xHat * meanDyXhat), with xHat = (x - mu) * inv.
-            let slope = training ? scale * (Float(sumDyXhat) / reduced) * inv : 0
-            let shift = training ? scale * (Float(sumDy) / reduced) - slope * mu : 0
+            let (scale, slope, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
+                                                                      sumDyXhat: sumDyXhat, reduced: reduced, training: training)
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
                 let from = dy + offset, input = x + offset, to = target + offset

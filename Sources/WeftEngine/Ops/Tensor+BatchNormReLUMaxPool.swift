@@ -81,9 +81,8 @@ extension Tensor {
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
             guard let (target, overwrite) = dx else { return }
-            let scale = gamma[c] * inv
-            let slope = training ? scale * (Float(sumDyXhat) / reduced) * inv : 0
-            let shift = training ? scale * (Float(sumDy) / reduced) - slope * mu : 0
+            let (scale, slope, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
+                                                                      sumDyXhat: sumDyXhat, reduced: reduced, training: training)
             for n in 0..<batch {
                 let planeIndex = n * channels + c
                 let input = x + planeIndex * g.inputPlane, to = target + planeIndex * g.inputPlane
