@@ -28,11 +28,20 @@ extension Tensor {
         }
     }
 
-    /// The forward pass: per image, `out[n] = weight · im2col(x[n]) + bias`.
+    /// The forward pass: per image, `out[n] = weight · im2col(x[n]) + bias`, or Winograd's
+    /// F(2×2, 3×3) for 3×3 stride-1 windows over enough channels.
     private func conv2dForward(weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
         let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
         let output = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
         let x = data, w = weight.data, out = output.data, biasData = bias?.data
+        if Winograd.applies(to: g, filters: filters) {
+            let u = TensorStorage(uninitializedCount: Winograd.positions * filters * g.channels)
+            Winograd.transformFilters(w, filters: filters, channels: g.channels, flippedAndTransposed: false, into: u.pointer)
+            Winograd.convolve(x, batch: g.batch, inputChannels: g.channels, outputChannels: filters,
+                              Winograd.Tiling(height: g.height, width: g.width, padding: g.padding),
+                              filters: u.pointer, bias: biasData, accumulate: false, into: out)
+            return output
+        }
         let imageSize = g.channels * g.inputPlane
         Parallel.forChunksWithOwnGemms(g.batch) { _, images in
             let columns = g.isPointwise ? nil : TensorStorage(uninitializedCount: patch * plane)  // [K, P]
@@ -60,11 +69,20 @@ extension Tensor {
         let dx = input.requiresGradient ? input.gradientForAccumulation() : nil
         let needsWeight = weight.requiresGradient, needsBias = bias?.requiresGradient ?? false
         let x = input.data, w = weight.data, dy = dout.data
+        let winogradInputGradient = dx != nil && Winograd.applies(to: g, filters: filters)
+        if let dx, winogradInputGradient {
+            // dx = the stride-1 convolution of dy with the filters rotated and transposed, padding 2 - p.
+            let u = TensorStorage(uninitializedCount: Winograd.positions * filters * g.channels)
+            Winograd.transformFilters(w, filters: filters, channels: g.channels, flippedAndTransposed: true, into: u.pointer)
+            Winograd.convolve(dy, batch: g.batch, inputChannels: filters, outputChannels: g.channels,
+                              Winograd.Tiling(height: g.outputHeight, width: g.outputWidth, padding: 2 - g.padding),
+                              filters: u.pointer, bias: nil, accumulate: true, into: dx)
+        }
         let partialSize = filters * patch + filters  // per chunk: dw [F, K] then db [F]
         let partials = TensorStorage(count: partialSize * min(max(Parallel.threadCount, 1), max(g.batch, 1)), repeating: 0)
         let chunks = Parallel.forChunksWithOwnGemms(g.batch) { chunk, images in
             let dwPartial = partials.pointer + chunk * partialSize, dbPartial = dwPartial + filters * patch
-            let columns = !g.isPointwise && (needsWeight || dx != nil)
+            let columns = !g.isPointwise && (needsWeight || (dx != nil && !winogradInputGradient))
                 ? TensorStorage(uninitializedCount: patch * plane) : nil  // [K, P]
             for n in images {
                 let image = x + n * imageSize, gradient = dy + n * filters * plane  // [F, P]
@@ -76,7 +94,7 @@ extension Tensor {
                     Gemm.multiply(transposeB: true, m: filters, n: patch, k: plane, a: gradient, lda: plane,
                                   b: matrix, ldb: plane, beta: 1, c: dwPartial, ldc: patch)
                 }
-                if let dx {
+                if let dx, !winogradInputGradient {
                     let target = dx + n * imageSize
                     if let columns {
                         Gemm.multiply(transposeA: true, m: patch, n: plane, k: filters, a: w, lda: patch,
