@@ -40,9 +40,13 @@ public enum Winograd {
         public let tileRows: Int, tileColumns: Int
         /// Tiles per plane: `tileRows * tileColumns`.
         public var tiles: Int { tileRows * tileColumns }
-        /// The zero-padded copy of an input plane every tile reads from: `[2*tileRows + 2, 2*tileColumns + 2]`.
+        /// The zero-padded copy of an input plane every tile reads from: `[2*tileRows + 2, scratchWidth]`
+        /// (wide enough for the last vector of 8 tiles of a row, which reads 18 columns).
         var paddedHeight: Int { 2 * tileRows + 2 }
-        var paddedWidth: Int { 2 * tileColumns + 2 }
+        var scratchWidth: Int { 2 * Winograd.lanes * ((tileColumns + Winograd.lanes - 1) / Winograd.lanes) + 2 }
+        /// Floats of a thread's scratch: the padded plane and four transformed rows for the input,
+        /// reused as the `[2*tileRows, scratchWidth]` plane of the output transform.
+        var scratchCount: Int { (paddedHeight + 4) * scratchWidth }
 
         /// A 3×3 stride-1 window over a `height × width` plane zero-padded by `padding`.
         public init(height: Int, width: Int, padding: Int) {
@@ -103,28 +107,31 @@ public enum Winograd {
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
         let groupSize = max(1, targetColumns / tiling.tiles)
         Parallel.forChunksWithOwnGemms(batch) { _, range in
-            let columnsCapacity = min(groupSize, range.count) * tiling.tiles
-            let v = TensorStorage(uninitializedCount: positions * inputChannels * columnsCapacity)   // [16][I, cols]
-            let m = TensorStorage(uninitializedCount: positions * outputChannels * columnsCapacity)  // [16][O, cols]
-            let scratch = TensorStorage(uninitializedCount: tiling.paddedHeight * tiling.paddedWidth + 4 * tiling.paddedWidth)
+            // Rows of V and M hold a group's tiles plus `lanes` columns the vector stores and loads may run over.
+            let rowCapacity = min(groupSize, range.count) * tiling.tiles + lanes
+            let v = TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0)   // [16][I, cols]
+            let m = TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0)  // [16][O, cols]
+            let scratch = TensorStorage(count: tiling.scratchCount, repeating: 0)
             var first = range.lowerBound
             while first < range.upperBound {
                 let count = min(groupSize, range.upperBound - first), columns = count * tiling.tiles
-                for image in 0..<count {
+                let rowStride = columns + lanes
+                for image in 0..<count {  // in order: a tile row's spill is overwritten by the next
                     transformInput(images + (first + image) * inputSize, channels: inputChannels, tiling,
                                    scratch: scratch.pointer, into: v.pointer + image * tiling.tiles,
-                                   rowStride: columns, positionStride: inputChannels * columns)
+                                   rowStride: rowStride, positionStride: inputChannels * rowStride)
                 }
                 for position in 0..<positions {
                     Gemm.multiply(m: outputChannels, n: columns, k: inputChannels,
                                   a: u + position * outputChannels * inputChannels, lda: inputChannels,
-                                  b: v.pointer + position * inputChannels * columns, ldb: columns,
-                                  c: m.pointer + position * outputChannels * columns, ldc: columns)
+                                  b: v.pointer + position * inputChannels * rowStride, ldb: rowStride,
+                                  c: m.pointer + position * outputChannels * rowStride, ldc: rowStride)
                 }
                 for image in 0..<count {
                     transformOutput(m.pointer + image * tiling.tiles, channels: outputChannels, tiling,
-                                    rowStride: columns, positionStride: outputChannels * columns, bias: bias,
-                                    accumulate: accumulate, into: output + (first + image) * outputSize)
+                                    rowStride: rowStride, positionStride: outputChannels * rowStride, bias: bias,
+                                    accumulate: accumulate, scratch: scratch.pointer,
+                                    into: output + (first + image) * outputSize)
                 }
                 first += count
             }
@@ -135,16 +142,23 @@ public enum Winograd {
     /// near its peak, small enough for a group's transformed tiles to stay in the core's cache.
     static let targetColumns = 196
 
+    /// Tiles transformed at once (one `SIMD8` per position).
+    static let lanes = 8
+
     /// `V[ξ][c, t] = (Bᵀ d_t B)[ξ]` for every channel `c` of one image `[I, H, W]` and tile `t`;
-    /// `v` points at the image's first column, `rowStride` separates channels, `positionStride` positions.
-    /// `scratch` holds the zero-padded plane and four transformed rows.
+    /// `v` points at the image's first column, `rowStride` separates channels, `positionStride`
+    /// positions. Tiles go 8 at a time: a tile row's last vector writes up to 7 columns past the
+    /// row, which the next tile row or image overwrites, or which land in the `lanes` spare
+    /// columns of every row. `scratch` (`tiling.scratchCount`) holds the zero-padded plane and
+    /// four transformed rows.
     static func transformInput(_ image: UnsafePointer<Float>, channels: Int, _ t: Tiling,
                                scratch: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
                                rowStride: Int, positionStride: Int) {
-        let pw = t.paddedWidth, padded = scratch, rows = scratch + t.paddedHeight * pw
+        let pw = t.scratchWidth, padded = scratch, rows = scratch + t.paddedHeight * pw
         padded.update(repeating: 0, count: t.paddedHeight * pw)
         let copiedRows = max(0, min(t.height, t.paddedHeight - t.padding))
         let copiedColumns = max(0, min(t.width, pw - t.padding))
+        let vectors = (t.tileColumns + lanes - 1) / lanes
         for c in 0..<channels {
             let plane = image + c * t.height * t.width
             for row in 0..<copiedRows {
@@ -157,61 +171,80 @@ public enum Winograd {
                     r0[x] = d0[x] - d2[x]; r1[x] = d1[x] + d2[x]; r2[x] = d2[x] - d1[x]; r3[x] = d1[x] - d3[x]
                 }
                 let target = v + c * rowStride + tileRow * t.tileColumns
-                transformColumns(r0, tiles: t.tileColumns, into: target, positionStride: positionStride)
-                transformColumns(r1, tiles: t.tileColumns, into: target + 4 * positionStride, positionStride: positionStride)
-                transformColumns(r2, tiles: t.tileColumns, into: target + 8 * positionStride, positionStride: positionStride)
-                transformColumns(r3, tiles: t.tileColumns, into: target + 12 * positionStride, positionStride: positionStride)
-            }
-        }
-    }
-
-    /// `(r B)` for one row `r` of `Bᵀ d`, every tile: the four values of tile `t` go to
-    /// `target[b * positionStride + t]`.
-    @inline(__always)
-    private static func transformColumns(_ r: UnsafePointer<Float>, tiles: Int, into target: UnsafeMutablePointer<Float>,
-                                         positionStride: Int) {
-        let t0 = target, t1 = t0 + positionStride, t2 = t1 + positionStride, t3 = t2 + positionStride
-        for tile in 0..<tiles {
-            let x = 2 * tile
-            t0[tile] = r[x] - r[x + 2]; t1[tile] = r[x + 1] + r[x + 2]
-            t2[tile] = r[x + 2] - r[x + 1]; t3[tile] = r[x + 1] - r[x + 3]
-        }
-    }
-
-    /// `y_t = Aᵀ m_t A` for every output channel `o` and tile `t`, written into one image's
-    /// output `[O, outH, outW]` as `bias[o] + y` or added onto it (`accumulate`).
-    static func transformOutput(_ m: UnsafePointer<Float>, channels: Int, _ t: Tiling, rowStride: Int,
-                                positionStride: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
-                                into output: UnsafeMutablePointer<Float>) {
-        let outH = t.outputHeight, outW = t.outputWidth, fullColumns = outW / 2
-        for o in 0..<channels {
-            let offset = bias?[o] ?? 0, plane = output + o * outH * outW
-            for tileRow in 0..<t.tileRows {
-                let p0 = m + o * rowStride + tileRow * t.tileColumns, p1 = p0 + positionStride, p2 = p1 + positionStride
-                let p3 = p2 + positionStride, p4 = p3 + positionStride, p5 = p4 + positionStride
-                let p6 = p5 + positionStride, p7 = p6 + positionStride, p8 = p7 + positionStride
-                let p9 = p8 + positionStride, p10 = p9 + positionStride, p11 = p10 + positionStride
-                let p12 = p11 + positionStride, p13 = p12 + positionStride, p14 = p13 + positionStride
-                let p15 = p14 + positionStride
-                let y0 = plane + 2 * tileRow * outW, hasSecondRow = 2 * tileRow + 1 < outH, y1 = y0 + outW
-                for tile in 0..<t.tileColumns {
-                    // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows a of m), then the same on columns.
-                    let s00 = p0[tile] + p4[tile] + p8[tile], s01 = p1[tile] + p5[tile] + p9[tile]
-                    let s02 = p2[tile] + p6[tile] + p10[tile], s03 = p3[tile] + p7[tile] + p11[tile]
-                    let s10 = p4[tile] - p8[tile] - p12[tile], s11 = p5[tile] - p9[tile] - p13[tile]
-                    let s12 = p6[tile] - p10[tile] - p14[tile], s13 = p7[tile] - p11[tile] - p15[tile]
-                    let x = 2 * tile, hasSecondColumn = tile < fullColumns
-                    let a00 = s00 + s01 + s02, a01 = s01 - s02 - s03
-                    let a10 = s10 + s11 + s12, a11 = s11 - s12 - s13
-                    if accumulate {
-                        y0[x] += a00; if hasSecondColumn { y0[x + 1] += a01 }
-                        if hasSecondRow { y1[x] += a10; if hasSecondColumn { y1[x + 1] += a11 } }
-                    } else {
-                        y0[x] = offset + a00; if hasSecondColumn { y0[x + 1] = offset + a01 }
-                        if hasSecondRow { y1[x] = offset + a10; if hasSecondColumn { y1[x + 1] = offset + a11 } }
-                    }
+                for vector in 0..<vectors {
+                    let offset = vector * lanes
+                    transformColumns(r0 + 2 * offset, into: target + offset, positionStride: positionStride)
+                    transformColumns(r1 + 2 * offset, into: target + 4 * positionStride + offset, positionStride: positionStride)
+                    transformColumns(r2 + 2 * offset, into: target + 8 * positionStride + offset, positionStride: positionStride)
+                    transformColumns(r3 + 2 * offset, into: target + 12 * positionStride + offset, positionStride: positionStride)
                 }
             }
         }
+    }
+
+    /// `(r B)` for one row `r` of `Bᵀ d` and 8 tiles: tile `j` reads `r[2j ..< 2j+4]`; its four
+    /// values go to `target[b * positionStride + j]`.
+    @inline(__always)
+    private static func transformColumns(_ r: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                                         positionStride: Int) {
+        let here = load16(r), shifted = load16(r + 2)
+        let even = here.evenHalf, odd = here.oddHalf, nextEven = shifted.evenHalf, nextOdd = shifted.oddHalf
+        store8(even - nextEven, target)
+        store8(odd + nextEven, target + positionStride)
+        store8(nextEven - odd, target + 2 * positionStride)
+        store8(odd - nextOdd, target + 3 * positionStride)
+    }
+
+    /// `y_t = Aᵀ m_t A` for every output channel `o` and tile `t`, written into one image's
+    /// output `[O, outH, outW]` as `bias[o] + y` or added onto it (`accumulate`). Tiles go 8 at a
+    /// time into a plane of `scratch` whose rows are wide enough for whole vectors (loads run up to
+    /// 7 columns past a tile row, into the next one or the spare columns); the valid part is then
+    /// copied (or added) into the output.
+    static func transformOutput(_ m: UnsafePointer<Float>, channels: Int, _ t: Tiling, rowStride: Int,
+                                positionStride: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+                                scratch: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+        let outH = t.outputHeight, outW = t.outputWidth, vectors = (t.tileColumns + lanes - 1) / lanes
+        let width = 2 * lanes * vectors  // of a scratch row
+        for o in 0..<channels {
+            let offset = SIMD8<Float>(repeating: accumulate ? 0 : bias?[o] ?? 0), plane = output + o * outH * outW
+            for tileRow in 0..<t.tileRows {
+                let row = m + o * rowStride + tileRow * t.tileColumns
+                for vector in 0..<vectors {
+                    let p = row + vector * lanes
+                    func m(_ position: Int) -> SIMD8<Float> { load8(p + position * positionStride) }  // m_ξ of the 8 tiles
+                    // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows a of m), then the same on columns.
+                    let s00 = m(0) + m(4) + m(8), s01 = m(1) + m(5) + m(9)
+                    let s02 = m(2) + m(6) + m(10), s03 = m(3) + m(7) + m(11)
+                    let s10 = m(4) - m(8) - m(12), s11 = m(5) - m(9) - m(13)
+                    let s12 = m(6) - m(10) - m(14), s13 = m(7) - m(11) - m(15)
+                    var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                    top.evenHalf = offset + s00 + s01 + s02; top.oddHalf = offset + s01 - s02 - s03
+                    bottom.evenHalf = offset + s10 + s11 + s12; bottom.oddHalf = offset + s11 - s12 - s13
+                    let y0 = scratch + 2 * tileRow * width + 2 * lanes * vector
+                    store16(top, y0); store16(bottom, y0 + width)
+                }
+            }
+            for y in 0..<outH {
+                let source = scratch + y * width, target = plane + y * outW
+                if accumulate {
+                    for x in 0..<outW { target[x] += source[x] }
+                } else {
+                    target.update(from: source, count: outW)
+                }
+            }
+        }
+    }
+
+    @inline(__always) private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) private static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) private static func store8(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
+    }
+    @inline(__always) private static func store16(_ value: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD16<Float>.self)
     }
 }
