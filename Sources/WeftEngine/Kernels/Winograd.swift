@@ -235,16 +235,16 @@ public enum Winograd {
         }
     }
 
-    @inline(__always) private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
-    @inline(__always) private static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    @inline(__always) static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
-    @inline(__always) private static func store8(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    @inline(__always) static func store8(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
     }
-    @inline(__always) private static func store16(_ value: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    @inline(__always) static func store16(_ value: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD16<Float>.self)
     }
 }

@@ -64,25 +64,19 @@ extension Tensor {
     /// added in chunk order, so results depend on the thread count but never on timing.
     private static func conv2dBackward(dout: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
                                        geometry g: ConvolutionGeometry) {
+        if Winograd.applies(to: g, filters: weight.shape[0]) {
+            return winogradConv2dBackward(dout: dout, input: input, weight: weight, bias: bias, geometry: g)
+        }
         let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
         let imageSize = g.channels * g.inputPlane
         let dx = input.requiresGradient ? input.gradientForAccumulation() : nil
         let needsWeight = weight.requiresGradient, needsBias = bias?.requiresGradient ?? false
         let x = input.data, w = weight.data, dy = dout.data
-        let winogradInputGradient = dx != nil && Winograd.applies(to: g, filters: filters)
-        if let dx, winogradInputGradient {
-            // dx = the stride-1 convolution of dy with the filters rotated and transposed, padding 2 - p.
-            let u = TensorStorage(uninitializedCount: Winograd.positions * filters * g.channels)
-            Winograd.transformFilters(w, filters: filters, channels: g.channels, flippedAndTransposed: true, into: u.pointer)
-            Winograd.convolve(dy, batch: g.batch, inputChannels: filters, outputChannels: g.channels,
-                              Winograd.Tiling(height: g.outputHeight, width: g.outputWidth, padding: 2 - g.padding),
-                              filters: u.pointer, bias: nil, accumulate: true, into: dx)
-        }
         let partialSize = filters * patch + filters  // per chunk: dw [F, K] then db [F]
         let partials = TensorStorage(count: partialSize * min(max(Parallel.threadCount, 1), max(g.batch, 1)), repeating: 0)
         let chunks = Parallel.forChunksWithOwnGemms(g.batch) { chunk, images in
             let dwPartial = partials.pointer + chunk * partialSize, dbPartial = dwPartial + filters * patch
-            let columns = !g.isPointwise && (needsWeight || (dx != nil && !winogradInputGradient))
+            let columns = !g.isPointwise && (needsWeight || dx != nil)
                 ? TensorStorage(uninitializedCount: patch * plane) : nil  // [K, P]
             for n in images {
                 let image = x + n * imageSize, gradient = dy + n * filters * plane  // [F, P]
@@ -94,7 +88,7 @@ extension Tensor {
                     Gemm.multiply(transposeB: true, m: filters, n: patch, k: plane, a: gradient, lda: plane,
                                   b: matrix, ldb: plane, beta: 1, c: dwPartial, ldc: patch)
                 }
-                if let dx, !winogradInputGradient {
+                if let dx {
                     let target = dx + n * imageSize
                     if let columns {
                         Gemm.multiply(transposeA: true, m: patch, n: plane, k: filters, a: w, lda: patch,
@@ -114,6 +108,36 @@ extension Tensor {
         if let bias, needsBias {
             addPartials(partials.pointer + filters * patch, stride: partialSize, chunks: chunks, count: filters,
                         into: bias.gradientForAccumulation())
+        }
+    }
+
+    /// The gradients of a convolution whose forward ran through Winograd: `dx` is the stride-1
+    /// convolution of `dout` with the filters rotated and transposed (padding `2 - p`), `dw` comes
+    /// from the same tile transforms (`Winograd.accumulateFilterGradient`), `db` from plane sums.
+    private static func winogradConv2dBackward(dout: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
+                                               geometry g: ConvolutionGeometry) {
+        let filters = weight.shape[0], plane = g.outputPlane, dy = dout.data
+        if input.requiresGradient {
+            let u = TensorStorage(uninitializedCount: Winograd.positions * filters * g.channels)
+            Winograd.transformFilters(weight.data, filters: filters, channels: g.channels, flippedAndTransposed: true,
+                                      into: u.pointer)
+            Winograd.convolve(dy, batch: g.batch, inputChannels: filters, outputChannels: g.channels,
+                              Winograd.Tiling(height: g.outputHeight, width: g.outputWidth, padding: 2 - g.padding),
+                              filters: u.pointer, bias: nil, accumulate: true, into: input.gradientForAccumulation())
+        }
+        if weight.requiresGradient {
+            Winograd.accumulateFilterGradient(images: input.data, outputGradient: dy, batch: g.batch,
+                                              inputChannels: g.channels, outputChannels: filters,
+                                              Winograd.Tiling(height: g.height, width: g.width, padding: g.padding),
+                                              into: weight.gradientForAccumulation())
+        }
+        if let bias, bias.requiresGradient {
+            let db = bias.gradientForAccumulation()
+            Parallel.forEach(filters) { f in
+                var sum: Float = 0
+                for n in 0..<g.batch { sum += VectorReduction.sum(dy + (n * filters + f) * plane, count: plane) }
+                db[f] += sum
+            }
         }
     }
 
