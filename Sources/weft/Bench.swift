@@ -14,8 +14,9 @@ struct Bench: ParsableCommand {
             evaluation images/s at --eval-batch, peak RSS, and the median time of each phase. \
             --profile adds the forward and backward time of every layer.
 
-            weft bench --engine times the reference CNN's convolutions (im2col + sgemm) forward and \
-            backward next to the sgemm.
+            weft bench --engine times the reference CNN's convolutions forward and backward next to \
+            the sgemm, those that run through Winograd also through im2col + sgemm. GFLOP/s always \
+            count the direct convolution's FLOPs, whichever algorithm runs.
 
             Compare with PyTorch in the same run: Tests/Benchmarks/side_by_side.py.
             """
@@ -122,14 +123,16 @@ struct Bench: ParsableCommand {
         print("threads \(threads), batch \(benchmark.batch), median of \(repetitions)")
         print(row(sgemm))
         for convolution in EngineBenchmark.referenceConvolutions {
-            let (forward, backward) = benchmark.run(convolution)
-            print(row(forward, ceiling: sgemm.gflops))
-            print(row(backward, ceiling: sgemm.gflops))
+            for winograd in convolution.hasWinogradPath ? [true, false] : [true] {
+                let (forward, backward) = benchmark.run(convolution, winograd: winograd)
+                print(row(forward, ceiling: sgemm.gflops))
+                print(row(backward, ceiling: sgemm.gflops))
+            }
         }
     }
 
     private func row(_ result: EngineBenchmark.Result, ceiling: Double? = nil) -> String {
-        let name = result.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+        let name = result.name.padding(toLength: 46, withPad: " ", startingAt: 0)
         let share = ceiling.map { String(format: "  %5.1f%% of sgemm", 100 * result.gflops / $0) } ?? ""
         return String(format: "%@ %9.3f ms %8.1f GFLOP/s", name, result.seconds * 1000, result.gflops) + share
     }

@@ -9,7 +9,18 @@ public struct EngineBenchmark {
         public let name: String
         public let channels: Int, size: Int, filters: Int, kernel: Int, padding: Int
 
-        /// Multiply-adds of one forward pass per image.
+        /// Whether the engine runs this convolution through Winograd (when enabled).
+        public var hasWinogradPath: Bool {
+            guard let g = ConvolutionGeometry(input: [1, channels, size, size], kernelHeight: kernel, kernelWidth: kernel,
+                                              stride: 1, padding: padding) else { return false }
+            let enabled = Winograd.isEnabled
+            Winograd.isEnabled = true
+            defer { Winograd.isEnabled = enabled }
+            return Winograd.applies(to: g, filters: filters)
+        }
+
+        /// Multiply-adds of one forward pass per image (of the direct convolution: the FLOP count
+        /// every GFLOP/s figure uses, whichever algorithm runs).
         public var forwardMultiplyAdds: Int {
             let out = size + 2 * padding - kernel + 1
             return channels * kernel * kernel * filters * out * out
@@ -52,8 +63,13 @@ public struct EngineBenchmark {
         return times.sorted()[times.count / 2]
     }
 
-    /// Forward and backward (input, weight and bias gradients) of one convolution.
-    public func run(_ convolution: Convolution) -> (forward: Result, backward: Result) {
+    /// Forward and backward (input, weight and bias gradients) of one convolution, through
+    /// Winograd where it applies unless `winograd` is false (then im2col + sgemm; the names say which).
+    public func run(_ convolution: Convolution, winograd: Bool = true) -> (forward: Result, backward: Result) {
+        let enabled = Winograd.isEnabled
+        Winograd.isEnabled = winograd
+        defer { Winograd.isEnabled = enabled }
+        let algorithm = convolution.hasWinogradPath ? (winograd ? " (Winograd)" : " (im2col)") : ""
         var generator = RandomGenerator(seed: 1)
         let c = convolution
         let input = Tensor.normal([batch, c.channels, c.size, c.size], using: &generator)
@@ -71,8 +87,8 @@ public struct EngineBenchmark {
             let output = input.conv2d(weight: weight, bias: bias, padding: c.padding)
             output.backward(gradient: dout)
         } - forward
-        return (Result(name: c.name + " forward", seconds: forward, flops: flops),
-                Result(name: c.name + " backward", seconds: backward, flops: 2 * flops))
+        return (Result(name: c.name + " forward" + algorithm, seconds: forward, flops: flops),
+                Result(name: c.name + " backward" + algorithm, seconds: backward, flops: 2 * flops))
     }
 
     /// A square sgemm of side `size`.

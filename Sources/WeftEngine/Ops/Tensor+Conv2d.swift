@@ -7,12 +7,14 @@ extension Tensor {
     ///   - padding: zeros added on every side.
     /// - Returns: `[N, F, outH, outW]` with `outH = (H + 2*padding - kh) / stride + 1`.
     ///
-    /// Image by image: im2col into a `[C*kh*kw, outH*outW]` matrix that stays in the core's cache,
-    /// then one sgemm `[F, C*kh*kw] × [C*kh*kw, outH*outW]` that writes the image's `[F, outH*outW]`
-    /// output planes in place. The images are split across the engine's threads, each running its
-    /// own single-threaded sgemm calls, so every phase keeps both cores busy and nothing of the
-    /// size of the whole batch's column matrix is ever allocated or saved. Small single-channel
-    /// kernels (a network's first layer) take `SmallConvolution`'s direct loops instead.
+    /// 3×3 windows with stride 1 over at least 8 input and output channels run through Winograd's
+    /// F(2×2, 3×3) (`Winograd`: 16 multiplies per 2×2 output block and channel pair instead of 36),
+    /// forward and backward. Every other geometry goes image by image: im2col into a
+    /// `[C*kh*kw, outH*outW]` matrix that stays in the core's cache, then one sgemm
+    /// `[F, C*kh*kw] × [C*kh*kw, outH*outW]` that writes the image's `[F, outH*outW]` output planes
+    /// in place. Either way the images are split across the engine's threads, each running its own
+    /// single-threaded sgemm calls, so every phase keeps both cores busy and nothing of the size of
+    /// the whole batch's column matrix is ever allocated or saved.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(shape.rank == 4 && weight.shape.rank == 4 && shape[1] == weight.shape[1],
                      "conv2d: input \(shape) and weight \(weight.shape) must be [N, C, H, W] and [F, C, kh, kw] with the same C")
