@@ -129,6 +129,8 @@ struct Bench: ParsableCommand {
                 print(row(backward, ceiling: sgemm.gflops))
             }
         }
+        let (poolForward, poolBackward) = benchmark.runReLUMaxPool()
+        print(row(poolForward)); print(row(poolBackward))
     }
 
     private func row(_ result: EngineBenchmark.Result, ceiling: Double? = nil) -> String {

@@ -100,3 +100,22 @@ public struct EngineBenchmark {
         return Result(name: "sgemm \(size)³", seconds: seconds, flops: 2 * pow(Double(size), 3))
     }
 }
+
+extension EngineBenchmark {
+    /// Forward and backward of the fused ReLU + 2×2 max pooling on `[batch, channels, size, size]`.
+    public func runReLUMaxPool(channels: Int = 32, size: Int = 28) -> (forward: Result, backward: Result) {
+        var generator = RandomGenerator(seed: 3)
+        let input = Tensor.normal([batch, channels, size, size], using: &generator)
+        input.requiresGradient = true
+        let name = "ReLU+MaxPool \(channels)×\(size)×\(size)"
+        let bytes = Double(batch * channels * size * size * 4)
+        let forward = medianSeconds { _ = input.reluMaxPool2x2() }
+        let dout = Tensor.normal([batch, channels, size / 2, size / 2], using: &generator)
+        let backward = medianSeconds {
+            let output = input.reluMaxPool2x2()
+            output.backward(gradient: dout)
+        } - forward
+        return (Result(name: name + " forward", seconds: forward, flops: bytes),
+                Result(name: name + " backward", seconds: backward, flops: bytes))
+    }
+}

@@ -58,11 +58,12 @@ public enum Pool {
         }
     }
 
-    /// 2×2 max pooling with stride 2 of one plane `[H, W]` into `[H/2, W/2]`, eight and four
-    /// windows at a time in SIMD lanes (rows narrower than four windows one by one), the values
-    /// first mapped by `transform` when given. Same results as the general loop: the first
-    /// maximum in row-major window order wins, NaN wins. `argmax` gets `ih*W + iw`, and
-    /// `winnerInputs` (with a transform) the untransformed input value there.
+    /// 2×2 max pooling with stride 2 of one plane `[H, W]` into `[H/2, W/2]`, eight windows at a
+    /// time in SIMD lanes (four when a row has fewer than eight; the last group of a row may
+    /// overlap the previous one, which rewrites the same values), rows narrower than four windows
+    /// one by one; the values first mapped by `transform` when given. Same results as the general
+    /// loop: the first maximum in row-major window order wins, NaN wins. `argmax` gets `ih*W + iw`,
+    /// and `winnerInputs` (with a transform) the untransformed input value there.
     @inline(__always)
     static func maxPlane2x2(_ plane: UnsafePointer<Float>, _ g: ConvolutionGeometry, output out: UnsafeMutablePointer<Float>,
                             argmax arg: UnsafeMutablePointer<Int32>?, transform: AffineReLU? = nil,
@@ -71,78 +72,84 @@ public enum Pool {
         let laneColumns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for oh in 0..<g.outputHeight {
             let top = plane + 2 * oh * width, bottom = top + width
-            let rowOffset = 2 * oh * width
-            var ow = 0
-            while ow + 8 <= outWidth {
-                let rawUpper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
-                let rawLower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
-                var upper = rawUpper, lower = rawLower
-                if let transform { upper = transform(rawUpper); lower = transform(rawLower) }
-                var best = upper.evenHalf, raw = rawUpper.evenHalf
-                let first = laneColumns &+ Int32(rowOffset + 2 * ow)
-                var index = first
-                keepFirstMaximum(&best, &index, &raw, upper.oddHalf, first &+ 1, rawUpper.oddHalf)
-                keepFirstMaximum(&best, &index, &raw, lower.evenHalf, first &+ Int32(width), rawLower.evenHalf)
-                keepFirstMaximum(&best, &index, &raw, lower.oddHalf, first &+ Int32(width + 1), rawLower.oddHalf)
-                UnsafeMutableRawPointer(out + oh * outWidth + ow).storeBytes(of: best, as: SIMD8<Float>.self)
-                if let arg { UnsafeMutableRawPointer(arg + oh * outWidth + ow).storeBytes(of: index, as: SIMD8<Int32>.self) }
-                if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + oh * outWidth + ow).storeBytes(of: raw, as: SIMD8<Float>.self) }
-                ow += 8
-            }
-            // Four windows at a time; the last group may overlap the previous one (windows are
-            // independent, so the overlap rewrites the same values).
-            while ow < outWidth && outWidth >= 4 {
-                ow = min(ow, outWidth - 4)
-                let rawUpper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
-                let rawLower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
-                var upper = rawUpper, lower = rawLower
-                if let transform { upper = transform(rawUpper); lower = transform(rawLower) }
-                var best = upper.evenHalf, raw = rawUpper.evenHalf
-                let first = laneColumns.lowHalf &+ Int32(rowOffset + 2 * ow)
-                var index = first
-                keepFirstMaximum(&best, &index, &raw, upper.oddHalf, first &+ 1, rawUpper.oddHalf)
-                keepFirstMaximum(&best, &index, &raw, lower.evenHalf, first &+ Int32(width), rawLower.evenHalf)
-                keepFirstMaximum(&best, &index, &raw, lower.oddHalf, first &+ Int32(width + 1), rawLower.oddHalf)
-                UnsafeMutableRawPointer(out + oh * outWidth + ow).storeBytes(of: best, as: SIMD4<Float>.self)
-                if let arg { UnsafeMutableRawPointer(arg + oh * outWidth + ow).storeBytes(of: index, as: SIMD4<Int32>.self) }
-                if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + oh * outWidth + ow).storeBytes(of: raw, as: SIMD4<Float>.self) }
-                ow += 4
-            }
-            for ow in ow..<outWidth {
-                let column = 2 * ow
-                var best = -Float.infinity, bestIndex = -1
-                for corner in 0..<4 {  // row-major: top left, top right, bottom left, bottom right
-                    let windowIndex = rowOffset + (corner >> 1) * width + column + (corner & 1)
-                    var value = plane[windowIndex]
-                    if let transform { value = transform(value) }
-                    if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = windowIndex }
+            let rowOffset = 2 * oh * width, outRow = oh * outWidth
+            if outWidth >= 8 {
+                var ow = 0
+                while ow < outWidth {
+                    ow = min(ow, outWidth - 8)
+                    let rawUpper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                    let rawLower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                    let upper = transform.map { $0(rawUpper) } ?? rawUpper
+                    let lower = transform.map { $0(rawLower) } ?? rawLower
+                    let first = laneColumns &+ Int32(rowOffset + 2 * ow)
+                    // Candidates in row-major order: top left, top right, bottom left, bottom right.
+                    var best = upper.evenHalf, index = first, raw = rawUpper.evenHalf
+                    var candidate = upper.oddHalf
+                    var wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                    best.replace(with: candidate, where: wins)
+                    index.replace(with: first &+ 1, where: wins)
+                    raw.replace(with: rawUpper.oddHalf, where: wins)
+                    candidate = lower.evenHalf
+                    wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                    best.replace(with: candidate, where: wins)
+                    index.replace(with: first &+ Int32(width), where: wins)
+                    raw.replace(with: rawLower.evenHalf, where: wins)
+                    candidate = lower.oddHalf
+                    wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                    best.replace(with: candidate, where: wins)
+                    index.replace(with: first &+ Int32(width + 1), where: wins)
+                    raw.replace(with: rawLower.oddHalf, where: wins)
+                    UnsafeMutableRawPointer(out + outRow + ow).storeBytes(of: best, as: SIMD8<Float>.self)
+                    if let arg { UnsafeMutableRawPointer(arg + outRow + ow).storeBytes(of: index, as: SIMD8<Int32>.self) }
+                    if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + outRow + ow).storeBytes(of: raw, as: SIMD8<Float>.self) }
+                    ow += 8
                 }
-                out[oh * outWidth + ow] = best
-                arg?[oh * outWidth + ow] = Int32(bestIndex)
-                winnerInputs?[oh * outWidth + ow] = plane[bestIndex]
+            } else if outWidth >= 4 {
+                var ow = 0
+                while ow < outWidth {
+                    ow = min(ow, outWidth - 4)
+                    let rawUpper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+                    let rawLower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+                    let upper = transform.map { $0(rawUpper) } ?? rawUpper
+                    let lower = transform.map { $0(rawLower) } ?? rawLower
+                    let first = laneColumns.lowHalf &+ Int32(rowOffset + 2 * ow)
+                    var best = upper.evenHalf, index = first, raw = rawUpper.evenHalf
+                    var candidate = upper.oddHalf
+                    var wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                    best.replace(with: candidate, where: wins)
+                    index.replace(with: first &+ 1, where: wins)
+                    raw.replace(with: rawUpper.oddHalf, where: wins)
+                    candidate = lower.evenHalf
+                    wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                    best.replace(with: candidate, where: wins)
+                    index.replace(with: first &+ Int32(width), where: wins)
+                    raw.replace(with: rawLower.evenHalf, where: wins)
+                    candidate = lower.oddHalf
+                    wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
+                    best.replace(with: candidate, where: wins)
+                    index.replace(with: first &+ Int32(width + 1), where: wins)
+                    raw.replace(with: rawLower.oddHalf, where: wins)
+                    UnsafeMutableRawPointer(out + outRow + ow).storeBytes(of: best, as: SIMD4<Float>.self)
+                    if let arg { UnsafeMutableRawPointer(arg + outRow + ow).storeBytes(of: index, as: SIMD4<Int32>.self) }
+                    if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + outRow + ow).storeBytes(of: raw, as: SIMD4<Float>.self) }
+                    ow += 4
+                }
+            } else {
+                for ow in 0..<outWidth {
+                    let column = 2 * ow
+                    var best = -Float.infinity, bestIndex = -1
+                    for corner in 0..<4 {  // row-major: top left, top right, bottom left, bottom right
+                        let windowIndex = rowOffset + (corner >> 1) * width + column + (corner & 1)
+                        var value = plane[windowIndex]
+                        if let transform { value = transform(value) }
+                        if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = windowIndex }
+                    }
+                    out[outRow + ow] = best
+                    arg?[outRow + ow] = Int32(bestIndex)
+                    winnerInputs?[outRow + ow] = plane[bestIndex]
+                }
             }
         }
-    }
-
-    /// Lane by lane, takes `candidate` (its index and untransformed value) where it beats `best`
-    /// (or is NaN where `best` is not).
-    @inline(__always)
-    private static func keepFirstMaximum(_ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, _ raw: inout SIMD8<Float>,
-                                         _ candidate: SIMD8<Float>, _ candidateIndex: SIMD8<Int32>, _ rawCandidate: SIMD8<Float>) {
-        let wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
-        best.replace(with: candidate, where: wins)
-        index.replace(with: candidateIndex, where: wins)
-        raw.replace(with: rawCandidate, where: wins)
-    }
-
-    /// `keepFirstMaximum` four lanes wide.
-    @inline(__always)
-    private static func keepFirstMaximum(_ best: inout SIMD4<Float>, _ index: inout SIMD4<Int32>, _ raw: inout SIMD4<Float>,
-                                         _ candidate: SIMD4<Float>, _ candidateIndex: SIMD4<Int32>, _ rawCandidate: SIMD4<Float>) {
-        let wins = (candidate .> best) .| ((candidate .!= candidate) .& (best .== best))
-        best.replace(with: candidate, where: wins)
-        index.replace(with: candidateIndex, where: wins)
-        raw.replace(with: rawCandidate, where: wins)
     }
 
     /// Routes each output gradient to the input element that won its window: `dx[argmax] += dout`.
