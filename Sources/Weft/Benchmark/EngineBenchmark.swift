@@ -112,6 +112,7 @@ extension EngineBenchmark {
         let forward = medianSeconds { _ = input.reluMaxPool2x2() }
         let dout = Tensor.normal([batch, channels, size / 2, size / 2], using: &generator)
         let backward = medianSeconds {
+            input.gradient = nil  // a fresh gradient, as for a layer's output in training
             let output = input.reluMaxPool2x2()
             output.backward(gradient: dout)
         } - forward

@@ -84,14 +84,18 @@ extension Tensor {
             let (scale, slope, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
                                                                       sumDyXhat: sumDyXhat, reduced: reduced, training: training)
             for n in 0..<batch {
-                let planeIndex = n * channels + c
+                let planeIndex = n * channels + c, pooled = planeIndex * g.outputPlane
                 let input = x + planeIndex * g.inputPlane, to = target + planeIndex * g.inputPlane
+                if g.outputWidth >= 8 {  // one pass: base and winners together
+                    Pool.maxGradientPlane2x2(dy + pooled, argmax: argmax + pooled, gate: output + pooled, scale: scale,
+                                             affine: (UnsafePointer(input), slope, shift), g, into: to, overwrite: overwrite)
+                    continue
+                }
                 if overwrite {
                     for index in 0..<g.inputPlane { to[index] = -slope * input[index] - shift }
                 } else {
                     for index in 0..<g.inputPlane { to[index] += -slope * input[index] - shift }
                 }
-                let pooled = planeIndex * g.outputPlane
                 for o in pooled..<(pooled + g.outputPlane) where output[o] > 0 {
                     to[Int(argmax[o])] += scale * dy[o]
                 }
