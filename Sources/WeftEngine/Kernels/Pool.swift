@@ -43,18 +43,25 @@ public enum Pool {
     }
 
     /// `max(x * scale + shift, 0)`: a batch-norm channel's affine map and a ReLU, applied to the
-    /// values a fused pooling reads.
+    /// values a fused pooling reads; or, not rectifying, the affine map alone (`negation` turns
+    /// the max pooling into a min pooling).
     public struct AffineReLU: Sendable {
-        public let scale: Float, shift: Float
-        public init(scale: Float, shift: Float) { self.scale = scale; self.shift = shift }
-        @inline(__always) func callAsFunction(_ x: Float) -> Float { max(x * scale + shift, 0) }
+        public let scale: Float, shift: Float, rectifies: Bool
+        public init(scale: Float, shift: Float, rectifies: Bool = true) {
+            self.scale = scale; self.shift = shift; self.rectifies = rectifies
+        }
+        /// `-x`: pooling the largest `-x` finds the smallest `x` (first one, NaN winning, as for the maximum).
+        public static let negation = AffineReLU(scale: -1, shift: 0, rectifies: false)
+        @inline(__always) func callAsFunction(_ x: Float) -> Float {
+            rectifies ? max(x * scale + shift, 0) : x * scale + shift
+        }
         @inline(__always) func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> {
             let y = x * scale + shift
-            return y.replacing(with: 0, where: y .< 0)
+            return rectifies ? y.replacing(with: 0, where: y .< 0) : y
         }
         @inline(__always) func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> {
             let y = x * scale + shift
-            return y.replacing(with: 0, where: y .< 0)
+            return rectifies ? y.replacing(with: 0, where: y .< 0) : y
         }
     }
 

@@ -80,27 +80,42 @@ extension Tensor {
     }
 
     /// One channel's statistics into `mean[c]` and `invStd[c]`. Training: the batch mean and
-    /// `1/sqrt(biased variance + eps)`, each row of `plane` values summed in float32 SIMD lanes and
-    /// the rows in Double, in a fixed order, and the running statistics updated; evaluation: from
-    /// the running statistics.
+    /// `1/sqrt(biased variance + eps)`, and the running statistics updated; evaluation: from the
+    /// running statistics. Training reads each row of `plane` values once from memory: its sum,
+    /// then (while it is in the core's first-level cache) its squares about its own mean, both in
+    /// float32 SIMD lanes; the rows are combined in Double, in a fixed order, with the exact
+    /// correction for the distance between each row's centre and the batch mean (Chan et al.).
+    /// `visit(n, row)` is called for each row of the channel while it is in cache (training only).
     @inline(__always)
     static func batchNormStatistics(_ x: UnsafePointer<Float>, channel c: Int, channels: Int, batch: Int, plane: Int,
                                     training: Bool, momentum: Float, epsilon: Float,
                                     runningMean: UnsafeMutablePointer<Float>?, runningVariance: UnsafeMutablePointer<Float>?,
-                                    mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) {
+                                    mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                    visit: (_ n: Int, _ row: UnsafePointer<Float>) -> Void = { _, _ in }) {
         guard training else {
             mean[c] = runningMean![c]
             invStd[c] = 1 / (runningVariance![c] + epsilon).squareRoot()
             return
         }
-        let reduced = Double(batch * plane)
-        var sum: Double = 0
-        for n in 0..<batch { sum += Double(VectorReduction.sum(x + (n * channels + c) * plane, count: plane)) }
-        let mu = Float(sum / reduced)
-        var squares: Double = 0
-        for n in 0..<batch {
-            squares += Double(VectorReduction.sumOfSquares(x + (n * channels + c) * plane, count: plane, center: mu))
+        let reduced = Double(batch * plane), count = Double(plane)
+        var sum: Double = 0, squares: Double = 0
+        withUnsafeTemporaryAllocation(of: (sum: Double, center: Double).self, capacity: batch) { rows in
+            for n in 0..<batch {
+                let row = x + (n * channels + c) * plane
+                let rowSum = VectorReduction.sum(row, count: plane), center = rowSum / Float(plane)
+                squares += Double(VectorReduction.sumOfSquares(row, count: plane, center: center))
+                visit(n, row)
+                sum += Double(rowSum)
+                rows[n] = (Double(rowSum), Double(center))
+            }
+            // Σ(x − μ)² = Σ(x − c)² + 2(c − μ)·Σ(x − c) + n(c − μ)² for each row of centre c.
+            let mu = sum / reduced
+            for n in 0..<batch {
+                let offset = rows[n].center - mu
+                squares += 2 * offset * (rows[n].sum - count * rows[n].center) + count * offset * offset
+            }
         }
+        let mu = Float(sum / reduced)
         mean[c] = mu
         invStd[c] = Float(1 / (squares / reduced + Double(epsilon)).squareRoot())
         if let runningMean {

@@ -1,12 +1,15 @@
 extension Tensor {
     /// `batchNorm(..., relu: true)` followed by `maxPool2d(kernelSize: 2)` as one op, the block
-    /// that ends most stages of a CNN. The normalised activations are never stored: per channel,
-    /// the statistics are taken, then each 2×2 window of `max(0, γ x̂ + β)` is computed from `x`
-    /// while the channel's rows are in cache and only its maximum and argmax are kept. The
+    /// that ends most stages of a CNN. The normalised activations are never stored. In training,
+    /// while the statistics read a channel's rows, each 2×2 window's largest `x` (smallest when
+    /// γ < 0: `max(0, γ x̂ + β)` is monotonic in `x`) is kept with its position; the pooled values
+    /// are then mapped. In evaluation each window of `max(0, γ x̂ + β)` is pooled directly. The
     /// backward routes each pooled gradient to its window's winner (where the ReLU passed it) and
     /// differentiates through the batch statistics, in one sweep over `x` and `dx`.
     ///
-    /// Same values as the three ops in sequence (sums in a different order), a quarter of their
+    /// Same values as the three ops in sequence (sums in a different order; where a window's mapped
+    /// values tie, e.g. all clipped to 0, the winner kept may be another one, with the same output
+    /// and gradients), a quarter of their
     /// memory traffic and none of their two full-size intermediate tensors (it saves the pooled
     /// output, the argmax and the input value at the argmax, each a quarter of the input's size).
     /// - Parameters: as `batchNorm`; this tensor is `[N, C, H, W]` with `H, W ≥ 2`.
@@ -34,17 +37,29 @@ extension Tensor {
         let x = data, out = output.data, gamma = weight.data, beta = bias.data
         let runningMeanData = runningMean?.data, runningVarianceData = runningVariance?.data
         let winners = argmax.map { UnsafeMutableRawPointer($0.pointer).assumingMemoryBound(to: Int32.self) }
+        // Training pools x itself while the statistics read it: γ x̂ + β and the ReLU are monotonic
+        // (increasing for γ ≥ 0, decreasing for γ < 0), so each window's winner is its largest
+        // (or smallest) x; only the pooled values are mapped afterwards.
+        let pooledInputs = winnerInputs ?? (training ? TensorStorage(uninitializedCount: output.count) : nil)
         Parallel.forEach(channels) { c in
+            let raw = pooledInputs?.pointer
             Tensor.batchNormStatistics(x, channel: c, channels: channels, batch: batch, plane: g.inputPlane, training: training,
                                        momentum: momentum, epsilon: epsilon, runningMean: runningMeanData,
-                                       runningVariance: runningVarianceData, mean: mean.pointer, invStd: invStd.pointer)
+                                       runningVariance: runningVarianceData, mean: mean.pointer, invStd: invStd.pointer) { n, row in
+                let pooled = (n * channels + c) * g.outputPlane
+                Pool.maxPlane2x2(row, g, output: out + pooled, argmax: winners.map { $0 + pooled },
+                                 transform: gamma[c] < 0 ? Pool.AffineReLU.negation : nil, winnerInputs: raw! + pooled)
+            }
             let scale = gamma[c] * invStd.pointer[c]
             let transform = Pool.AffineReLU(scale: scale, shift: beta[c] - mean.pointer[c] * scale)
             for n in 0..<batch {
-                let planeIndex = n * channels + c
-                Pool.maxPlane2x2(x + planeIndex * g.inputPlane, g, output: out + planeIndex * g.outputPlane,
-                                 argmax: winners.map { $0 + planeIndex * g.outputPlane }, transform: transform,
-                                 winnerInputs: winnerInputs.map { $0.pointer + planeIndex * g.outputPlane })
+                let planeIndex = n * channels + c, pooled = planeIndex * g.outputPlane
+                if training {
+                    for o in pooled..<(pooled + g.outputPlane) { out[o] = transform(raw![o]) }
+                } else {
+                    Pool.maxPlane2x2(x + planeIndex * g.inputPlane, g, output: out + pooled,
+                                     argmax: winners.map { $0 + pooled }, transform: transform, winnerInputs: raw.map { $0 + pooled })
+                }
             }
         }
         let outputStorage = output.storage
