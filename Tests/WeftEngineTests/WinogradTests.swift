@@ -12,10 +12,13 @@ final class WinogradTests: XCTestCase {
 
     func testWinogradConvolutionMatchesDirectConvolution() {
         // (batch, channels, height, width, filters, padding): even and odd planes, paddings 0…2,
-        // batches spanning several image groups (13 planes of 8×8 tiles: groups of 12), cnn-bn's conv2.
+        // batches spanning several image groups (8×8 planes have 16 tiles: groups of 12; 40 images
+        // make several groups per thread), cnn-bn's conv2, rows of exactly 8 tiles (16×16), of
+        // 9 (18×18: a second vector of tiles spilling past the row) and of 16 (32×32: one image a group).
         let cases: [(Int, Int, Int, Int, Int, Int)] = [
             (2, 8, 8, 8, 8, 1), (3, 9, 7, 5, 10, 1), (3, 9, 7, 5, 10, 0), (2, 8, 6, 9, 12, 2),
             (13, 8, 8, 8, 16, 1), (2, 32, 14, 14, 64, 1), (1, 12, 3, 3, 8, 0), (2, 8, 1, 2, 9, 2),
+            (40, 8, 8, 8, 8, 1), (2, 8, 16, 16, 8, 1), (3, 8, 18, 17, 9, 1), (2, 8, 32, 32, 8, 1),
         ]
         for threads in [1, 2, 3] {
             Parallel.setThreadCount(threads)
@@ -42,6 +45,27 @@ final class WinogradTests: XCTestCase {
                 assertClose(weight.gradient, Tensor(shape: weight.shape, scalars: reference.dw), "\(label) dw")
                 assertClose(bias.gradient, Tensor(shape: bias.shape, scalars: reference.db), "\(label) db")
             }
+        }
+    }
+
+    /// No bias, and only some of the inputs needing a gradient: each gradient still matches.
+    func testWithoutBiasAndWithPartialGradients() {
+        let x = randomTensor([3, 8, 10, 9], seed: 51), weight = randomTensor([12, 8, 3, 3], seed: 52, scale: 0.3)
+        let geometry = ConvolutionGeometry(input: x.shape, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)!
+        let expected = DirectConvolution.forward(input: x.scalars, weight: weight.scalars, bias: nil, filters: 12, geometry: geometry)
+        let dout = randomTensor([3, 12, 10, 9], seed: 53)
+        let reference = DirectConvolution.backward(input: x.scalars, weight: weight.scalars, dout: dout.scalars,
+                                                   filters: 12, geometry: geometry)
+        for (inputNeeds, weightNeeds) in [(true, false), (false, true)] {
+            x.gradient = nil; weight.gradient = nil
+            x.requiresGradient = inputNeeds; weight.requiresGradient = weightNeeds
+            let out = x.conv2d(weight: weight, padding: 1)
+            assertClose(out, Tensor(shape: out.shape, scalars: expected), "forward without bias")
+            out.backward(gradient: dout)
+            if inputNeeds { assertClose(x.gradient, Tensor(shape: x.shape, scalars: reference.dx), "dx alone") }
+            if weightNeeds { assertClose(weight.gradient, Tensor(shape: weight.shape, scalars: reference.dw), "dw alone") }
+            XCTAssertEqual(x.gradient == nil, !inputNeeds, "dx only when asked")
+            XCTAssertEqual(weight.gradient == nil, !weightNeeds, "dw only when asked")
         }
     }
 
