@@ -10,15 +10,25 @@ extension Pool {
     ///     nil for `base = 0`.
     ///   - dx: `[H, W]`, overwritten when `overwrite`, else added to. Elements outside every window
     ///     (an odd last row or column) get `base` alone.
-    /// Needs rows of at least eight windows (`W ≥ 16`); narrower planes are faster as a pass
-    /// writing `base` and a scatter of the winners (and a plain ReLU + pooling backward, with
-    /// no `base` to compute, is as fast as a zero fill and a scatter: the pass is bound by memory).
+    /// Rows of at least eight windows (`W ≥ 16`) go eight windows at a time; narrower planes are
+    /// faster as a pass writing `base` and a scatter of the winners. (A plain ReLU + pooling
+    /// backward, with no `base` to compute, is as fast as a zero fill and a scatter of a whole
+    /// batch: that pass is bound by memory.)
     @inline(__always)
     static func maxGradientPlane2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, gate: UnsafePointer<Float>?,
                                     scale: Float, affine: (x: UnsafePointer<Float>, slope: Float, shift: Float)?,
                                     _ g: ConvolutionGeometry, into dx: UnsafeMutablePointer<Float>, overwrite: Bool) {
         let width = g.width, outWidth = g.outputWidth
-        precondition(outWidth >= 8, "maxGradientPlane2x2: rows of \(outWidth) windows, need at least 8")
+        guard outWidth >= 8 else {
+            for index in 0..<g.inputPlane {
+                let value = affine.map { -$0.slope * $0.x[index] - $0.shift } ?? 0
+                if overwrite { dx[index] = value } else { dx[index] += value }
+            }
+            for window in 0..<g.outputPlane where gate == nil || gate![window] > 0 {
+                dx[Int(argmax[window])] += scale * dy[window]
+            }
+            return
+        }
         let laneColumns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         let columnLanes = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         for oh in 0..<g.outputHeight {

@@ -81,10 +81,8 @@ extension Tensor {
 
     /// One channel's statistics into `mean[c]` and `invStd[c]`. Training: the batch mean and
     /// `1/sqrt(biased variance + eps)`, and the running statistics updated; evaluation: from the
-    /// running statistics. Training reads each row of `plane` values once from memory: its sum,
-    /// then (while it is in the core's first-level cache) its squares about its own mean, both in
-    /// float32 SIMD lanes; the rows are combined in Double, in a fixed order, with the exact
-    /// correction for the distance between each row's centre and the batch mean (Chan et al.).
+    /// running statistics. Training reads each row of `plane` values once from memory
+    /// (`RowMoments`) and combines the rows in a fixed order (`setBatchStatistics`).
     /// `visit(n, row)` is called for each row of the channel while it is in cache (training only).
     @inline(__always)
     static func batchNormStatistics(_ x: UnsafePointer<Float>, channel c: Int, channels: Int, batch: Int, plane: Int,
@@ -97,29 +95,55 @@ extension Tensor {
             invStd[c] = 1 / (runningVariance![c] + epsilon).squareRoot()
             return
         }
-        let reduced = Double(batch * plane), count = Double(plane)
-        var sum: Double = 0, squares: Double = 0
-        withUnsafeTemporaryAllocation(of: (sum: Double, center: Double).self, capacity: batch) { rows in
+        withUnsafeTemporaryAllocation(of: RowMoments.self, capacity: batch) { rows in
             for n in 0..<batch {
                 let row = x + (n * channels + c) * plane
-                let rowSum = VectorReduction.sum(row, count: plane), center = rowSum / Float(plane)
-                squares += Double(VectorReduction.sumOfSquares(row, count: plane, center: center))
+                rows[n] = RowMoments(row, count: plane)
                 visit(n, row)
-                sum += Double(rowSum)
-                rows[n] = (Double(rowSum), Double(center))
             }
-            // Σ(x − μ)² = Σ(x − c)² + 2(c − μ)·Σ(x − c) + n(c − μ)² for each row of centre c.
-            let mu = sum / reduced
-            for n in 0..<batch {
-                let offset = rows[n].center - mu
-                squares += 2 * offset * (rows[n].sum - count * rows[n].center) + count * offset * offset
-            }
+            setBatchStatistics(channel: c, rows: UnsafePointer(rows.baseAddress!), stride: 1, count: batch, rowLength: plane,
+                               momentum: momentum, epsilon: epsilon, runningMean: runningMean,
+                               runningVariance: runningVariance, mean: mean, invStd: invStd)
         }
-        let mu = Float(sum / reduced)
-        mean[c] = mu
+    }
+
+    /// A row's sum, its centre (the float32 mean) and its squares about that centre, each in
+    /// float32 SIMD lanes: one read of the row from memory, the second sweep from the core's cache.
+    struct RowMoments {
+        var sum: Double, center: Double, squares: Double
+
+        @inline(__always)
+        init(_ row: UnsafePointer<Float>, count: Int) {
+            let rowSum = VectorReduction.sum(row, count: count), center = rowSum / Float(count)
+            sum = Double(rowSum)
+            self.center = Double(center)
+            squares = Double(VectorReduction.sumOfSquares(row, count: count, center: center))
+        }
+    }
+
+    /// Training statistics of channel `c` from its rows `rows[0], rows[stride], …` (`count` rows of
+    /// `rowLength` values): mean, `invStd = 1/sqrt(biased variance + eps)`, and the running
+    /// statistics (unbiased variance) updated. The rows are combined in Double, in order, with
+    /// the exact correction for each row's centre: `Σ(x − μ)² = Σ(x − c)² + 2(c − μ)·Σ(x − c) + n(c − μ)²`
+    /// (Chan, Golub and LeVeque).
+    static func setBatchStatistics(channel c: Int, rows: UnsafePointer<RowMoments>, stride: Int, count: Int, rowLength: Int,
+                                   momentum: Float, epsilon: Float,
+                                   runningMean: UnsafeMutablePointer<Float>?, runningVariance: UnsafeMutablePointer<Float>?,
+                                   mean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) {
+        let reduced = Double(count * rowLength), length = Double(rowLength)
+        var sum: Double = 0
+        for row in 0..<count { sum += rows[row * stride].sum }
+        let mu = sum / reduced
+        var squares: Double = 0
+        for row in 0..<count {
+            let moments = rows[row * stride], offset = moments.center - mu
+            squares += moments.squares + 2 * offset * (moments.sum - length * moments.center) + length * offset * offset
+        }
+        let mean32 = Float(mu)
+        mean[c] = mean32
         invStd[c] = Float(1 / (squares / reduced + Double(epsilon)).squareRoot())
         if let runningMean {
-            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mu
+            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean32
         }
         if let runningVariance {
             let unbiased = Float(squares / (reduced - 1))

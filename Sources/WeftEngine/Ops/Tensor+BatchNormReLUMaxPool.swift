@@ -85,14 +85,9 @@ extension Tensor {
         let dbeta = bias.requiresGradient ? bias.gradientForAccumulation() : nil
         Parallel.forEach(channels) { c in
             let mu = mean[c], inv = invStd[c]
-            var sumDy: Double = 0, sumDyXhat: Double = 0
-            for n in 0..<batch {
-                let pooled = (n * channels + c) * g.outputPlane
-                let row = VectorReduction.sumAndCenteredDot(dy + pooled, winnerInputs + pooled, where: output + pooled,
-                                                            count: g.outputPlane, center: mu)
-                sumDy += Double(row.sum)
-                sumDyXhat += Double(row.dot) * Double(inv)
-            }
+            let (sumDy, sumDyXhat) = Tensor.pooledGradientSums(dy, winnerInputs: winnerInputs, output: output, channel: c,
+                                                               channels: channels, batch: batch, plane: g.outputPlane,
+                                                               mean: mu, invStd: inv)
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
             guard let (target, overwrite) = dx else { return }
@@ -101,20 +96,26 @@ extension Tensor {
             for n in 0..<batch {
                 let planeIndex = n * channels + c, pooled = planeIndex * g.outputPlane
                 let input = x + planeIndex * g.inputPlane, to = target + planeIndex * g.inputPlane
-                if g.outputWidth >= 8 {  // one pass: base and winners together
-                    Pool.maxGradientPlane2x2(dy + pooled, argmax: argmax + pooled, gate: output + pooled, scale: scale,
-                                             affine: (UnsafePointer(input), slope, shift), g, into: to, overwrite: overwrite)
-                    continue
-                }
-                if overwrite {
-                    for index in 0..<g.inputPlane { to[index] = -slope * input[index] - shift }
-                } else {
-                    for index in 0..<g.inputPlane { to[index] += -slope * input[index] - shift }
-                }
-                for o in pooled..<(pooled + g.outputPlane) where output[o] > 0 {
-                    to[Int(argmax[o])] += scale * dy[o]
-                }
+                Pool.maxGradientPlane2x2(dy + pooled, argmax: argmax + pooled, gate: output + pooled, scale: scale,
+                                         affine: (UnsafePointer(input), slope, shift), g, into: to, overwrite: overwrite)
             }
         }
+    }
+
+    /// One channel's `(Σ dz, Σ dz·x̂)` of a fused batch-norm + ReLU + pooling, where `dz` is the
+    /// pooled gradient `dy` `[N, C, h, w]` at each window's winner (`winnerInputs`, its input value)
+    /// and zero where the pooled `output` is not positive.
+    static func pooledGradientSums(_ dy: UnsafePointer<Float>, winnerInputs: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                                   channel c: Int, channels: Int, batch: Int, plane: Int, mean: Float,
+                                   invStd: Float) -> (sumDy: Double, sumDyXhat: Double) {
+        var sumDy: Double = 0, sumDyXhat: Double = 0
+        for n in 0..<batch {
+            let pooled = (n * channels + c) * plane
+            let row = VectorReduction.sumAndCenteredDot(dy + pooled, winnerInputs + pooled, where: output + pooled,
+                                                        count: plane, center: mean)
+            sumDy += Double(row.sum)
+            sumDyXhat += Double(row.dot) * Double(invStd)
+        }
+        return (sumDy, sumDyXhat)
     }
 }

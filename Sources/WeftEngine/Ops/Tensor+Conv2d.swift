@@ -154,7 +154,7 @@ extension Tensor {
     }
 
     /// `target[i] += Σ_chunk partials[chunk*stride + i]`, chunks in order.
-    private static func addPartials(_ partials: UnsafePointer<Float>, stride: Int, chunks: Int, count: Int,
+    static func addPartials(_ partials: UnsafePointer<Float>, stride: Int, chunks: Int, count: Int,
                                     into target: UnsafeMutablePointer<Float>) {
         for index in 0..<count {
             var sum: Float = 0
