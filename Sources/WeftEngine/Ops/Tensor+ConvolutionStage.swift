@@ -55,15 +55,11 @@ extension Tensor {
         let mean = TensorStorage(uninitializedCount: filters), invStd = TensorStorage(uninitializedCount: filters)
         let x = data, w = weight.data, out = output.data, biasData = bias?.data, gamma = batchNorm?.weight.data
         let winners = UnsafeMutableRawPointer(argmax.pointer).assumingMemoryBound(to: Int32.self)
-        if let bn = batchNorm, !training {
-            for f in 0..<filters {
-                Tensor.batchNormStatistics(x, channel: f, channels: filters, batch: 0, plane: plane, training: false,
-                                           momentum: bn.momentum, epsilon: bn.epsilon, runningMean: bn.runningMean?.data,
-                                           runningVariance: bn.runningVariance?.data, mean: mean.pointer, invStd: invStd.pointer)
-            }
-        }
+        // Evaluation knows each channel's map before the convolution: pooling takes mapped values.
         let evaluationMaps = batchNorm.flatMap { bn in
             training ? nil : (0..<filters).map { f in
+                mean.pointer[f] = bn.runningMean!.data[f]
+                invStd.pointer[f] = 1 / (bn.runningVariance!.data[f] + bn.epsilon).squareRoot()
                 let scale = bn.weight.data[f] * invStd.pointer[f]
                 return Pool.AffineReLU(scale: scale, shift: bn.bias.data[f] - mean.pointer[f] * scale)
             }
