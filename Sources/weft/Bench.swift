@@ -10,7 +10,8 @@ struct Bench: ParsableCommand {
             weft bench CONFIG times the steady-state training step (batch assembly with the \
             config's augmentation, forward, loss, backward, optimiser update) in windows after a \
             warm-up and prints the median images/s (and min–max), the achieved GFLOP/s (forward \
-            FLOPs ×3 per image), a 2048³ sgemm's GFLOP/s measured in the same process and the ratio, \
+            FLOPs ×3 per image, convolutions counted as direct ones even where Winograd needs fewer), \
+            a 2048³ sgemm's GFLOP/s measured in the same process and the ratio, \
             evaluation images/s at --eval-batch, peak RSS, and the median time of each phase. \
             --profile adds the forward and backward time of every layer.
 
@@ -100,7 +101,7 @@ struct Bench: ParsableCommand {
         print("\(config.name): batch \(result.batchSize), \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(self.windows) windows of \(steps) steps")
         print(String(format: "train  %8.0f img/s (median; min %.0f, max %.0f)", result.trainImagesPerSecond, windows.min() ?? 0, windows.max() ?? 0))
         print(String(format: "eval   %8.0f img/s at batch %d", result.evalImagesPerSecond, evalBatch))
-        print(String(format: "train arithmetic %.1f GFLOP/s = %.0f%% of sgemm's %.1f GFLOP/s (%.2f MFLOP/image forward, ×3)",
+        print(String(format: "train arithmetic %.1f GFLOP/s = %.0f%% of sgemm's %.1f GFLOP/s (%.2f MFLOP/image forward, ×3; direct-convolution FLOPs, also where Winograd runs)",
                      result.trainGflops, 100 * result.trainGflops / result.sgemmGflops, result.sgemmGflops, Double(result.flopsPerImage) / 1e6))
         print(String(format: "peak RSS %.0f MB", result.peakRSSMegabytes))
         let total = result.phases.reduce(0) { $0 + $1.seconds }

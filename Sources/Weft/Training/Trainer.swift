@@ -241,14 +241,9 @@ public final class Trainer {
         return (loss.scalar, MetricAccumulator.correctPredictions(logits: logits, labels: labels))
     }
 
-    /// Whether every value of `tensors` is finite: `x * 0` is NaN exactly when `x` is infinite or NaN.
+    /// Whether every value of `tensors` is finite (`VectorReduction.allFinite`).
     static func allFinite(_ tensors: [NamedParameter]) -> Bool {
-        tensors.allSatisfy { named in
-            var sum: Float = 0
-            let values = named.tensor.data
-            for index in 0..<named.tensor.count { sum += values[index] * 0 }
-            return sum.isFinite
-        }
+        tensors.allSatisfy { VectorReduction.allFinite($0.tensor.data, count: $0.tensor.count) }
     }
 
     /// Validates, records and logs the finished epoch, then moves on to the next.

@@ -24,6 +24,20 @@ public enum VectorReduction {
         return total
     }
 
+    /// Whether all `count` elements are finite: `x * 0` is NaN exactly when `x` is infinite or
+    /// NaN (and never overflows, as a plain sum could), and NaN survives the sum.
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var lanes = Lanes()
+        var index = 0
+        while index + Lanes.scalarCount <= count {
+            lanes += load(x + index) * 0
+            index += Lanes.scalarCount
+        }
+        var total = lanes.sum()
+        while index < count { total += x[index] * 0; index += 1 }
+        return total.isFinite
+    }
+
     /// `Σ (x[i] - center)²` over `count` elements.
     @inline(__always)
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, center: Float) -> Float {

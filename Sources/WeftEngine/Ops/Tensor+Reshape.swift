@@ -13,8 +13,12 @@ extension Tensor {
         precondition(target.elementCount == count, "reshape: \(shape) has \(count) elements, \(target) needs \(target.elementCount)")
         let output = Tensor(shape: target, storage: storage)
         return output.recorded("reshape", inputs: [self]) { [self] dout in
-            let dx = gradientForAccumulation(), dy = dout.data
-            for index in 0..<count { dx[index] += dy[index] }
+            let (dx, fresh) = gradientForWriting(), dy = dout.data
+            if fresh {
+                dx.update(from: dy, count: count)
+            } else {
+                for index in 0..<count { dx[index] += dy[index] }
+            }
         }
     }
 
