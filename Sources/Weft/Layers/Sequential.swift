@@ -31,7 +31,8 @@ public final class Sequential: Module {
     /// A network's first stage, conv → (batch-norm →) ReLU → 2×2 max pooling (stride 2, no
     /// padding) over an input that needs no gradient, as one op (`Tensor.conv2dStage`): the
     /// convolution's full-size output never goes to memory. Not for convolutions Winograd takes
-    /// (`Winograd.applies`), nor for batch-norm synchronised across ranks.
+    /// (`Winograd.applies`), nor for batch-norm synchronised across ranks. In evaluation, when
+    /// nothing is recorded and no tensor needs a gradient, any such group fuses, at any depth.
     private func convolutionStage(at index: Int, input: Tensor,
                                   context: ForwardContext) -> (length: Int, name: String, forward: (Tensor, inout ForwardContext) -> Tensor)? {
         guard let conv = layers[index] as? Conv2d, !input.requiresGradient, input.shape.rank == 4 else { return nil }

@@ -8,8 +8,9 @@ extension Tensor {
     /// differentiates through the batch statistics, in one sweep over `x` and `dx`.
     ///
     /// Same values as the three ops in sequence (sums in a different order; where a window's mapped
-    /// values tie, e.g. all clipped to 0, the winner kept may be another one, with the same output
-    /// and gradients), a quarter of their
+    /// values tie, the winner kept in training may be another of the tied inputs than the first:
+    /// the same output, and where the tie is above 0 — γ = 0, or two inputs rounding to the same
+    /// value — a gradient routed to another tied element, an equally valid subgradient), a quarter of their
     /// memory traffic and none of their two full-size intermediate tensors (it saves the pooled
     /// output, the argmax and the input value at the argmax, each a quarter of the input's size).
     /// - Parameters: as `batchNorm`; this tensor is `[N, C, H, W]` with `H, W ≥ 2`.

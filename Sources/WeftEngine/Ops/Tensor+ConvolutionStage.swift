@@ -22,9 +22,12 @@ extension Tensor {
     /// in the forward or the backward (which recomputes each image's convolution, cheap for a
     /// first layer, and turns its pooled gradient into the filter gradient on the spot).
     ///
-    /// Same values as the ops in sequence (sums in another order; where a window's mapped values
-    /// tie, the winner kept may be another one, with the same output and gradients). This batch
-    /// is the network's input: it gets no gradient.
+    /// Same values as the ops in sequence (sums in another order). Where a window's mapped values
+    /// tie (γ = 0, or two inputs rounding to the same value), the winner kept may be another of
+    /// the tied inputs than the first one PyTorch picks: the same output, and a gradient routed
+    /// to another tied element (an equally valid subgradient). This batch is the network's input:
+    /// it gets no gradient. The backward recomputes the convolution from `weight` and `bias` as
+    /// they are then (the optimiser changes them only after the backward).
     /// - Parameters: as `conv2d`; `batchNorm` nil for conv → ReLU → pool.
     /// - Returns: `[N, F, outH/2, outW/2]` (odd last rows and columns dropped).
     public func conv2dStage(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
@@ -39,8 +42,13 @@ extension Tensor {
                                              kernelWidth: 2, stride: 2, padding: 0) else {
             preconditionFailure("conv2dStage: kernel \(weight.shape), stride \(stride), padding \(padding) and a 2×2 pooling do not fit input \(shape)")
         }
+        precondition(bias == nil || bias!.shape == [filters], "conv2dStage: bias \(bias?.shape ?? []) must be [\(filters)]")
         if let bn = batchNorm {
-            precondition(bn.weight.shape == [filters] && bn.bias.shape == [filters], "conv2dStage: batch-norm parameters must be [\(filters)]")
+            for tensor in [bn.weight, bn.bias, bn.runningMean, bn.runningVariance].compactMap({ $0 }) {
+                precondition(tensor.shape == [filters], "conv2dStage: batch-norm parameters and statistics must be [\(filters)], got \(tensor.shape)")
+            }
+            precondition(!bn.training || g.batch * g.outputPlane > 1,
+                         "conv2dStage: batch-norm training needs more than one value per channel, got input \(shape)")
             precondition(bn.training || (bn.runningMean != nil && bn.runningVariance != nil),
                          "conv2dStage: evaluation mode needs running statistics")
         }
