@@ -16,25 +16,8 @@ final class ConvolutionReferenceTests: XCTestCase {
         ]
         Parallel.setThreadCount(2)
         for (index, c) in cases.enumerated() {
-            let seed = UInt64(700 + index * 10)
-            let x = randomTensor([c.0, c.1, c.2, c.3], seed: seed)
-            let weight = randomTensor([c.4, c.1, c.5, c.6], seed: seed + 1, scale: 0.3)
-            let bias = randomTensor([c.4], seed: seed + 2)
-            x.requiresGradient = true; weight.requiresGradient = true; bias.requiresGradient = true
-            guard let geometry = ConvolutionGeometry(input: x.shape, kernelHeight: c.5, kernelWidth: c.6, stride: c.7, padding: c.8) else {
-                return XCTFail("case \(index): geometry does not fit")
-            }
-            let out = x.conv2d(weight: weight, bias: bias, stride: c.7, padding: c.8)
-            let expected = DirectConvolution.forward(input: x.scalars, weight: weight.scalars, bias: bias.scalars,
-                                                     filters: c.4, geometry: geometry)
-            assertClose(out, Tensor(shape: out.shape, scalars: expected), tolerance: 1e-4, "case \(index) forward")
-            let dout = randomTensor(out.shape, seed: seed + 3)
-            out.backward(gradient: dout)
-            let reference = DirectConvolution.backward(input: x.scalars, weight: weight.scalars, dout: dout.scalars,
-                                                       filters: c.4, geometry: geometry)
-            assertClose(x.gradient, Tensor(shape: x.shape, scalars: reference.dx), "case \(index) dx")
-            assertClose(weight.gradient, Tensor(shape: weight.shape, scalars: reference.dw), "case \(index) dw")
-            assertClose(bias.gradient, Tensor(shape: bias.shape, scalars: reference.db), "case \(index) db")
+            assertConv2dMatchesDirectConvolution([c.0, c.1, c.2, c.3], filters: c.4, kernelHeight: c.5, kernelWidth: c.6,
+                                                 stride: c.7, padding: c.8, seed: UInt64(700 + index * 10), "case \(index)")
         }
     }
 

@@ -13,33 +13,25 @@ extension Winograd {
                                                 into dw: UnsafeMutablePointer<Float>) {
         let inputSize = inputChannels * tiling.height * tiling.width
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
-        let groupSize = max(1, targetColumns / tiling.tiles), partialSize = positions * outputChannels * inputChannels
+        let partialSize = positions * outputChannels * inputChannels
         let partials = TensorStorage(count: partialSize * min(max(Parallel.threadCount, 1), max(batch, 1)), repeating: 0)
-        let chunks = Parallel.forChunksWithOwnGemms(batch) { chunk, range in
-            let rowCapacity = min(groupSize, range.count) * tiling.tiles + lanes
-            let v = TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0)   // [16][I, cols]
-            let w = TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0)  // [16][O, cols]
-            let scratch = TensorStorage(count: tiling.scratchCount, repeating: 0)
+        let chunks = forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+                                  tiling) { chunk, group, buffers in
+            let v = buffers.input.pointer, w = buffers.output.pointer, rowStride = group.rowStride
             let partial = partials.pointer + chunk * partialSize
-            var first = range.lowerBound
-            while first < range.upperBound {
-                let count = min(groupSize, range.upperBound - first), columns = count * tiling.tiles
-                let rowStride = columns + lanes
-                for image in 0..<count {  // in order: a tile row's spill is overwritten by the next
-                    transformInput(images + (first + image) * inputSize, channels: inputChannels, tiling,
-                                   scratch: scratch.pointer, into: v.pointer + image * tiling.tiles,
-                                   rowStride: rowStride, positionStride: inputChannels * rowStride)
-                    transformOutputGradient(dy + (first + image) * outputSize, channels: outputChannels, tiling,
-                                            scratch: scratch.pointer, into: w.pointer + image * tiling.tiles,
-                                            rowStride: rowStride, positionStride: outputChannels * rowStride)
-                }
-                for position in 0..<positions {
-                    Gemm.multiply(transposeB: true, m: outputChannels, n: inputChannels, k: columns,
-                                  a: w.pointer + position * outputChannels * rowStride, lda: rowStride,
-                                  b: v.pointer + position * inputChannels * rowStride, ldb: rowStride,
-                                  beta: 1, c: partial + position * outputChannels * inputChannels, ldc: inputChannels)
-                }
-                first += count
+            for image in 0..<group.count {  // in order: a tile row's spill is overwritten by the next
+                transformInput(images + (group.first + image) * inputSize, channels: inputChannels, tiling,
+                               scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
+                               rowStride: rowStride, positionStride: inputChannels * rowStride)
+                transformOutputGradient(dy + (group.first + image) * outputSize, channels: outputChannels, tiling,
+                                        scratch: buffers.scratch.pointer, into: w + image * tiling.tiles,
+                                        rowStride: rowStride, positionStride: outputChannels * rowStride)
+            }
+            for position in 0..<positions {
+                Gemm.multiply(transposeB: true, m: outputChannels, n: inputChannels, k: group.columns,
+                              a: w + position * outputChannels * rowStride, lda: rowStride,
+                              b: v + position * inputChannels * rowStride, ldb: rowStride,
+                              beta: 1, c: partial + position * outputChannels * inputChannels, ldc: inputChannels)
             }
         }
         let pairs = outputChannels * inputChannels

@@ -105,34 +105,52 @@ public enum Winograd {
                                 accumulate: Bool, into output: UnsafeMutablePointer<Float>) {
         let inputSize = inputChannels * tiling.height * tiling.width
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
+        forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels, tiling) { _, group, buffers in
+            let v = buffers.input.pointer, m = buffers.output.pointer, rowStride = group.rowStride
+            for image in 0..<group.count {  // in order: a tile row's spill is overwritten by the next
+                transformInput(images + (group.first + image) * inputSize, channels: inputChannels, tiling,
+                               scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
+                               rowStride: rowStride, positionStride: inputChannels * rowStride)
+            }
+            for position in 0..<positions {
+                Gemm.multiply(m: outputChannels, n: group.columns, k: inputChannels,
+                              a: u + position * outputChannels * inputChannels, lda: inputChannels,
+                              b: v + position * inputChannels * rowStride, ldb: rowStride,
+                              c: m + position * outputChannels * rowStride, ldc: rowStride)
+            }
+            for image in 0..<group.count {
+                transformOutput(m + image * tiling.tiles, channels: outputChannels, tiling,
+                                rowStride: rowStride, positionStride: outputChannels * rowStride, bias: bias,
+                                accumulate: accumulate, scratch: buffers.scratch.pointer,
+                                into: output + (group.first + image) * outputSize)
+            }
+        }
+    }
+
+    /// Some consecutive images of one thread, transformed together: `columns` tiles side by side
+    /// in rows of `rowStride = columns + lanes` (spare columns the vector loads and stores may run over).
+    struct ImageGroup { let first: Int, count: Int, columns: Int, rowStride: Int }
+
+    /// A thread's buffers for its groups: `input` `[16][I, rowStride]`, `output` `[16][O, rowStride]`
+    /// (zero-filled once) and the transforms' scratch (`Tiling.scratchCount`).
+    struct GroupBuffers { let input: TensorStorage, output: TensorStorage, scratch: TensorStorage }
+
+    /// Splits the images across the engine's threads (fixed partition) and runs `body` on each
+    /// thread's images in groups of up to `targetColumns / tiles`, in order, with that thread's
+    /// buffers. Returns the number of chunks (for per-chunk partial sums).
+    @discardableResult
+    static func forEachGroup(batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling,
+                             _ body: (_ chunk: Int, _ group: ImageGroup, _ buffers: GroupBuffers) -> Void) -> Int {
         let groupSize = max(1, targetColumns / tiling.tiles)
-        Parallel.forChunksWithOwnGemms(batch) { _, range in
-            // Rows of V and M hold a group's tiles plus `lanes` columns the vector stores and loads may run over.
+        return Parallel.forChunksWithOwnGemms(batch) { chunk, range in
             let rowCapacity = min(groupSize, range.count) * tiling.tiles + lanes
-            let v = TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0)   // [16][I, cols]
-            let m = TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0)  // [16][O, cols]
-            let scratch = TensorStorage(count: tiling.scratchCount, repeating: 0)
+            let buffers = GroupBuffers(input: TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0),
+                                       output: TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0),
+                                       scratch: TensorStorage(count: tiling.scratchCount, repeating: 0))
             var first = range.lowerBound
             while first < range.upperBound {
                 let count = min(groupSize, range.upperBound - first), columns = count * tiling.tiles
-                let rowStride = columns + lanes
-                for image in 0..<count {  // in order: a tile row's spill is overwritten by the next
-                    transformInput(images + (first + image) * inputSize, channels: inputChannels, tiling,
-                                   scratch: scratch.pointer, into: v.pointer + image * tiling.tiles,
-                                   rowStride: rowStride, positionStride: inputChannels * rowStride)
-                }
-                for position in 0..<positions {
-                    Gemm.multiply(m: outputChannels, n: columns, k: inputChannels,
-                                  a: u + position * outputChannels * inputChannels, lda: inputChannels,
-                                  b: v.pointer + position * inputChannels * rowStride, ldb: rowStride,
-                                  c: m.pointer + position * outputChannels * rowStride, ldc: rowStride)
-                }
-                for image in 0..<count {
-                    transformOutput(m.pointer + image * tiling.tiles, channels: outputChannels, tiling,
-                                    rowStride: rowStride, positionStride: outputChannels * rowStride, bias: bias,
-                                    accumulate: accumulate, scratch: scratch.pointer,
-                                    into: output + (first + image) * outputSize)
-                }
+                body(chunk, ImageGroup(first: first, count: count, columns: columns, rowStride: columns + lanes), buffers)
                 first += count
             }
         }
