@@ -13,10 +13,7 @@ public struct EngineBenchmark {
         public var hasWinogradPath: Bool {
             guard let g = ConvolutionGeometry(input: [1, channels, size, size], kernelHeight: kernel, kernelWidth: kernel,
                                               stride: 1, padding: padding) else { return false }
-            let enabled = Winograd.isEnabled
-            Winograd.isEnabled = true
-            defer { Winograd.isEnabled = enabled }
-            return Winograd.applies(to: g, filters: filters)
+            return Winograd.fits(g, filters: filters)
         }
 
         /// Multiply-adds of one forward pass per image (of the direct convolution: the FLOP count

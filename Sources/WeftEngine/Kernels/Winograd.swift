@@ -22,7 +22,12 @@ public enum Winograd {
     /// Whether a convolution runs through Winograd: 3×3 window, stride 1, padding 0…2, and enough
     /// channels on both sides for the per-position products to be worth an sgemm.
     public static func applies(to g: ConvolutionGeometry, filters: Int) -> Bool {
-        isEnabled && g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.padding <= 2
+        isEnabled && fits(g, filters: filters)
+    }
+
+    /// Whether the geometry is one Winograd can take, enabled or not.
+    public static func fits(_ g: ConvolutionGeometry, filters: Int) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.padding <= 2
             && g.channels >= minimumChannels && filters >= minimumChannels
     }
 
