@@ -6,8 +6,8 @@ extension Pool {
     ///   - dy: the pooled gradient `[H/2, W/2]`; `argmax` the winners `ih*W + iw` (as `maxPlane2x2`).
     ///   - gate: the pooled output; a window passes its gradient only where it is positive (a
     ///     ReLU before the pooling). Nil: every window passes.
-    ///   - affine: `base(x) = -slope·x - shift` from `x` `[H, W]` (batch-norm's statistics term), or
-    ///     nil for `base = 0`.
+    ///   - affine: `base(x) = -slope·(x - center) - shift` from `x` `[H, W]` (batch-norm's statistics
+    ///     term, `x` centred first: `batchNormInputGradient`), or nil for `base = 0`.
     ///   - dx: `[H, W]`, overwritten when `overwrite`, else added to. Elements outside every window
     ///     (an odd last row or column) get `base` alone.
     /// Rows of at least eight windows (`W ≥ 16`) go eight windows at a time; narrower planes are
@@ -16,12 +16,12 @@ extension Pool {
     /// batch: that pass is bound by memory.)
     @inline(__always)
     static func maxGradientPlane2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, gate: UnsafePointer<Float>?,
-                                    scale: Float, affine: (x: UnsafePointer<Float>, slope: Float, shift: Float)?,
+                                    scale: Float, affine: (x: UnsafePointer<Float>, slope: Float, center: Float, shift: Float)?,
                                     _ g: ConvolutionGeometry, into dx: UnsafeMutablePointer<Float>, overwrite: Bool) {
         let width = g.width, outWidth = g.outputWidth
         guard outWidth >= 8 else {
             for index in 0..<g.inputPlane {
-                let value = affine.map { -$0.slope * $0.x[index] - $0.shift } ?? 0
+                let value = affine.map { -$0.slope * ($0.x[index] - $0.center) - $0.shift } ?? 0
                 if overwrite { dx[index] = value } else { dx[index] += value }
             }
             for window in 0..<g.outputPlane where gate == nil || gate![window] > 0 {
@@ -54,8 +54,10 @@ extension Pool {
                 bottom.oddHalf = passed.replacing(with: 0, where: corner .!= Float(width + 1))
                 let topIndex = rowOffset + 2 * ow, bottomIndex = topIndex + width
                 if let affine {
-                    top -= affine.slope * UnsafeRawPointer(affine.x + topIndex).loadUnaligned(as: SIMD16<Float>.self) + affine.shift
-                    bottom -= affine.slope * UnsafeRawPointer(affine.x + bottomIndex).loadUnaligned(as: SIMD16<Float>.self) + affine.shift
+                    let upper = UnsafeRawPointer(affine.x + topIndex).loadUnaligned(as: SIMD16<Float>.self)
+                    let lower = UnsafeRawPointer(affine.x + bottomIndex).loadUnaligned(as: SIMD16<Float>.self)
+                    top -= affine.slope * (upper - affine.center) + affine.shift
+                    bottom -= affine.slope * (lower - affine.center) + affine.shift
                 }
                 let topTarget = UnsafeMutableRawPointer(dx + topIndex), bottomTarget = UnsafeMutableRawPointer(dx + bottomIndex)
                 if !overwrite {
@@ -72,13 +74,13 @@ extension Pool {
             }
             if 2 * outWidth < width {  // an odd last column: outside every window
                 for index in [rowOffset + width - 1, rowOffset + 2 * width - 1] {
-                    let value = affine.map { -$0.slope * $0.x[index] - $0.shift } ?? 0
+                    let value = affine.map { -$0.slope * ($0.x[index] - $0.center) - $0.shift } ?? 0
                     if overwrite { dx[index] = value } else { dx[index] += value }
                 }
             }
         }
         for index in (2 * g.outputHeight * width)..<(g.height * width) {  // an odd last row
-            let value = affine.map { -$0.slope * $0.x[index] - $0.shift } ?? 0
+            let value = affine.map { -$0.slope * ($0.x[index] - $0.center) - $0.shift } ?? 0
             if overwrite { dx[index] = value } else { dx[index] += value }
         }
     }

@@ -151,16 +151,18 @@ extension Tensor {
         }
     }
 
-    /// The coefficients of one channel's input gradient `dx = scale·dout − slope·x − shift`. Training
-    /// differentiates through the batch statistics, `dx = scale (dout − mean(dout) − x̂ mean(dout·x̂))`
-    /// with `scale = γ invStd` and `x̂ = (x − mean) invStd`; evaluation has `slope = shift = 0`.
+    /// The coefficients of one channel's input gradient `dx = scale·dout − slope·(x − center) − shift`.
+    /// Training differentiates through the batch statistics, `dx = scale (dout − mean(dout) − x̂ mean(dout·x̂))`
+    /// with `scale = γ invStd`, `x̂ = (x − mean) invStd` and `center = mean`; evaluation has `slope = shift = 0`.
+    /// `x` is centred before the product, as PyTorch's backward does: `slope·x − slope·mean` loses
+    /// the digits of `x − mean` where the mean is large against the spread.
     @inline(__always)
     static func batchNormInputGradient(gamma: Float, mean mu: Float, invStd inv: Float, sumDy: Double, sumDyXhat: Double,
-                                       reduced: Float, training: Bool) -> (scale: Float, slope: Float, shift: Float) {
+                                       reduced: Float, training: Bool) -> (scale: Float, slope: Float, center: Float, shift: Float) {
         let scale = gamma * inv
         let slope = training ? scale * (Float(sumDyXhat) / reduced) * inv : 0
-        let shift = training ? scale * (Float(sumDy) / reduced) - slope * mu : 0
-        return (scale, slope, shift)
+        let shift = training ? scale * (Float(sumDy) / reduced) : 0
+        return (scale, slope, mu, shift)
     }
 
     /// Accumulates `dx`, `dγ = Σ dout·x̂`, `dβ = Σ dout`, with `dout` first masked to 0 where the
@@ -188,22 +190,26 @@ extension Tensor {
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
             guard let (target, overwrite) = dx else { return }
-            let (scale, slope, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
-                                                                      sumDyXhat: sumDyXhat, reduced: reduced, training: training)
+            let (scale, slope, center, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
+                                                                              sumDyXhat: sumDyXhat, reduced: reduced, training: training)
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
                 let from = dy + offset, input = x + offset, to = target + offset
                 if let output {
                     let kept = output + offset
                     if overwrite {
-                        for index in 0..<plane { to[index] = (kept[index] > 0 ? scale * from[index] : 0) - slope * input[index] - shift }
+                        for index in 0..<plane {
+                            to[index] = (kept[index] > 0 ? scale * from[index] : 0) - slope * (input[index] - center) - shift
+                        }
                     } else {
-                        for index in 0..<plane { to[index] += (kept[index] > 0 ? scale * from[index] : 0) - slope * input[index] - shift }
+                        for index in 0..<plane {
+                            to[index] += (kept[index] > 0 ? scale * from[index] : 0) - slope * (input[index] - center) - shift
+                        }
                     }
                 } else if overwrite {
-                    for index in 0..<plane { to[index] = scale * from[index] - slope * input[index] - shift }
+                    for index in 0..<plane { to[index] = scale * from[index] - slope * (input[index] - center) - shift }
                 } else {
-                    for index in 0..<plane { to[index] += scale * from[index] - slope * input[index] - shift }
+                    for index in 0..<plane { to[index] += scale * from[index] - slope * (input[index] - center) - shift }
                 }
             }
         }

@@ -92,13 +92,13 @@ extension Tensor {
             dgamma?[c] += Float(sumDyXhat)
             dbeta?[c] += Float(sumDy)
             guard let (target, overwrite) = dx else { return }
-            let (scale, slope, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
-                                                                      sumDyXhat: sumDyXhat, reduced: reduced, training: training)
+            let (scale, slope, center, shift) = Tensor.batchNormInputGradient(gamma: gamma[c], mean: mu, invStd: inv, sumDy: sumDy,
+                                                                              sumDyXhat: sumDyXhat, reduced: reduced, training: training)
             for n in 0..<batch {
                 let planeIndex = n * channels + c, pooled = planeIndex * g.outputPlane
                 let input = x + planeIndex * g.inputPlane, to = target + planeIndex * g.inputPlane
                 Pool.maxGradientPlane2x2(dy + pooled, argmax: argmax + pooled, gate: output + pooled, scale: scale,
-                                         affine: (UnsafePointer(input), slope, shift), g, into: to, overwrite: overwrite)
+                                         affine: (UnsafePointer(input), slope, center, shift), g, into: to, overwrite: overwrite)
             }
         }
     }

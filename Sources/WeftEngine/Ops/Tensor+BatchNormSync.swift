@@ -126,10 +126,10 @@ extension Tensor {
         Parallel.forEach(channels) { c in
             let inv = invStd[c], mu = mean[c], scale = gamma[c] * inv
             let meanDy = Float(terms[c] / reduced), meanDyXhat = Float(terms[channels + c] / reduced)
-            let slope = scale * meanDyXhat * inv, shift = scale * meanDy - slope * mu
+            let slope = scale * meanDyXhat * inv, shift = scale * meanDy  // x centred first, as batchNormInputGradient
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                for index in offset..<(offset + plane) { dx[index] += scale * dy[index] - slope * x[index] - shift }
+                for index in offset..<(offset + plane) { dx[index] += scale * dy[index] - slope * (x[index] - mu) - shift }
             }
         }
     }

@@ -144,8 +144,8 @@ extension Tensor {
                                      mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>) {
         let filters = weight.shape[0], plane = g.outputPlane, pooledPlane = pool.outputPlane, patch = g.patchSize
         let dy = dout.data, x = data, w = weight.data, biasData = bias?.data
-        // Per channel: the pooled gradient's scale, and batch-norm's statistics term (slope, shift).
-        var coefficients = [(scale: Float, slope: Float, shift: Float)](repeating: (1, 0, 0), count: filters)
+        // Per channel: the pooled gradient's scale, and batch-norm's statistics term (slope, center, shift).
+        var coefficients = [(scale: Float, slope: Float, center: Float, shift: Float)](repeating: (1, 0, 0, 0), count: filters)
         if let bn = batchNorm {
             let reduced = Float(g.batch * plane), dgamma = bn.weight.requiresGradient ? bn.weight.gradientForAccumulation() : nil
             let dbeta = bn.bias.requiresGradient ? bn.bias.gradientForAccumulation() : nil
@@ -157,7 +157,7 @@ extension Tensor {
                 dbeta?[f] += Float(sumDy)
                 let terms = Tensor.batchNormInputGradient(gamma: bn.weight.data[f], mean: mean[f], invStd: invStd[f], sumDy: sumDy,
                                                           sumDyXhat: sumDyXhat, reduced: reduced, training: bn.training)
-                coefficients[f] = (terms.scale, terms.slope, terms.shift)
+                coefficients[f] = terms
             }
         }
         let needsWeight = weight.requiresGradient, needsBias = bias?.requiresGradient ?? false
@@ -180,7 +180,7 @@ extension Tensor {
                     }
                     for f in 0..<filters {
                         let pooled = (n * filters + f) * pooledPlane, c = coefficients[f]
-                        let affine = convolved.map { (UnsafePointer($0.pointer + f * plane), c.slope, c.shift) }
+                        let affine = convolved.map { (UnsafePointer($0.pointer + f * plane), c.slope, c.center, c.shift) }
                         Pool.maxGradientPlane2x2(dy + pooled, argmax: argmax + pooled, gate: output + pooled, scale: c.scale,
                                                  affine: affine, pool, into: gradient.pointer + f * plane, overwrite: true)
                         if needsBias { dbPartial[f] += VectorReduction.sum(gradient.pointer + f * plane, count: plane) }
