@@ -21,6 +21,8 @@ final class GradientCaseATests: XCTestCase {
             Parallel.setThreadCount(threads)
             let comparisons = try answers.map { try oracleCase.compare(learningRate: learningRate, expectedPath: "\(folder)/\($0)") }
             let worst = comparisons.map { comparison in comparison.rows.map(\.error).max() ?? .infinity }
+            print(String(format: "gradient case A at %d thread(s): worst error %.2e against the float64 maximum's answer, %.2e against the runner-up's",
+                         threads, worst[0], worst[1]))
             XCTAssertEqual(comparisons[0].rows.count, 17, "every parameter, buffer and the logits are compared")
             XCTAssertLessThanOrEqual(worst.min() ?? .infinity, 3e-5,
                                      "at \(threads) thread(s) Weft's step is neither float64 answer: worst errors \(worst)")
