@@ -70,14 +70,4 @@ public final class BufferPool: @unchecked Sendable {
             pointer.deallocate()
         }
     }
-
-    /// Frees every idle buffer.
-    public func drain() {
-        lock.lock()
-        let lists = idle
-        idle = [:]
-        idleBytes = 0
-        lock.unlock()
-        for pointer in lists.values.joined() { pointer.deallocate() }
-    }
 }

@@ -89,11 +89,6 @@ public final class Tensor: @unchecked Sendable {
         precondition(other.count == count, "Tensor.assign: shapes \(other.shape) and \(shape) differ in size")
         data.update(from: other.data, count: count)
     }
-
-    /// This tensor cut off from the graph: same storage, no gradient function.
-    public func detached() -> Tensor {
-        Tensor(shape: shape, storage: storage)
-    }
 }
 
 extension Tensor: CustomStringConvertible {

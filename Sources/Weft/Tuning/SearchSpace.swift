@@ -117,11 +117,6 @@ public struct SearchSpace: Equatable, Sendable {
         })
     }
 
-    /// Whether any dimension is a range (so the search needs `--trials`).
-    public var hasRanges: Bool {
-        dimensions.contains { if case .range = $0.values { return true }; return false }
-    }
-
     /// The number of grid points (lists only).
     public var gridSize: Int {
         dimensions.reduce(1) { count, dimension in

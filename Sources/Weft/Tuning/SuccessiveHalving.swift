@@ -56,10 +56,4 @@ public struct SuccessiveHalving: Equatable, Sendable {
     public static func ranked(_ scores: [Int: Double]) -> [Int] {
         scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }
-
-    /// The total training cost in candidate-epochs per fold (`Σ candidates × epochs`): a full
-    /// grid without halving costs `n × E`.
-    public var candidateEpochs: Int {
-        rungs.reduce(0) { $0 + $1.candidates * $1.epochs }
-    }
 }
