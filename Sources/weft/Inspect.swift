@@ -7,9 +7,10 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a config and print its layer table, or describe a checkpoint.",
         discussion: """
-            For a config (.json): the layers with output shapes, parameters and FLOPs; nothing is \
-            trained or allocated. FLOPs count the multiply-adds (×2) of convolutions and dense \
-            layers for one image's forward pass; a training step costs about three times that.
+            For a config (.json): the layers with output shapes, parameters and FLOPs, and the \
+            fusion plan: which layers run as one op and which algorithm each convolution uses; \
+            nothing is trained or allocated. FLOPs count the multiply-adds (×2) of convolutions and \
+            dense layers for one image's forward pass; a training step costs about three times that.
 
             For a checkpoint (.safetensors): format version, integrity (both CRC-32s), the run's \
             name and progress, the best validation accuracy, and every tensor with its shape.
@@ -38,6 +39,8 @@ struct Inspect: ParsableCommand {
         print("\(config.name): \(file)")
         print(builder.layerTable)
         print("\(builder.parameterCount) parameters, \(ModelBuilder.megaflops(builder.flopsPerImage)) MFLOP per image forward")
+        print("fusion plan (how the layers run):")
+        print(ModelBuilder.planDescription(config.model.layers, input: config.model.input).joined(separator: "\n"))
     }
 
     private func inspectCheckpoint() throws {

@@ -7,7 +7,6 @@ import XCTest
 final class WinogradTests: XCTestCase {
     override func tearDown() {
         Parallel.setThreadCount(2)
-        Winograd.isEnabled = true
     }
 
     func testWinogradConvolutionMatchesDirectConvolution() {
@@ -25,7 +24,7 @@ final class WinogradTests: XCTestCase {
             for (index, c) in cases.enumerated() {
                 let label = "case \(index), \(threads) threads"
                 let geometry = ConvolutionGeometry(input: [c.0, c.1, c.2, c.3], kernelHeight: 3, kernelWidth: 3, stride: 1, padding: c.5)
-                XCTAssertTrue(geometry.map { Winograd.applies(to: $0, filters: c.4) } ?? false, "\(label) must take the Winograd path")
+                XCTAssertEqual(geometry.map { ConvolutionAlgorithm.best(for: $0, filters: c.4) }, .winograd, "\(label) must take the Winograd path")
                 assertConv2dMatchesDirectConvolution([c.0, c.1, c.2, c.3], filters: c.4, kernelHeight: 3, kernelWidth: 3,
                                                      stride: 1, padding: c.5, seed: UInt64(900 + index * 10), label)
             }
@@ -80,7 +79,7 @@ final class WinogradTests: XCTestCase {
         func applies(_ c: Int, _ f: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> Bool {
             let g = ConvolutionGeometry(input: [1, c, 10, 10], kernelHeight: kernel, kernelWidth: kernel,
                                         stride: stride, padding: padding)!
-            return Winograd.applies(to: g, filters: f)
+            return ConvolutionAlgorithm.best(for: g, filters: f) == .winograd
         }
         XCTAssertTrue(applies(32, 64))
         XCTAssertFalse(applies(1, 32), "single-channel first layers stay on im2col")
@@ -88,8 +87,6 @@ final class WinogradTests: XCTestCase {
         XCTAssertFalse(applies(32, 64, kernel: 5, padding: 2))
         XCTAssertFalse(applies(32, 64, stride: 2))
         XCTAssertFalse(applies(32, 64, padding: 3))
-        Winograd.isEnabled = false
-        XCTAssertFalse(applies(32, 64))
     }
 
     /// The transformed filters of a known 3×3 filter, against G g Gᵀ worked out by hand.

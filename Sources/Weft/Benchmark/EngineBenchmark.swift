@@ -9,7 +9,7 @@ public struct EngineBenchmark {
         public let name: String
         public let channels: Int, size: Int, filters: Int, kernel: Int, padding: Int
 
-        /// Whether the engine runs this convolution through Winograd (when enabled).
+        /// Whether Winograd can compute this convolution (`ConvolutionAlgorithm.best` picks it).
         public var hasWinogradPath: Bool {
             guard let g = ConvolutionGeometry(input: [1, channels, size, size], kernelHeight: kernel, kernelWidth: kernel,
                                               stride: 1, padding: padding) else { return false }
@@ -63,10 +63,8 @@ public struct EngineBenchmark {
     /// Forward and backward (input, weight and bias gradients) of one convolution, through
     /// Winograd where it applies unless `winograd` is false (then im2col + sgemm; the names say which).
     public func run(_ convolution: Convolution, winograd: Bool = true) -> (forward: Result, backward: Result) {
-        let enabled = Winograd.isEnabled
-        Winograd.isEnabled = winograd
-        defer { Winograd.isEnabled = enabled }
-        let algorithm = convolution.hasWinogradPath ? (winograd ? " (Winograd)" : " (im2col)") : ""
+        let algorithm: ConvolutionAlgorithm = winograd && convolution.hasWinogradPath ? .winograd : .im2col
+        let label = convolution.hasWinogradPath ? (winograd ? " (Winograd)" : " (im2col)") : ""
         var generator = RandomGenerator(seed: 1)
         let c = convolution
         let input = Tensor.normal([batch, c.channels, c.size, c.size], using: &generator)
@@ -76,16 +74,16 @@ public struct EngineBenchmark {
         let bias = Tensor.zeros([c.filters], requiresGradient: true)
         let flops = 2 * Double(c.forwardMultiplyAdds * batch)
         let forward = medianSeconds {
-            _ = Autograd.withoutRecording { input.conv2d(weight: weight, bias: bias, padding: c.padding) }
+            _ = Autograd.withoutRecording { input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm) }
         }
-        let output = input.conv2d(weight: weight, bias: bias, padding: c.padding)
+        let output = input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm)
         let dout = Tensor.normal(output.shape, using: &generator)
         let backward = medianSeconds {
-            let output = input.conv2d(weight: weight, bias: bias, padding: c.padding)
+            let output = input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm)
             output.backward(gradient: dout)
         } - forward
-        return (Result(name: c.name + " forward" + algorithm, seconds: forward, flops: flops),
-                Result(name: c.name + " backward" + algorithm, seconds: backward, flops: 2 * flops))
+        return (Result(name: c.name + " forward" + label, seconds: forward, flops: flops),
+                Result(name: c.name + " backward" + label, seconds: backward, flops: 2 * flops))
     }
 
     /// A square sgemm of side `size`.

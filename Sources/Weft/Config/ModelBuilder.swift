@@ -155,53 +155,131 @@ public struct ModelBuilder {
         }
     }
 
-    /// Builds the model, initialising parameters from `generator` in layer order as PyTorch does.
+    /// Builds the model, initialising parameters from `generator` in layer order as PyTorch does,
+    /// with each `Sequential`'s fusion plan (`ModelBuilder.plan`).
     public func build(generator: inout RandomGenerator) -> Sequential {
         var shape = config.input
-        return Sequential(ModelBuilder.modules(config.layers, shape: &shape, generator: &generator))
+        return ModelBuilder.sequential(config.layers, shape: &shape, generator: &generator)
     }
 
-    private static func modules(_ layers: [LayerSpec], shape: inout [Int], generator: inout RandomGenerator) -> [Module] {
-        layers.map { module($0, shape: &shape, generator: &generator) }
+    /// The fusion plan of `layers` for a per-image input `input` (`[C, H, W]` or `[F]`): which
+    /// layers run as one op, and each convolution's algorithm.
+    public static func plan(_ layers: [LayerSpec], input: [Int]) -> FusionPlan {
+        FusionPlan(planLayers(layers, input: input))
     }
 
-    private static func module(_ layer: LayerSpec, shape: inout [Int], generator: inout RandomGenerator) -> Module {
+    /// The plan of `layers` and of every residual block's body in them, one line a step (as
+    /// `weft inspect` prints it). `prefix` names the layers.
+    public static func planDescription(_ layers: [LayerSpec], input: [Int], prefix: String = "layers") -> [String] {
+        let planned = planLayers(layers, input: input)
+        var lines = FusionPlan(planned).lines(prefix: prefix, layers: planned)
+        var shape = input
+        for (index, layer) in layers.enumerated() {
+            if case let .residual(body, _) = layer {
+                lines += planDescription(body, input: shape, prefix: "\(prefix).\(index).body")
+            }
+            shape = outputShape(of: layer, input: shape)
+        }
+        return lines
+    }
+
+    /// What the fusion rules need to know of each of `layers`.
+    static func planLayers(_ layers: [LayerSpec], input: [Int]) -> [FusionPlan.Layer] {
+        var shape = input
+        return layers.map { layer in
+            defer { shape = outputShape(of: layer, input: shape) }
+            switch layer {
+            case let .conv2d(filters, kernel, stride, padding, _):
+                let output = outputShape(of: layer, input: shape)
+                return .conv2d(algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
+                               outputAtLeast2x2: output[1] >= 2 && output[2] >= 2)
+            case .batchNorm: return .batchNorm
+            case .relu: return .relu
+            case let .maxPool(size, stride, padding) where size == 2 && stride == 2 && padding == 0: return .maxPool2x2
+            default: return .other(moduleName(layer))
+            }
+        }
+    }
+
+    /// The convolution algorithm of a layer for a per-image input `[C, H, W]`.
+    static func algorithm(filters: Int, kernel: Int, stride: Int, padding: Int, input: [Int]) -> ConvolutionAlgorithm {
+        guard let g = ConvolutionGeometry(input: Shape([1] + input), kernelHeight: kernel, kernelWidth: kernel, stride: stride,
+                                          padding: padding) else { return .im2col }
+        return ConvolutionAlgorithm.best(for: g, filters: filters)
+    }
+
+    /// The class name of the module a layer builds (`Conv2d`, `MaxPool`, `Residual`).
+    static func moduleName(_ layer: LayerSpec) -> String {
+        switch layer {
+        case .conv2d: return "Conv2d"
+        case .dense: return "Dense"
+        case .batchNorm: return "BatchNorm"
+        case .maxPool: return "MaxPool"
+        case .avgPool: return "AvgPool"
+        case .globalAvgPool: return "GlobalAvgPool"
+        case .relu: return "ReLU"
+        case .leakyRelu: return "LeakyReLU"
+        case .sigmoid: return "Sigmoid"
+        case .tanh: return "Tanh"
+        case .dropout: return "Dropout"
+        case .flatten: return "Flatten"
+        case .residual: return "Residual"
+        }
+    }
+
+    /// The per-image output shape of a layer (the config already validated).
+    static func outputShape(of layer: LayerSpec, input shape: [Int]) -> [Int] {
+        func window(_ extent: Int, _ size: Int, _ stride: Int, _ padding: Int) -> Int { (extent + 2 * padding - size) / stride + 1 }
+        switch layer {
+        case let .conv2d(filters, kernel, stride, padding, _):
+            return [filters, window(shape[1], kernel, stride, padding), window(shape[2], kernel, stride, padding)]
+        case let .dense(units, _): return [units]
+        case let .maxPool(size, stride, padding), let .avgPool(size, stride, padding):
+            return [shape[0], window(shape[1], size, stride, padding), window(shape[2], size, stride, padding)]
+        case .globalAvgPool: return [shape[0], 1, 1]
+        case .flatten: return [shape.reduce(1, *)]
+        case let .residual(layers, _): return layers.reduce(shape) { outputShape(of: $1, input: $0) }
+        case .batchNorm, .relu, .leakyRelu, .sigmoid, .tanh, .dropout: return shape
+        }
+    }
+
+    private static func sequential(_ layers: [LayerSpec], shape: inout [Int], generator: inout RandomGenerator) -> Sequential {
+        let plan = ModelBuilder.plan(layers, input: shape)
+        let modules = layers.map { layer in
+            defer { shape = outputShape(of: layer, input: shape) }
+            return module(layer, input: shape, generator: &generator)
+        }
+        return Sequential(modules, plan: plan)
+    }
+
+    private static func module(_ layer: LayerSpec, input shape: [Int], generator: inout RandomGenerator) -> Module {
         switch layer {
         case let .conv2d(filters, kernel, stride, padding, bias):
-            let module = Conv2d(inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride,
-                                padding: padding, bias: bias, generator: &generator)
-            shape = [filters, (shape[1] + 2 * padding - kernel) / stride + 1, (shape[2] + 2 * padding - kernel) / stride + 1]
-            return module
+            return Conv2d(inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride, padding: padding,
+                          bias: bias, algorithm: algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
+                          generator: &generator)
         case let .dense(units, bias):
-            let module = Dense(inputFeatures: shape[0], outputFeatures: units, bias: bias, generator: &generator)
-            shape = [units]
-            return module
+            return Dense(inputFeatures: shape[0], outputFeatures: units, bias: bias, generator: &generator)
         case let .batchNorm(momentum, epsilon):
             return BatchNorm(features: shape[0], momentum: momentum, epsilon: epsilon)
         case let .maxPool(size, stride, padding):
-            shape = [shape[0], (shape[1] + 2 * padding - size) / stride + 1, (shape[2] + 2 * padding - size) / stride + 1]
             return MaxPool(size: size, stride: stride, padding: padding)
         case let .avgPool(size, stride, padding):
-            shape = [shape[0], (shape[1] + 2 * padding - size) / stride + 1, (shape[2] + 2 * padding - size) / stride + 1]
             return AvgPool(size: size, stride: stride, padding: padding)
-        case .globalAvgPool:
-            shape = [shape[0], 1, 1]
-            return GlobalAvgPool()
+        case .globalAvgPool: return GlobalAvgPool()
         case .relu: return ReLU()
         case let .leakyRelu(slope): return LeakyReLU(slope: slope)
         case .sigmoid: return Sigmoid()
         case .tanh: return Tanh()
         case let .dropout(rate): return Dropout(rate: rate)
-        case .flatten:
-            shape = [shape.reduce(1, *)]
-            return Flatten()
+        case .flatten: return Flatten()
         case let .residual(layers, projection):
-            let input = shape
-            let body = Sequential(modules(layers, shape: &shape, generator: &generator))
+            var output = shape
+            let body = sequential(layers, shape: &output, generator: &generator)
             var shortcut: Conv2d?
-            if projection == true || shape != input {
-                shortcut = Conv2d(inputChannels: input[0], outputChannels: shape[0], kernelSize: 1,
-                                  stride: input[1] / shape[1], generator: &generator)
+            if projection == true || output != shape {
+                shortcut = Conv2d(inputChannels: shape[0], outputChannels: output[0], kernelSize: 1, stride: shape[1] / output[1],
+                                  algorithm: .im2col, generator: &generator)
             }
             return Residual(body: body, projection: shortcut)
         }

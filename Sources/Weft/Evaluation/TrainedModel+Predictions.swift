@@ -20,7 +20,7 @@ extension TrainedModel {
     public func features(_ images: Tensor) -> Tensor {
         Autograd.withoutRecording {
             var context = ForwardContext(training: false)
-            let output = model.layers[..<classifierLayerIndex].reduce(images) { $1.forward($0, context: &context) }
+            let output = model.forward(images, context: &context, upTo: classifierLayerIndex)
             return output.flattened().copy()
         }
     }

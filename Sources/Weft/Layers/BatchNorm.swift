@@ -29,23 +29,23 @@ public final class BatchNorm: Module {
     /// The forward pass, followed by a ReLU in the same sweep when `relu` (how `Sequential` runs
     /// a batch-norm layer and the ReLU after it).
     public func forward(_ input: Tensor, context: inout ForwardContext, relu: Bool) -> Tensor {
-        if context.training { batchesTracked.data[0] += 1 }
+        countBatch(context)
         return input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
                                training: context.training, momentum: momentum, epsilon: epsilon, relu: relu,
                                synchronization: context.batchNormSynchronization)
     }
 
-    /// The forward pass followed by a ReLU and a 2×2 max pooling with stride 2, as one fused op
-    /// (how `Sequential` runs a batch-norm layer, a ReLU and such a pooling layer in a row).
-    /// Synchronised batch-norm runs the three ops one after the other.
-    public func forwardReLUMaxPool2x2(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-        if context.training && context.batchNormSynchronization != nil {
-            return forward(input, context: &context, relu: true).maxPool2d(kernelSize: 2)
-        }
+    /// This layer's tensors and settings for a fused op that normalises (`BatchNormReLUMaxPool`,
+    /// `ConvolutionStage`), with the batch counted as `forward` counts it.
+    func stageArguments(context: ForwardContext) -> StageBatchNorm {
+        countBatch(context)
+        return StageBatchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                              training: context.training, momentum: momentum, epsilon: epsilon)
+    }
+
+    /// Training passes count their batches (PyTorch's `num_batches_tracked`).
+    private func countBatch(_ context: ForwardContext) {
         if context.training { batchesTracked.data[0] += 1 }
-        return input.batchNormReLUMaxPool2x2(weight: weight, bias: bias, runningMean: runningMean,
-                                             runningVariance: runningVariance, training: context.training,
-                                             momentum: momentum, epsilon: epsilon)
     }
 
     public var parameters: [NamedParameter] {

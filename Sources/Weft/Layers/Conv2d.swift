@@ -6,11 +6,14 @@ public final class Conv2d: Module {
     /// `[outputChannels]`, or nil.
     public let bias: Tensor?
     public let stride: Int, padding: Int
+    /// How it is computed, chosen when the model is built (`ConvolutionAlgorithm.best` for the
+    /// layer's input shape).
+    public let algorithm: ConvolutionAlgorithm
 
     /// Initialised as PyTorch does by default: weight and bias uniform in ±1/sqrt(fanIn)
     /// (`kaiming_uniform_` with a = sqrt(5)).
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, generator: inout RandomGenerator) {
+                bias: Bool = true, algorithm: ConvolutionAlgorithm, generator: inout RandomGenerator) {
         let shape: Shape = [outputChannels, inputChannels, kernelSize, kernelSize]
         weight = Tensor.kaimingUniform(shape, gain: Float(1.0 / 3.0).squareRoot(), using: &generator)
         weight.requiresGradient = true
@@ -19,10 +22,11 @@ public final class Conv2d: Module {
         self.bias?.requiresGradient = true
         self.stride = stride
         self.padding = padding
+        self.algorithm = algorithm
     }
 
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-        input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, algorithm: algorithm)
     }
 
     public var parameters: [NamedParameter] {

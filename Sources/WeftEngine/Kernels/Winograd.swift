@@ -19,20 +19,13 @@ public enum Winograd {
     /// Positions of a transformed 4×4 tile.
     public static let positions = 16
 
-    /// Whether a convolution runs through Winograd: 3×3 window, stride 1, padding 0…2, and enough
-    /// channels on both sides for the per-position products to be worth an sgemm.
-    public static func applies(to g: ConvolutionGeometry, filters: Int) -> Bool {
-        isEnabled && fits(g, filters: filters)
-    }
-
-    /// Whether the geometry is one Winograd can take, enabled or not.
+    /// Whether Winograd can take a convolution (`ConvolutionAlgorithm.winograd`): 3×3 window,
+    /// stride 1, padding 0…2, and enough channels on both sides for the per-position products to
+    /// be worth an sgemm.
     public static func fits(_ g: ConvolutionGeometry, filters: Int) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.padding <= 2
             && g.channels >= minimumChannels && filters >= minimumChannels
     }
-
-    /// Switches Winograd off (for comparisons); the convolutions then take im2col + sgemm.
-    nonisolated(unsafe) public static var isEnabled = true
 
     /// Below this many input or output channels the products are too thin for sgemm.
     static let minimumChannels = 8

@@ -5,17 +5,20 @@ extension Tensor {
     ///   - bias: `[F]`, or nil.
     ///   - stride: the window's step, both directions.
     ///   - padding: zeros added on every side.
+    ///   - algorithm: how to compute it, forward and backward (a model passes the one its layer
+    ///     chose when it was built); nil takes `ConvolutionAlgorithm.best` for the geometry.
     /// - Returns: `[N, F, outH, outW]` with `outH = (H + 2*padding - kh) / stride + 1`.
     ///
-    /// 3×3 windows with stride 1 over at least 8 input and output channels run through Winograd's
-    /// F(2×2, 3×3) (`Winograd`: 16 multiplies per 2×2 output block and channel pair instead of 36),
-    /// forward and backward. Every other geometry goes image by image: im2col into a
-    /// `[C*kh*kw, outH*outW]` matrix that stays in the core's cache, then one sgemm
+    /// `.winograd` runs Winograd's F(2×2, 3×3) (`Winograd`: 3×3 windows with stride 1 over at least
+    /// 8 input and output channels; 16 multiplies per 2×2 output block and channel pair instead of
+    /// 36). `.im2col` goes image by image: im2col into a `[C*kh*kw, outH*outW]` matrix that stays
+    /// in the core's cache, then one sgemm
     /// `[F, C*kh*kw] × [C*kh*kw, outH*outW]` that writes the image's `[F, outH*outW]` output planes
     /// in place. Either way the images are split across the engine's threads, each running its own
     /// single-threaded sgemm calls, so every phase keeps both cores busy and nothing of the size of
     /// the whole batch's column matrix is ever allocated or saved.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                       algorithm: ConvolutionAlgorithm? = nil) -> Tensor {
         precondition(shape.rank == 4 && weight.shape.rank == 4 && shape[1] == weight.shape[1],
                      "conv2d: input \(shape) and weight \(weight.shape) must be [N, C, H, W] and [F, C, kh, kw] with the same C")
         precondition(bias == nil || bias!.shape == [weight.shape[0]],
@@ -24,19 +27,23 @@ extension Tensor {
                                                  kernelWidth: weight.shape[3], stride: stride, padding: padding) else {
             preconditionFailure("conv2d: kernel \(weight.shape) with stride \(stride) and padding \(padding) does not fit input \(shape)")
         }
-        let output = conv2dForward(weight: weight, bias: bias, geometry: geometry)
+        let algorithm = algorithm ?? ConvolutionAlgorithm.best(for: geometry, filters: weight.shape[0])
+        precondition(algorithm.fits(geometry, filters: weight.shape[0]),
+                     "conv2d: \(algorithm) cannot compute kernel \(weight.shape) with stride \(stride) and padding \(padding)")
+        let output = conv2dForward(weight: weight, bias: bias, geometry: geometry, algorithm: algorithm)
         return output.recorded("conv2d", inputs: [self, weight, bias]) { [self] dout in
-            Tensor.conv2dBackward(dout: dout, input: self, weight: weight, bias: bias, geometry: geometry)
+            Tensor.conv2dBackward(dout: dout, input: self, weight: weight, bias: bias, geometry: geometry, algorithm: algorithm)
         }
     }
 
     /// The forward pass: per image, `out[n] = weight · im2col(x[n]) + bias`, or Winograd's
-    /// F(2×2, 3×3) for 3×3 stride-1 windows over enough channels.
-    private func conv2dForward(weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry) -> Tensor {
+    /// F(2×2, 3×3) when `algorithm` is `.winograd`.
+    private func conv2dForward(weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry,
+                               algorithm: ConvolutionAlgorithm) -> Tensor {
         let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
         let output = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
         let x = data, w = weight.data, out = output.data, biasData = bias?.data
-        if Winograd.applies(to: g, filters: filters) {
+        if algorithm == .winograd {
             let u = TensorStorage(uninitializedCount: Winograd.positions * filters * g.channels)
             Winograd.transformFilters(w, filters: filters, channels: g.channels, flippedAndTransposed: false, into: u.pointer)
             Winograd.convolve(x, batch: g.batch, inputChannels: g.channels, outputChannels: filters,
@@ -65,8 +72,8 @@ extension Tensor {
     /// Each thread sums `dw` and `db` over its images into its own buffer; the buffers are then
     /// added in chunk order, so results depend on the thread count but never on timing.
     private static func conv2dBackward(dout: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
-                                       geometry g: ConvolutionGeometry) {
-        if Winograd.applies(to: g, filters: weight.shape[0]) {
+                                       geometry g: ConvolutionGeometry, algorithm: ConvolutionAlgorithm) {
+        if algorithm == .winograd {
             return winogradConv2dBackward(dout: dout, input: input, weight: weight, bias: bias, geometry: g)
         }
         let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
