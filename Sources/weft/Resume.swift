@@ -10,7 +10,8 @@ struct Resume: ParsableCommand {
             Everything comes from the checkpoint: config, weights, optimiser state, position in \
             the epoch, random generators and metric history. With the same thread count the \
             result is bit-identical to a run that never stopped. The run continues in the \
-            checkpoint's folder and appends to its metrics.jsonl.
+            checkpoint's folder and appends to its metrics.jsonl; while another process (a run \
+            still training there) owns that folder, resume is refused, naming its pid.
 
             --set training.epochs=N extends (or shortens) the run; with a cosine or one-cycle \
             schedule the learning rate then follows the new length. Any other change is refused \
@@ -52,6 +53,17 @@ struct Resume: ParsableCommand {
     func run() throws {
         let communicator = try startMPIIfLaunched()
         try reportingErrors(communicator) {
+            // Rank 0 takes the run folder before any rank reads the checkpoint: a run still writing
+            // there could otherwise replace it after it was read. A missing checkpoint is left to
+            // ResumePlan's message.
+            let folder = ResumePlan.folder(containing: checkpoint)
+            var lock: RunFolderLock?
+            defer { lock?.release() }
+            if communicator.map({ $0.rank == 0 }) ?? true, FileManager.default.fileExists(atPath: checkpoint) {
+                lock = try RunFolderLock(folder: folder,
+                                         alternative: "resume a copy of the checkpoint in another folder")
+            }
+            try communicator?.barrier()
             let plan = try ResumePlan(checkpointPath: checkpoint, overrides: overrides, force: force)
             let threadCount = threads ?? plan.checkpoint.threads
             Parallel.setThreadCount(threadCount)

@@ -12,6 +12,9 @@ struct Train: ParsableCommand {
             config.json and metrics.jsonl (one JSON object per epoch; the last holds the test \
             accuracy) and the checkpoints (last.safetensors, best.safetensors, step-N.safetensors). \
             A previous run in that folder is moved aside to <folder>.1, .2, ... \
+            One process at a time owns a run folder (weft.lock inside it, released when the \
+            process ends, even by kill -9): a second train or resume into a folder in use is \
+            refused, naming the pid that holds it. \
             Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and prints the \
             `weft resume` command; a second Ctrl-C exits at once. A finished run also gets \
             report.html (see weft report) unless --no-report is given.
@@ -56,8 +59,13 @@ struct Train: ParsableCommand {
             let data = try TrainingData(config: config, directoryOverride: dataDir)
             let trainer = try Trainer(config: config, data: data, source: file, communicator: communicator)
             let folder = RunFolder(path: config.checkpoint.directory)
+            // Rank 0 owns the run folder until the process ends (the other ranks write nothing).
+            var lock: RunFolderLock?
+            defer { lock?.release() }
             if trainer.isLeader {
-                if let previous = try folder.prepareFresh() {
+                let claimed = try folder.prepareFresh()
+                lock = claimed.lock
+                if let previous = claimed.previous {
                     trainer.progress.finish(with: "moved the previous run in \(folder.path) to \(previous)")
                 }
                 try folder.writeConfig(config)

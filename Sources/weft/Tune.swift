@@ -27,7 +27,8 @@ struct Tune: ParsableCommand {
             search.json, tune.jsonl (every finished fold, written atomically), tune.csv, \
             best-config.json (the winner, ready for weft train) and tune-report.html. \
             Ctrl-C stops after the current step; weft tune --resume RUN_FOLDER skips every \
-            finished fold and ends with the same results.
+            finished fold and ends with the same results. One process at a time owns a run \
+            folder: a second search (or --resume) into a folder in use is refused, naming its pid.
 
             Examples:
               weft tune Configs/cnn-bn.json --search search.json --folds 3 --halving
@@ -100,9 +101,13 @@ struct Tune: ParsableCommand {
             threading.apply()
             let folder: String
             var spec: TuneSpec
+            // The search owns its run folder until the process ends.
+            var lock: RunFolderLock?
+            defer { lock?.release() }
             if let resume {
                 folder = resume
                 spec = try TuneSpec.load(folder: resume)
+                lock = try RunFolderLock(folder: resume, alternative: nil)
                 if let dataDir { spec.dataDirectory = dataDir }
                 if spec.threads != threading.threads {
                     FileHandle.standardError.write(Data("note: the search started with --threads \(spec.threads); with \(threading.threads) the new folds' results may differ in the last digits\n".utf8))
@@ -118,7 +123,9 @@ struct Tune: ParsableCommand {
                                     minimumEpochs: minEpochs, dataDirectory: dataDir, threads: threading.threads)
                 _ = try spec.candidates()
                 folder = output ?? config.checkpoint.directory + "-tune"
-                if let moved = try TuneSearch.prepare(spec: spec, folder: folder) {
+                let claimed = try TuneSearch.prepare(spec: spec, folder: folder)
+                lock = claimed.lock
+                if let moved = claimed.previous {
                     FileHandle.standardError.write(Data("moved the previous run in \(folder) to \(moved)\n".utf8))
                 }
             }

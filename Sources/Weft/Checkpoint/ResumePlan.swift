@@ -9,8 +9,11 @@ public struct ResumePlan {
     /// Config paths whose value differs from the saved config.
     public let changedKeys: [String]
     /// The folder the checkpoint lies in, where the run continues.
-    public var folder: String {
-        let folder = (checkpoint.path as NSString).deletingLastPathComponent
+    public var folder: String { ResumePlan.folder(containing: checkpoint.path) }
+
+    /// The folder a checkpoint file lies in (`.` for a bare file name).
+    public static func folder(containing checkpointPath: String) -> String {
+        let folder = (checkpointPath as NSString).deletingLastPathComponent
         return folder.isEmpty ? "." : folder
     }
 

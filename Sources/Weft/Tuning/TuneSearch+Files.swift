@@ -3,14 +3,15 @@ import Foundation
 /// The files of a search's run folder: `search.json` (the spec, for `--resume`), `tune.jsonl`
 /// and `tune.csv` (written as the search goes), `best-config.json` and `tune-report.html`.
 extension TuneSearch {
-    /// Creates the run folder of a new search, moving a previous run there aside (`<folder>.1`,
-    /// ...), and stores the spec as `search.json`.
-    /// - Returns: where a previous run went, if there was one.
+    /// Claims the run folder of a new search (`RunFolder.prepareFresh`: locked, a previous run
+    /// there moved aside to `<folder>.1`, ...) and stores the spec as `search.json`.
+    /// - Returns: the folder's lock, to hold for the whole search, and where a previous run went,
+    ///   if there was one.
     @discardableResult
-    public static func prepare(spec: TuneSpec, folder: String) throws -> String? {
-        let moved = try RunFolder(path: folder).prepareFresh()
+    public static func prepare(spec: TuneSpec, folder: String) throws -> (lock: RunFolderLock, previous: String?) {
+        let claimed = try RunFolder(path: folder).prepareFresh(alternative: "choose another --output")
         try AtomicFile.write(Array((spec.json.serialized() + "\n").utf8), to: (folder as NSString).appendingPathComponent("search.json"))
-        return moved
+        return claimed
     }
 
     /// Writes the winner's ready-to-train config as `best-config.json`; returns its path.
