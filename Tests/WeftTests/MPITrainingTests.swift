@@ -135,12 +135,22 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertEqual(syncedLoss, expectedLoss, accuracy: 1e-4 * expectedLoss, "synchronised batch-norm: the whole batch's statistics")
         XCTAssertGreaterThan(abs(perRankLoss - expectedLoss), 1e-4 * expectedLoss,
                              "per-rank statistics differ from the whole batch's (else the comparison proves nothing)")
-        let weights = try tensors("\(root)/synced/last.safetensors"), reference = try tensors("\(root)/alone/last.safetensors")
-        for (name, values) in reference where name.hasSuffix("weight") {
-            let largest = values.map { abs(Float(bitPattern: $0)) }.max() ?? 0
-            let difference = zip(values, weights[name] ?? []).map { abs(Float(bitPattern: $0) - Float(bitPattern: $1)) }.max() ?? .infinity
-            XCTAssertLessThan(difference, 1e-3 * max(largest, 1), "\(name): the synchronised run's weights follow the 1-process run's")
+        // Two epochs of Adam amplify rounding: the synchronised run's weights end within a few 1e-3
+        // of the 1-process run's (measured over seeds: 5e-4 to 1.9e-3 of the largest weight), the
+        // per-rank run's about ten times farther (1.8e-2).
+        let reference = try tensors("\(root)/alone/last.safetensors")
+        func worstDifference(_ folder: String) throws -> Double {
+            let weights = try tensors("\(root)/\(folder)/last.safetensors")
+            return reference.filter { $0.key.hasSuffix("weight") }.map { name, values in
+                let largest = values.map { abs(Float(bitPattern: $0)) }.max() ?? 0
+                let difference = zip(values, weights[name] ?? []).map { abs(Float(bitPattern: $0) - Float(bitPattern: $1)) }.max() ?? .infinity
+                return Double(difference / max(largest, 1))
+            }.max() ?? .infinity
         }
+        let syncedDifference = try worstDifference("synced"), perRankDifference = try worstDifference("per-rank")
+        XCTAssertLessThan(syncedDifference, 4e-3, "the synchronised run's weights follow the 1-process run's")
+        XCTAssertLessThan(syncedDifference, perRankDifference / 3,
+                          "synchronised statistics keep the weights closer to the 1-process run's than per-rank ones (\(syncedDifference) vs \(perRankDifference))")
     }
 
     func testKillingOneRankEndsTheJobNamingItAndItsCheckpointResumes() throws {
