@@ -39,8 +39,8 @@ extension TrainedModel {
         builder.initializers.append(.init(name: "normalization.std", shape: [1, channels, 1, 1], values: deviation))
         var current = builder.node("Sub", name: "normalization.subtract", inputs: ["images", "normalization.mean"])
         current = builder.node("Div", name: "normalization.divide", inputs: [current, "normalization.std"])
-        for (index, layer) in model.layers.enumerated() {
-            current = builder.add(layer, input: current, prefix: "\(index)")
+        for (index, (spec, layer)) in zip(config.model.layers, model.layers).enumerated() {
+            current = builder.add(spec, layer, input: current, prefix: "\(index)")
         }
         builder.nodes[builder.nodes.count - 1].outputs = ["logits"]
         builder.node("Softmax", name: "softmax", inputs: ["logits"], attributes: [.init("axis", .integer(1))], output: "probabilities")
@@ -84,12 +84,20 @@ struct ONNXGraphBuilder {
         return name
     }
 
-    /// Adds the nodes of `module` (PyTorch module path `prefix`) applied to `input`; returns the
-    /// name of its output.
-    mutating func add(_ module: Module, input: String, prefix: String) -> String {
+    /// Adds the nodes of the layer `spec`, built as `module` (PyTorch module path `prefix`),
+    /// applied to `input`; returns the name of its output. The switch covers every kind of layer a
+    /// config can hold, so a new kind does not compile until it has its ONNX operators here.
+    mutating func add(_ spec: LayerSpec, _ module: Module, input: String, prefix: String) -> String {
         func ints(_ values: [Int]) -> ONNX.Attribute.Value { .integers(values.map(Int64.init)) }
-        switch module {
-        case let conv as Conv2d:
+        func built<Layer>(_ type: Layer.Type) -> Layer {
+            guard let layer = module as? Layer else {
+                preconditionFailure("ONNX export: \(prefix) is a \(Swift.type(of: module)), but its config says \(spec.json.serialized(pretty: false))")
+            }
+            return layer
+        }
+        switch spec {
+        case .conv2d:
+            let conv = built(Conv2d.self)
             let kernel = conv.weight.shape[2]
             var inputs = [input, weight("\(prefix).weight", conv.weight)]
             if let bias = conv.bias { inputs.append(weight("\(prefix).bias", bias)) }
@@ -98,55 +106,53 @@ struct ONNXGraphBuilder {
                 .init("pads", ints([conv.padding, conv.padding, conv.padding, conv.padding])),
                 .init("dilations", ints([1, 1])), .init("group", .integer(1)),
             ])
-        case let dense as Dense:
+        case .dense:
+            let dense = built(Dense.self)
             var inputs = [input, weight("\(prefix).weight", dense.weight)]
             if let bias = dense.bias { inputs.append(weight("\(prefix).bias", bias)) }
             return node("Gemm", name: prefix, inputs: inputs, attributes: [.init("transB", .integer(1))])
-        case let norm as BatchNorm:
+        case .batchNorm:
+            let norm = built(BatchNorm.self)
             return node("BatchNormalization", name: prefix, inputs: [
                 input, weight("\(prefix).weight", norm.weight), weight("\(prefix).bias", norm.bias),
                 weight("\(prefix).running_mean", norm.runningMean), weight("\(prefix).running_var", norm.runningVariance),
             ], attributes: [.init("epsilon", .float(norm.epsilon)), .init("momentum", .float(1 - norm.momentum))])
-        case let pool as MaxPool:
+        case let .maxPool(size, stride, padding):
             return node("MaxPool", name: prefix, inputs: [input], attributes: [
-                .init("kernel_shape", ints([pool.size, pool.size])), .init("strides", ints([pool.stride, pool.stride])),
-                .init("pads", ints([pool.padding, pool.padding, pool.padding, pool.padding])),
+                .init("kernel_shape", ints([size, size])), .init("strides", ints([stride, stride])),
+                .init("pads", ints([padding, padding, padding, padding])),
             ])
-        case let pool as AvgPool:
+        case let .avgPool(size, stride, padding):
             return node("AveragePool", name: prefix, inputs: [input], attributes: [
-                .init("kernel_shape", ints([pool.size, pool.size])), .init("strides", ints([pool.stride, pool.stride])),
-                .init("pads", ints([pool.padding, pool.padding, pool.padding, pool.padding])),
+                .init("kernel_shape", ints([size, size])), .init("strides", ints([stride, stride])),
+                .init("pads", ints([padding, padding, padding, padding])),
                 .init("count_include_pad", .integer(1)),
             ])
-        case is GlobalAvgPool:
+        case .globalAvgPool:
             return node("GlobalAveragePool", name: prefix, inputs: [input])
-        case is ReLU:
+        case .relu:
             return node("Relu", name: prefix, inputs: [input])
-        case let leaky as LeakyReLU:
-            return node("LeakyRelu", name: prefix, inputs: [input], attributes: [.init("alpha", .float(leaky.slope))])
-        case is Sigmoid:
+        case let .leakyRelu(slope):
+            return node("LeakyRelu", name: prefix, inputs: [input], attributes: [.init("alpha", .float(slope))])
+        case .sigmoid:
             return node("Sigmoid", name: prefix, inputs: [input])
-        case is Tanh:
+        case .tanh:
             return node("Tanh", name: prefix, inputs: [input])
-        case is Flatten:
+        case .flatten:
             return node("Flatten", name: prefix, inputs: [input], attributes: [.init("axis", .integer(1))])
-        case is Dropout:
+        case .dropout:
             return input
-        case let residual as Residual:
+        case .residual(let layers, _):
+            let residual = built(Residual.self)
             var main = input
-            for (index, layer) in residual.body.layers.enumerated() {
-                main = add(layer, input: main, prefix: "\(prefix).body.\(index)")
+            for (index, (bodySpec, layer)) in zip(layers, residual.body.layers).enumerated() {
+                main = add(bodySpec, layer, input: main, prefix: "\(prefix).body.\(index)")
             }
-            let shortcut = residual.projection.map { add($0, input: input, prefix: "\(prefix).projection") } ?? input
+            let shortcut = residual.projection.map { projection in
+                add(.conv2d(filters: projection.weight.shape[0], kernel: 1, stride: projection.stride, padding: 0,
+                            bias: projection.bias != nil), projection, input: input, prefix: "\(prefix).projection")
+            } ?? input
             return node("Add", name: "\(prefix).add", inputs: [main, shortcut])
-        case let sequential as Sequential:
-            var current = input
-            for (index, layer) in sequential.layers.enumerated() {
-                current = add(layer, input: current, prefix: "\(prefix).\(index)")
-            }
-            return current
-        default:
-            preconditionFailure("ONNX export: no ONNX operator for \(type(of: module))")
         }
     }
 }
