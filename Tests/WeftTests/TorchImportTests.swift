@@ -43,7 +43,7 @@ final class TorchImportTests: XCTestCase {
         XCTAssertEqual(result.count, 10_000)
         XCTAssertEqual(result.accuracy, torchAccuracy, accuracy: 0.0005, "\(name): Weft's accuracy differs from PyTorch's")
         XCTAssertEqual(differing, [], "\(name): Weft predicts other classes than PyTorch for these test images")
-        XCTAssertEqual(model.config.data.normalization?.mean, 0.2860, "the normalisation is recorded in the config")
+        XCTAssertEqual(model.config.data.normalization?.mean, [0.2860], "the normalisation is recorded in the config")
         XCTAssertEqual(model.classNames, FashionMNIST.classNames)
     }
 

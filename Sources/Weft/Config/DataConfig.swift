@@ -15,16 +15,13 @@ public struct DataConfig: Equatable, Sendable {
     public var trainLimit: Int?
     /// Evaluate on at most this many test images.
     public var testLimit: Int?
-    /// Pixel mean and std (pixel/255) to normalise with; nil computes them from the training split.
+    /// Pixel mean and std (pixel/255) to normalise with, one value for every channel; nil computes
+    /// them from the training split.
     public var normalization: Normalization?
     public var augment: AugmentConfig
 
     public struct IDXFileNames: Equatable, Sendable {
         public var trainImages: String, trainLabels: String, testImages: String, testLabels: String
-    }
-
-    public struct Normalization: Equatable, Sendable {
-        public var mean: Float, std: Float
     }
 
     /// Random crop with zero padding, horizontal flip, random erasing.
@@ -58,7 +55,7 @@ public struct DataConfig: Equatable, Sendable {
         if let node = object.optional("normalization") {
             let normalization = try node.object()
             self.normalization = Normalization(mean: try normalization.required("mean", "pixel mean in [0, 1]").float(0...1),
-                                               std: try normalization.required("std", "pixel std in (0, 1]").float(1e-6...1))
+                                               standardDeviation: try normalization.required("std", "pixel std in (0, 1]").float(1e-6...1))
             try normalization.finish()
         }
         augment = AugmentConfig(randomCropPadding: nil, horizontalFlip: false, randomErasingProbability: nil)
@@ -92,7 +89,8 @@ public struct DataConfig: Equatable, Sendable {
         if let trainLimit { members.append(("trainLimit", .number(Double(trainLimit)))) }
         if let testLimit { members.append(("testLimit", .number(Double(testLimit)))) }
         if let normalization {
-            members.append(("normalization", .object([("mean", .float(normalization.mean)), ("std", .float(normalization.std))])))
+            members.append(("normalization", .object([("mean", .float(normalization.mean[0])),
+                                                      ("std", .float(normalization.standardDeviation[0]))])))
         }
         var augmentMembers: [(key: String, value: JSONValue)] = []
         if let padding = augment.randomCropPadding { augmentMembers.append(("randomCrop", .object([("padding", .number(Double(padding)))]))) }

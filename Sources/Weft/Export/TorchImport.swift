@@ -68,7 +68,7 @@ public enum TorchImport {
         }
 
         let channels = config.model.input[0]
-        guard let chosen = try normalization ?? configNormalization(config) ?? fileNormalization(file, path: path) else {
+        guard let chosen = try normalization ?? config.data.normalization ?? fileNormalization(file, path: path) else {
             throw WeftError("\(path): the input normalisation the PyTorch model was trained with is unknown; pass --mean and --std (e.g. --mean 0.2860 --std 0.3530 for transforms.Normalize((0.2860,), (0.3530,)), or --mean 0 --std 1 for ToTensor() alone)")
         }
         guard chosen.fits(channels: channels) else {
@@ -76,7 +76,7 @@ public enum TorchImport {
         }
         var resolved = config
         if chosen.mean.count == 1, (0...1).contains(chosen.mean[0]), (1e-6...1).contains(chosen.standardDeviation[0]) {
-            resolved.data.normalization = DataConfig.Normalization(mean: chosen.mean[0], std: chosen.standardDeviation[0])
+            resolved.data.normalization = chosen
         }
         let classNames = declaredClassNames(config, classCount: builder.outputShape.reduce(1, *))
         return TrainedModel(config: resolved, model: model, normalization: chosen, classNames: classNames)
@@ -88,10 +88,6 @@ public enum TorchImport {
         if let names = config.data.classNames, names.count == classCount { return names }
         if config.data.dataset == "fashion-mnist", FashionMNIST.classNames.count == classCount { return FashionMNIST.classNames }
         return (0..<classCount).map(String.init)
-    }
-
-    private static func configNormalization(_ config: TrainingConfig) -> Normalization? {
-        config.data.normalization.map { Normalization(mean: $0.mean, standardDeviation: $0.std) }
     }
 
     /// The `normalization` metadata of a Weft export (`{"mean": [...], "std": [...]}`), if any.

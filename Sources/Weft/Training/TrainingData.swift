@@ -45,7 +45,7 @@ public struct TrainingData {
         if let saved {
             normalization = saved
         } else if let given = settings.normalization {
-            normalization = Normalization(mean: given.mean, standardDeviation: given.std)
+            normalization = given
         } else {
             normalization = Normalization(statistics: PixelStatistics(dataset: train, indices: trainIndices))
         }

@@ -145,7 +145,7 @@ public final class TuneSearch {
     func data(fold: Int) -> TrainingData {
         if let cached = foldData[fold] { return cached }
         let split = crossValidationSplit(folds: folds, fold: fold)
-        let given = spec.config.data.normalization.map { Normalization(mean: $0.mean, standardDeviation: $0.std) }
+        let given = spec.config.data.normalization
         let data = TrainingData(images: images, trainIndices: split.train, validationIndices: split.validation, normalization: given)
         foldData[fold] = data
         return data
