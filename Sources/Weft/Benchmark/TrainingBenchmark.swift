@@ -92,8 +92,9 @@ public struct TrainingBenchmark {
         let evaluationIndices = Array(data.testIndices.prefix(evaluationBatchSize))
         let evaluationLoader = BatchLoader(dataset: data.test, indices: evaluationIndices, batchSize: evaluationIndices.count,
                                            normalization: data.normalization, seed: 0)
-        var none: RandomGenerator? = nil
-        let (images, _) = evaluationLoader.batch(indices: evaluationIndices[...], augment: &none)
+        guard let (_, images, _) = evaluationLoader.evaluationBatches(order: evaluationIndices).first else {
+            throw WeftError("\(source): the test split is empty; weft bench needs test images to time evaluation")
+        }
         _ = model.logits(images)
         var evaluationRates: [Double] = []
         for _ in 0..<evaluationPasses {

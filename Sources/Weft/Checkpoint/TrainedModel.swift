@@ -46,9 +46,7 @@ public struct TrainedModel {
                          body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil) -> EvaluationResult {
         let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
         var metrics = MetricAccumulator()
-        for slice in loader.batches(order: indices) {
-            var none: RandomGenerator? = nil
-            let (images, labels) = loader.batch(indices: slice, augment: &none)
+        for (slice, images, labels) in loader.evaluationBatches(order: indices) {
             let output = logits(images)
             let loss = Autograd.withoutRecording { output.softmaxCrossEntropy(labels: labels) }
             metrics.add(meanLoss: loss.scalar, logits: output, labels: labels)

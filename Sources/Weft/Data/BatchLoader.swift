@@ -86,6 +86,16 @@ public struct BatchLoader: Sendable {
         return stride(from: 0, to: count, by: batchSize).map { order[$0..<min($0 + batchSize, count)] }
     }
 
+    /// The batches of `order` as evaluation, prediction and features read them: no augmentation,
+    /// each with its dataset indices, made as the loop reaches it.
+    public func evaluationBatches(order: [Int]) -> LazyMapSequence<[ArraySlice<Int>], (indices: ArraySlice<Int>, images: Tensor, labels: [Int])> {
+        batches(order: order).lazy.map { indices in
+            var none: RandomGenerator? = nil
+            let (images, labels) = batch(indices: indices, augment: &none)
+            return (indices, images, labels)
+        }
+    }
+
     /// One batch of images and labels.
     ///
     /// - Parameters:

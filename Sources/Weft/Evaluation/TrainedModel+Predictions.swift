@@ -31,9 +31,7 @@ extension TrainedModel {
         let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
         var values: [Float] = []
         var dimension = 0
-        for slice in loader.batches(order: indices) {
-            var none: RandomGenerator? = nil
-            let (images, _) = loader.batch(indices: slice, augment: &none)
+        for (_, images, _) in loader.evaluationBatches(order: indices) {
             let batch = features(images)
             dimension = batch.shape[1]
             values += batch.scalars
