@@ -41,7 +41,7 @@ final class FusedConvolutionStageTests: XCTestCase {
                             let y: Tensor
                             if fused {
                                 let batchNorm = withBatchNorm
-                                    ? StageBatchNorm(weight: gamma, bias: beta, runningMean: runningMean,
+                                    ? BatchNormArguments(weight: gamma, bias: beta, runningMean: runningMean,
                                                      runningVariance: runningVariance, training: training) : nil
                                 y = x.conv2dStage(weight: weight, bias: bias, stride: c.3, padding: c.4, batchNorm: batchNorm)
                             } else {
@@ -85,7 +85,7 @@ final class FusedConvolutionStageTests: XCTestCase {
         // A small step: a larger one moves pooling winners and ReLU kinks of the normalised values.
         assertGradientsMatchFiniteDifferences("conv2dStage with batch-norm", inputs: inputs, epsilon: 1e-3) {
             x.conv2dStage(weight: $0[0], bias: $0[1], padding: 1,
-                          batchNorm: StageBatchNorm(weight: $0[2], bias: $0[3], runningMean: nil, runningVariance: nil, training: true))
+                          batchNorm: BatchNormArguments(weight: $0[2], bias: $0[3], runningMean: nil, runningVariance: nil, training: true))
         }
         assertGradientsMatchFiniteDifferences("conv2dStage", inputs: Array(inputs[0...1])) {
             x.conv2dStage(weight: $0[0], bias: $0[1], padding: 1, batchNorm: nil)

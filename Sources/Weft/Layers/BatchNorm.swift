@@ -37,9 +37,9 @@ public final class BatchNorm: Module {
 
     /// This layer's tensors and settings for a fused op that normalises (`BatchNormReLUMaxPool`,
     /// `ConvolutionStage`), with the batch counted as `forward` counts it.
-    func stageArguments(context: ForwardContext) -> StageBatchNorm {
+    func stageArguments(context: ForwardContext) -> BatchNormArguments {
         countBatch(context)
-        return StageBatchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+        return BatchNormArguments(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
                               training: context.training, momentum: momentum, epsilon: epsilon)
     }
 

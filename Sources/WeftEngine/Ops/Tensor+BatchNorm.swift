@@ -29,17 +29,9 @@ extension Tensor {
         }
         precondition(shape.rank == 4 || shape.rank == 2, "batchNorm: input \(shape) must be [N, C, H, W] or [N, C]")
         let channels = shape[1]
-        for (label, tensor) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
-            if let tensor {
-                precondition(tensor.shape == [channels], "batchNorm: \(label) \(tensor.shape) must be [\(channels)] for input \(shape)")
-            }
-        }
         let batch = shape[0], plane = shape.rank == 4 ? shape[2] * shape[3] : 1
-        if training {
-            precondition(batch * plane > 1, "batchNorm: training needs more than one value per channel, got input \(shape)")
-        } else {
-            precondition(runningMean != nil && runningVariance != nil, "batchNorm: evaluation mode needs running statistics")
-        }
+        BatchNormArguments(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, training: training)
+            .check("batchNorm", channels: channels, valuesPerChannel: batch * plane, input: shape)
         let mean = TensorStorage(uninitializedCount: channels)
         let invStd = TensorStorage(uninitializedCount: channels)
         let output = batchNormForward(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,

@@ -19,16 +19,11 @@ extension Tensor {
                                         training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
         precondition(shape.rank == 4, "batchNormReLUMaxPool2x2: input \(shape) must be [N, C, H, W]")
         let channels = shape[1], batch = shape[0]
-        for (label, tensor) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
-            if let tensor {
-                precondition(tensor.shape == [channels], "batchNormReLUMaxPool2x2: \(label) \(tensor.shape) must be [\(channels)] for input \(shape)")
-            }
-        }
         guard let g = ConvolutionGeometry(input: shape, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0) else {
             preconditionFailure("batchNormReLUMaxPool2x2: input \(shape) is smaller than the 2×2 window")
         }
-        precondition(!training || batch * g.inputPlane > 1, "batchNormReLUMaxPool2x2: training needs more than one value per channel, got input \(shape)")
-        precondition(training || (runningMean != nil && runningVariance != nil), "batchNormReLUMaxPool2x2: evaluation mode needs running statistics")
+        BatchNormArguments(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance, training: training)
+            .check("batchNormReLUMaxPool2x2", channels: channels, valuesPerChannel: batch * g.inputPlane, input: shape)
         let mean = TensorStorage(uninitializedCount: channels)
         let invStd = TensorStorage(uninitializedCount: channels)
         let output = Tensor(uninitializedShape: [batch, channels, g.outputHeight, g.outputWidth])

@@ -1,18 +1,3 @@
-/// The batch-norm of a fused convolution stage (`conv2dStage`): parameters `[F]`, running
-/// statistics `[F]` (needed in evaluation) and mode, as `batchNorm` takes them.
-public struct StageBatchNorm {
-    public let weight: Tensor, bias: Tensor
-    public let runningMean: Tensor?, runningVariance: Tensor?
-    public let training: Bool, momentum: Float, epsilon: Float
-
-    public init(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?, training: Bool,
-                momentum: Float = 0.1, epsilon: Float = 1e-5) {
-        self.weight = weight; self.bias = bias
-        self.runningMean = runningMean; self.runningVariance = runningVariance
-        self.training = training; self.momentum = momentum; self.epsilon = epsilon
-    }
-}
-
 extension Tensor {
     /// `conv2d` → (`batchNorm` →) ReLU → 2×2 max pooling as one op, image by image: a network's
     /// first stage, whose convolution output is the largest tensor of the step. Each image's
@@ -31,7 +16,7 @@ extension Tensor {
     /// - Parameters: as `conv2d`; `batchNorm` nil for conv → ReLU → pool.
     /// - Returns: `[N, F, outH/2, outW/2]` (odd last rows and columns dropped).
     public func conv2dStage(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
-                            batchNorm: StageBatchNorm?) -> Tensor {
+                            batchNorm: BatchNormArguments?) -> Tensor {
         precondition(!requiresGradient, "conv2dStage: the input \(shape) must not need a gradient (a network's first stage)")
         precondition(shape.rank == 4 && weight.shape.rank == 4 && shape[1] == weight.shape[1],
                      "conv2dStage: input \(shape) and weight \(weight.shape) must be [N, C, H, W] and [F, C, kh, kw] with the same C")
@@ -43,15 +28,7 @@ extension Tensor {
             preconditionFailure("conv2dStage: kernel \(weight.shape), stride \(stride), padding \(padding) and a 2×2 pooling do not fit input \(shape)")
         }
         precondition(bias == nil || bias!.shape == [filters], "conv2dStage: bias \(bias?.shape ?? []) must be [\(filters)]")
-        if let bn = batchNorm {
-            for tensor in [bn.weight, bn.bias, bn.runningMean, bn.runningVariance].compactMap({ $0 }) {
-                precondition(tensor.shape == [filters], "conv2dStage: batch-norm parameters and statistics must be [\(filters)], got \(tensor.shape)")
-            }
-            precondition(!bn.training || g.batch * g.outputPlane > 1,
-                         "conv2dStage: batch-norm training needs more than one value per channel, got input \(shape)")
-            precondition(bn.training || (bn.runningMean != nil && bn.runningVariance != nil),
-                         "conv2dStage: evaluation mode needs running statistics")
-        }
+        batchNorm?.check("conv2dStage", channels: filters, valuesPerChannel: g.batch * g.outputPlane, input: shape)
         let plane = g.outputPlane, pooledPlane = pool.outputPlane, patch = g.patchSize
         let output = Tensor(uninitializedShape: [g.batch, filters, pool.outputHeight, pool.outputWidth])
         let training = batchNorm?.training ?? false
@@ -138,7 +115,7 @@ extension Tensor {
     /// written plane by plane from the pooled gradient (`Pool.maxGradientPlane2x2`), then
     /// `dw += dconv · im2col(x)ᵀ` and `db += Σ dconv`, each thread into its own buffer, added in
     /// chunk order.
-    private func conv2dStageBackward(dout: Tensor, weight: Tensor, bias: Tensor?, batchNorm: StageBatchNorm?,
+    private func conv2dStageBackward(dout: Tensor, weight: Tensor, bias: Tensor?, batchNorm: BatchNormArguments?,
                                      geometry g: ConvolutionGeometry, pool: ConvolutionGeometry, output: UnsafePointer<Float>,
                                      argmax: UnsafePointer<Int32>, winnerInputs: UnsafePointer<Float>,
                                      mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>) {
