@@ -2,6 +2,13 @@ import ArgumentParser
 import Foundation
 import Weft
 
+/// The MPI job this process belongs to when `mpirun` started it, else nil (see `MPICommunicator`).
+func startMPIIfLaunched() throws -> Communicator? {
+    var communicator: Communicator?
+    try reportingErrors { communicator = try MPICommunicator.startIfLaunched() }
+    return communicator
+}
+
 /// Runs `body`; a `WeftError` becomes one line on stderr and exit status 1, with no stack trace.
 ///
 /// In a job of several MPI ranks any error of one rank ends the whole job (`MPI_Abort`) after

@@ -53,39 +53,13 @@ struct Resume: ParsableCommand {
     func run() throws {
         let communicator = try startMPIIfLaunched()
         try reportingErrors(communicator) {
-            // Rank 0 takes the run folder before any rank reads the checkpoint: a run still writing
-            // there could otherwise replace it after it was read. A missing checkpoint is left to
-            // ResumePlan's message.
-            let folder = ResumePlan.folder(containing: checkpoint)
-            var lock: RunFolderLock?
-            defer { lock?.release() }
-            if communicator.map({ $0.rank == 0 }) ?? true, FileManager.default.fileExists(atPath: checkpoint) {
-                lock = try RunFolderLock(folder: folder,
-                                         alternative: "resume a copy of the checkpoint in another folder")
-            }
-            try communicator?.barrier()
-            let plan = try ResumePlan(checkpointPath: checkpoint, overrides: overrides, force: force)
-            let threadCount = threads ?? plan.checkpoint.threads
-            Parallel.setThreadCount(threadCount)
-            let data = try TrainingData(config: plan.config, directoryOverride: dataDir, normalization: plan.checkpoint.normalization)
-            let trainer = try Trainer(config: plan.config, data: data, source: checkpoint, runFolder: plan.folder,
-                                      communicator: communicator)
-            try plan.checkpoint.restore(into: trainer)
-            let savedRanks = max(plan.checkpoint.state.replicaGenerators.count, 1), ranks = communicator?.size ?? 1
-            if savedRanks != ranks {
-                trainer.progress.finish(with: "warning: the run trained on \(savedRanks) rank\(savedRanks == 1 ? "" : "s") and resumes on \(ranks); it continues correctly but not bit-identically to an uninterrupted run")
-            }
-            if let warning = plan.warning { trainer.progress.finish(with: warning) }
-            if threadCount != plan.checkpoint.threads {
-                trainer.progress.finish(with: "warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run")
-            }
-            if trainer.isLeader {
-                try plan.rewriteMetricsLog()
-                try plan.discardLaterCheckpoints()
-            }
-            let state = trainer.state
-            trainer.progress.finish(with: "resuming \(plan.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(plan.folder)")
-            try runWithCheckpoints(trainer, folder: plan.folder, checkReplicas: checkReplicas)
+            let run = try TrainingRun(resuming: checkpoint, overrides: overrides, force: force, threads: threads,
+                                      dataDirectory: dataDir, communicator: communicator)
+            defer { run.release() }
+            run.checksReplicas = checkReplicas
+            let state = run.trainer.state
+            run.progress.finish(with: "resuming \(run.trainer.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(run.folder)")
+            try run.printOutcome(try run.run())
         }
     }
 }

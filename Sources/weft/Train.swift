@@ -57,26 +57,18 @@ struct Train: ParsableCommand {
             threading.apply()
             let config = try TrainingConfig.load(path: file, overrides: overrides)
             let data = try TrainingData(config: config, directoryOverride: dataDir)
-            let trainer = try Trainer(config: config, data: data, source: file, communicator: communicator)
-            let folder = RunFolder(path: config.checkpoint.directory)
-            // Rank 0 owns the run folder until the process ends (the other ranks write nothing).
-            var lock: RunFolderLock?
-            defer { lock?.release() }
-            if trainer.isLeader {
-                let claimed = try folder.prepareFresh()
-                lock = claimed.lock
-                if let previous = claimed.previous {
-                    trainer.progress.finish(with: "moved the previous run in \(folder.path) to \(previous)")
-                }
-                try folder.writeConfig(config)
-            }
-            let ranks = communicator.map { communicator -> String in
-                let (fewest, most) = (config.training.batchSize / communicator.size, (config.training.batchSize + communicator.size - 1) / communicator.size)
-                return ", \(communicator.size) rank\(communicator.size == 1 ? "" : "s") (MPI), \(fewest == most ? "\(most)" : "\(fewest)–\(most)") images per rank and step"
+            let run = try TrainingRun(config: config, data: data, source: file, communicator: communicator)
+            defer { run.release() }
+            run.checksReplicas = checkReplicas
+            run.separatesAllreduceWaiting = timeAllreduce
+            let parameters = run.trainer.parameters.reduce(0) { $0 + $1.tensor.count }
+            let ranks = run.imagesPerRank.map { images -> String in
+                let shares = images.lowerBound == images.upperBound ? "\(images.upperBound)" : "\(images.lowerBound)–\(images.upperBound)"
+                return ", \(run.ranks) rank\(run.ranks == 1 ? "" : "s") (MPI), \(shares) images per rank and step"
             } ?? ""
-            trainer.progress.finish(with: "\(config.name): \(trainer.parameters.reduce(0) { $0 + $1.tensor.count }) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)")
-            try runWithCheckpoints(trainer, folder: folder.path, checkReplicas: checkReplicas, timeAllreduce: timeAllreduce)
-            if !noReport && trainer.isLeader { writeFinishedRunReport(folder: folder.path, dataDirectory: dataDir) }
+            run.progress.finish(with: "\(config.name): \(parameters) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)")
+            try run.printOutcome(try run.run())
+            if !noReport && run.isLeader { writeFinishedRunReport(folder: run.folder, dataDirectory: dataDir) }
         }
     }
 }

@@ -133,8 +133,6 @@ struct Tune: ParsableCommand {
             let plan = search.plan.rungs.map { "\($0.candidates)×\($0.epochs) epoch\($0.epochs == 1 ? "" : "s")" }.joined(separator: " → ")
             print("\(spec.config.name): \(search.candidates.count) candidate\(search.candidates.count == 1 ? "" : "s") (\(search.invalid.count) invalid), \(spec.folds) folds of \(search.folds.map(\.count).reduce(0, +)) training images, rungs \(plan), \(threading.threads) thread\(threading.threads == 1 ? "" : "s"); run folder \(folder)")
             setvbuf(stdout, nil, _IOLBF, 0)
-            Interruption.install()
-            search.shouldStop = { Interruption.isRequested }
             let outcome = try search.run()
             guard case .finished(let best) = outcome else {
                 if !noReport { _ = try? search.writeReport(bestConfigPath: nil) }

@@ -233,19 +233,19 @@ final class ReportTests: XCTestCase {
         let config = try TrainingConfig(json: try JSONParser.parse(ResumeTests.configText(folder: folder), source: "t.json"), source: "t.json")
         let progress = Progress(epochs: 2)
         progress.enabled = false
-        let trainer = try Trainer(config: config, data: try TrainingData(config: config), source: "t.json", progress: progress)
-        try RunFolder(path: folder).prepareFresh()
-        let writer = CheckpointWriter(folder: folder, settings: config.checkpoint)
-        trainer.onCheckpoint = { try writer.write($0, moment: $1) }
-        trainer.shouldStop = { trainer.state.step >= 2 }
-        XCTAssertEqual(try trainer.train(), .interrupted)
+        let run = try TrainingRun(config: config, data: try TrainingData(config: config), source: "t.json", progress: progress)
+        defer { run.release() }
+        run.stopsWhen = { $0.step >= 2 }
+        guard case .interrupted(let stop) = try run.run(), let checkpoint = stop.checkpoint else {
+            return XCTFail("the run must stop after 2 steps with a checkpoint")
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/metrics.jsonl"))
         assertThrowsWeftError(try RunReport(target: folder), containing: ["\(folder): the run has no finished epoch", "no metrics.jsonl"])
         // Output into a missing folder, through the library.
         assertThrowsWeftError(try OutputFile.checkWritable(folder + "/missing/report.html"),
                               containing: ["the folder \(folder)/missing does not exist"])
         // The dataset missing, through the library.
-        assertThrowsWeftError(try ModelEvaluation.evaluate(checkpointPath: writer.lastPath, split: .test, dataDirectory: "/nonexistent"),
+        assertThrowsWeftError(try ModelEvaluation.evaluate(checkpointPath: checkpoint, split: .test, dataDirectory: "/nonexistent"),
                               containing: ["/nonexistent", "does not exist"])
     }
 }

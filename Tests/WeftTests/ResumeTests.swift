@@ -26,11 +26,19 @@ final class ResumeTests: XCTestCase {
         return path
     }
 
-    private func trainer(_ config: TrainingConfig, runFolder: String? = nil) throws -> Trainer {
+    /// A resumed run of `checkpoint` without the progress line.
+    private func resumedRun(_ checkpoint: String, overrides: [String] = [], force: Bool = false,
+                            threads: Int? = nil) throws -> TrainingRun {
+        let progress = Progress(epochs: 2)
+        progress.enabled = false
+        return try TrainingRun(resuming: checkpoint, overrides: overrides, force: force, threads: threads, progress: progress)
+    }
+
+    /// A fresh run of `config` (in its `checkpoint.directory`) without the progress line.
+    private func freshRun(_ config: TrainingConfig) throws -> TrainingRun {
         let progress = Progress(epochs: config.training.epochs)
         progress.enabled = false
-        return try Trainer(config: config, data: try TrainingData(config: config), source: "test.json", runFolder: runFolder,
-                           progress: progress)
+        return try TrainingRun(config: config, data: try TrainingData(config: config), source: "test.json", progress: progress)
     }
 
     private func config(_ folder: String, epochs: Int = 2) throws -> TrainingConfig {
@@ -41,33 +49,35 @@ final class ResumeTests: XCTestCase {
         (trainer.parameters + trainer.model.buffers).map { $0.tensor.scalars.map(\.bitPattern) }
     }
 
+    /// Runs `run` until `stopsWhen` stops it, then releases its folder; returns the checkpoint written at the stop.
+    private func interrupt(_ run: TrainingRun, when condition: @escaping (TrainingState) -> Bool) throws -> String {
+        run.stopsWhen = condition
+        defer { run.release() }
+        guard case .interrupted(let stop) = try run.run() else { throw WeftError("the run was not interrupted") }
+        return try XCTUnwrap(stop.checkpoint)
+    }
+
     /// Trains, stopping after `stopAfterSteps` steps with a checkpoint, then resumes from the
-    /// checkpoint file in a fresh trainer, and returns the final weights and test result.
-    private func interruptedRun(stopAfterSteps: Int) throws -> ([[UInt32]], Trainer.Outcome, [EpochRecord]) {
-        let directory = folder()
-        let first = try trainer(try config(directory))
-        try RunFolder(path: directory).prepareFresh()
-        let writer = CheckpointWriter(folder: directory, settings: first.config.checkpoint)
-        first.onCheckpoint = { try writer.write($0, moment: $1) }
-        first.shouldStop = { first.state.step >= stopAfterSteps }
-        XCTAssertEqual(try first.train(), .interrupted)
-        let plan = try ResumePlan(checkpointPath: writer.lastPath, overrides: [], force: false)
-        let second = try trainer(plan.config)
-        try plan.checkpoint.restore(into: second)
-        XCTAssertEqual(second.state, first.state, "the training state round-trips through the checkpoint")
-        XCTAssertEqual(weights(second), weights(first), "the weights round-trip through the checkpoint")
-        XCTAssertEqual(second.optimizer.stateTensors().mapValues { $0.scalars }, first.optimizer.stateTensors().mapValues { $0.scalars })
-        let outcome = try second.train()
-        return (weights(second), outcome, second.state.history)
+    /// checkpoint file in a fresh run, and returns the final weights and test result.
+    private func interruptedRun(stopAfterSteps: Int) throws -> ([[UInt32]], TrainingRun.Outcome, [EpochRecord]) {
+        let first = try freshRun(try config(folder()))
+        let checkpoint = try interrupt(first) { $0.step >= stopAfterSteps }
+        let second = try resumedRun(checkpoint)
+        defer { second.release() }
+        XCTAssertEqual(second.trainer.state, first.trainer.state, "the training state round-trips through the checkpoint")
+        XCTAssertEqual(weights(second.trainer), weights(first.trainer), "the weights round-trip through the checkpoint")
+        XCTAssertEqual(second.trainer.optimizer.stateTensors().mapValues { $0.scalars },
+                       first.trainer.optimizer.stateTensors().mapValues { $0.scalars })
+        let outcome = try second.run()
+        return (weights(second.trainer), outcome, second.trainer.state.history)
     }
 
     func testResumeAfterAnEpochAndMidEpochEqualsNeverStopping() throws {
-        let directory = folder()
-        let straight = try trainer(try config(directory))
-        try RunFolder(path: directory).prepareFresh()
-        let expectedOutcome = try straight.train()
-        let expected = weights(straight)
-        let stepsPerEpoch = straight.trainLoader.batchesPerEpoch
+        let straight = try freshRun(try config(folder()))
+        let expectedOutcome = try straight.run()
+        straight.release()
+        let expected = weights(straight.trainer)
+        let stepsPerEpoch = straight.trainer.trainLoader.batchesPerEpoch
         // Timings differ between runs; everything else in the history must not.
         func comparable(_ history: [EpochRecord]) -> [EpochRecord] {
             history.map { var record = $0; record.seconds = 0; record.imagesPerSecond = 0; return record }
@@ -76,66 +86,87 @@ final class ResumeTests: XCTestCase {
             let (resumed, outcome, history) = try interruptedRun(stopAfterSteps: stop)
             XCTAssertEqual(resumed, expected, "stopped after step \(stop) and resumed: weights must be bit-identical")
             XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
-            XCTAssertEqual(comparable(history), comparable(straight.state.history), "stopped after step \(stop): same metric history")
+            XCTAssertEqual(comparable(history), comparable(straight.trainer.state.history), "stopped after step \(stop): same metric history")
         }
     }
 
     func testResumeWritesMetricsIntoTheCheckpointsFolderEvenAfterTheRunMoved() throws {
         let original = folder(), moved = folder()
-        let run = try trainer(try config(original, epochs: 2))
-        try RunFolder(path: original).prepareFresh()
-        let writer = CheckpointWriter(folder: original, settings: run.config.checkpoint)
-        run.onCheckpoint = { try writer.write($0, moment: $1) }
-        run.shouldStop = { run.state.step >= run.trainLoader.batchesPerEpoch + 2 }
-        XCTAssertEqual(try run.train(), .interrupted)
+        let run = try freshRun(try config(original, epochs: 2))
+        let stepsPerEpoch = run.trainer.trainLoader.batchesPerEpoch
+        _ = try interrupt(run) { $0.step >= stepsPerEpoch + 2 }
         try FileManager.default.moveItem(atPath: original, toPath: moved)
-        let plan = try ResumePlan(checkpointPath: moved + "/last.safetensors", overrides: [], force: false)
-        XCTAssertEqual(plan.folder, moved)
-        let resumed = try trainer(plan.config, runFolder: plan.folder)
-        try plan.checkpoint.restore(into: resumed)
-        try plan.rewriteMetricsLog()
-        _ = try resumed.train()
+        let resumed = try resumedRun(moved + "/last.safetensors")
+        defer { resumed.release() }
+        XCTAssertEqual(resumed.folder, moved)
+        _ = try resumed.run()
         let records = try RunLog(directory: moved).records()
         XCTAssertEqual(records.count, 3, "epochs 1 and 2 and the test record, in the moved folder")
         XCTAssertFalse(FileManager.default.fileExists(atPath: original), "nothing is written where the run used to be")
     }
 
     func testChangedConfigIsRefusedListingTheKeysButEpochsMayChange() throws {
-        let directory = folder()
-        let run = try trainer(try config(directory))
-        try RunFolder(path: directory).prepareFresh()
-        let writer = CheckpointWriter(folder: directory, settings: run.config.checkpoint)
-        run.onCheckpoint = { try writer.write($0, moment: $1) }
-        run.shouldStop = { run.state.step >= 3 }
-        _ = try run.train()
-        XCTAssertThrowsError(try ResumePlan(checkpointPath: writer.lastPath,
-                                            overrides: ["training.batchSize=16", "model.layers[0].filters=5"], force: false)) { error in
+        let checkpoint = try interrupt(try freshRun(try config(folder()))) { $0.step >= 3 }
+        XCTAssertThrowsError(try resumedRun(checkpoint, overrides: ["training.batchSize=16", "model.layers[0].filters=5"])) { error in
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.contains("model.layers[0].filters, training.batchSize") && message.contains("--force"), message)
         }
-        let extended = try ResumePlan(checkpointPath: writer.lastPath, overrides: ["training.epochs=3"], force: false)
+        let extended = try ResumePlan(checkpointPath: checkpoint, overrides: ["training.epochs=3"], force: false)
         XCTAssertEqual(extended.changedKeys, ["training.epochs"])
         XCTAssertNil(extended.warning)
-        let forced = try ResumePlan(checkpointPath: writer.lastPath, overrides: ["training.batchSize=16"], force: true)
+        let extendedRun = try resumedRun(checkpoint, overrides: ["training.epochs=3"])
+        XCTAssertEqual(extendedRun.notes, [String](), "a longer run is no change to warn about")
+        XCTAssertEqual(extendedRun.trainer.config.training.epochs, 3)
+        extendedRun.release()
+        let forced = try ResumePlan(checkpointPath: checkpoint, overrides: ["training.batchSize=16"], force: true)
         XCTAssertNotNil(forced.warning)
+        let forcedRun = try resumedRun(checkpoint, overrides: ["training.batchSize=16"], force: true)
+        XCTAssertEqual(forcedRun.notes, [try XCTUnwrap(forced.warning)], "the forced change is warned about")
+        forcedRun.release()
     }
 
     func testCheckpointWhoseShapesContradictItsConfigIsRefused() throws {
         let directory = folder()
-        let run = try trainer(try config(directory))
-        try RunFolder(path: directory).prepareFresh()
-        let saved = Checkpoint(trainer: run)
+        let run = try freshRun(try config(directory))
+        let saved = Checkpoint(snapshot: run.trainer.snapshot())
+        run.release()
         // Rewrite the checkpoint with a config whose first conv has more filters than the tensors.
         var metadata = saved.file.metadata
         let index = try XCTUnwrap(metadata.firstIndex { $0.key == "config" })
         metadata[index].value = metadata[index].value.replacingOccurrences(of: "\"filters\": 4", with: "\"filters\": 6")
         let path = directory + "/forged.safetensors"
         try SafetensorsFile(metadata: metadata, entries: saved.file.entries).write(to: path)
-        let forged = try Checkpoint(path: path)
-        let other = try trainer(forged.config)
-        XCTAssertThrowsError(try forged.restore(into: other)) { error in
+        XCTAssertThrowsError(try resumedRun(path)) { error in
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.hasPrefix(path) && message.contains("layers.0.weight has shape [4, 1, 3, 3]"), message)
+        }
+    }
+
+    func testRestoringASnapshotChecksEveryNameAndShapeAndChangesNothingOnARefusal() throws {
+        let run = try freshRun(try config(folder()))
+        defer { run.release() }
+        let trainer = run.trainer
+        let original = trainer.snapshot()
+        var trained = original
+        trained.state.step = 7
+        trained.model[0].values = trained.model[0].values.map { $0 + 1 }
+        try trainer.restore(from: trained, source: "x.safetensors")
+        XCTAssertEqual(trainer.snapshot(), trained, "a fitting snapshot is restored whole")
+        var missing = original
+        missing.model.removeFirst()
+        var stray = original
+        stray.model.append(.init(name: "layers.9.weight", shape: [1], values: [0]))
+        var misfit = original
+        misfit.optimizerState = [.init(name: "layers.0.weight.exponentialAverage", shape: [1], values: [0])]
+        misfit.optimizerStepCount = 1
+        for (snapshot, expected) in [(missing, "x.safetensors: has no tensor layers.0.weight, which the config's model needs"),
+                                     (stray, "x.safetensors: tensor layers.9.weight belongs to no layer of the config's model"),
+                                     (misfit, "x.safetensors: the optimiser state does not fit the model (")] {
+            XCTAssertThrowsError(try trainer.restore(from: snapshot, source: "x.safetensors")) { error in
+                let message = (error as? WeftError)?.message ?? ""
+                XCTAssertTrue(message.hasPrefix(expected), message)
+            }
+            XCTAssertEqual(trainer.snapshot(), trained, "a refused snapshot changes nothing")
         }
     }
 
@@ -144,17 +175,15 @@ final class ResumeTests: XCTestCase {
         var json = try JSONParser.parse(Self.configText(folder: directory, everySteps: 1), source: "test.json")
         json = try ConfigOverride("training.optimizer={\"type\": \"sgd\", \"learningRate\": 100, \"momentum\": 0.9}").apply(to: json)
         json = try ConfigOverride("training.schedule={\"type\": \"cosine\", \"warmupEpochs\": 1}").apply(to: json)
-        let run = try trainer(try TrainingConfig(json: json, source: "test.json"))
-        try RunFolder(path: directory).prepareFresh()
-        let writer = CheckpointWriter(folder: directory, settings: run.config.checkpoint)
-        run.onCheckpoint = { try writer.write($0, moment: $1) }
-        XCTAssertThrowsError(try run.train()) { error in
+        let run = try freshRun(try TrainingConfig(json: json, source: "test.json"))
+        defer { run.release() }
+        XCTAssertThrowsError(try run.run()) { error in
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.hasPrefix("training diverged: the ") && message.contains("lower training.optimizer.learningRate"), message)
         }
-        XCTAssertGreaterThan(run.state.step, 0, "some steps ran before the divergence")
-        let last = try Checkpoint(path: writer.lastPath)
-        XCTAssertEqual(last.state.step, run.state.step, "the last checkpoint is the step before the loss diverged")
+        XCTAssertGreaterThan(run.trainer.state.step, 0, "some steps ran before the divergence")
+        let last = try Checkpoint(path: try XCTUnwrap(run.lastCheckpoint))
+        XCTAssertEqual(last.state.step, run.trainer.state.step, "the last checkpoint is the step before the loss diverged")
         XCTAssertTrue(last.file.entries.allSatisfy { $0.values.allSatisfy(\.isFinite) }, "the kept checkpoint holds finite weights")
     }
 

@@ -30,13 +30,14 @@ final class SafetensorsInteropTests: XCTestCase {
         let config = try TrainingConfig(json: try JSONParser.parse(ResumeTests.configText(folder: folder), source: "t.json"), source: "t.json")
         let progress = Progress(epochs: 1)
         progress.enabled = false
-        let trainer = try Trainer(config: config, data: try TrainingData(config: config), source: "t.json", progress: progress)
-        try RunFolder(path: folder).prepareFresh()
-        trainer.shouldStop = { trainer.state.step >= 2 }
-        _ = try trainer.train()
-        let path = folder + "/checkpoint.safetensors"
-        let checkpoint = Checkpoint(trainer: trainer)
-        try checkpoint.write(to: path)
+        let run = try TrainingRun(config: config, data: try TrainingData(config: config), source: "t.json", progress: progress)
+        defer { run.release() }
+        run.stopsWhen = { $0.step >= 2 }
+        guard case .interrupted(let stop) = try run.run(), let path = stop.checkpoint else {
+            return XCTFail("the run must stop after 2 steps with a checkpoint")
+        }
+        // What the trainer holds at the stop, encoded in memory: the file must hold exactly that.
+        let checkpoint = Checkpoint(snapshot: run.trainer.snapshot())
 
         let script = """
         import json, sys

@@ -82,20 +82,19 @@ final class TorchImportTests: XCTestCase {
         XCTAssertEqual(loaded.normalization, model.normalization)
         XCTAssertEqual(loaded.classNames, FashionMNIST.classNames)
 
-        let plan = try ResumePlan(checkpointPath: path, overrides: [], force: false)
         let progress = Progress(epochs: 1)
         progress.enabled = false
-        let trainer = try Trainer(config: plan.config, data: try TrainingData(config: plan.config, normalization: plan.checkpoint.normalization),
-                                  source: path, runFolder: plan.folder, progress: progress)
+        let run = try TrainingRun(resuming: path, progress: progress)
+        defer { run.release() }
+        let trainer = run.trainer
         XCTAssertEqual(trainer.data.normalization, Normalization(mean: 0.2860, standardDeviation: 0.3530),
                        "fine-tuning uses the imported normalisation")
-        try plan.checkpoint.restore(into: trainer)
         XCTAssertEqual(trainer.state.step, 0)
         for (resumed, imported) in zip(trainer.model.parameters + trainer.model.buffers, model.model.parameters + model.model.buffers) {
             XCTAssertEqual(resumed.tensor.scalars, imported.tensor.scalars, resumed.name)
         }
-        trainer.shouldStop = { trainer.state.step >= 2 }
-        XCTAssertEqual(try trainer.train(), .interrupted, "the imported weights fine-tune")
+        run.stopsWhen = { $0.step >= 2 }
+        guard case .interrupted = try run.run() else { return XCTFail("the imported weights fine-tune until stopped") }
         XCTAssertEqual(trainer.state.step, 2)
     }
 

@@ -30,13 +30,12 @@ final class TrainingTests: XCTestCase {
         return path
     }
 
-    private func quietTrainer(_ config: TrainingConfig) throws -> Trainer {
+    /// A fresh run of `config` without the progress line.
+    private func quietRun(_ config: TrainingConfig) throws -> TrainingRun {
         let data = try TrainingData(config: config)
         let progress = Progress(epochs: config.training.epochs)
         progress.enabled = false
-        let trainer = try Trainer(config: config, data: data, source: "test.json", progress: progress)
-        try RunFolder(path: config.checkpoint.directory).prepareFresh()
-        return trainer
+        return try TrainingRun(config: config, data: data, source: "test.json", progress: progress)
     }
 
     func testTinyCNNOverfitsAFixedBatchOf64RealImages() throws {
@@ -68,8 +67,8 @@ final class TrainingTests: XCTestCase {
 
     func testShortRealRunLearnsAndLogsEveryEpoch() throws {
         let folder = temporaryFolder()
-        let trainer = try quietTrainer(try config(folder: folder))
-        guard case .finished(let test) = try trainer.train() else { return XCTFail("the run did not finish") }
+        let run = try quietRun(try config(folder: folder))
+        guard case .finished(let test) = try run.run() else { return XCTFail("the run did not finish") }
         XCTAssertGreaterThan(test.accuracy, 0.6, "2 epochs on 2,000 images must be far above chance (10%)")
         XCTAssertEqual(test.count, 1000)
         let records = try RunLog(directory: folder).records()
@@ -78,15 +77,15 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotNil(records[1]["validationAccuracy"])
         XCTAssertEqual(records[2]["event"], .string("test"))
         XCTAssertEqual(records[2]["testAccuracy"], .number(test.accuracy))
-        XCTAssertEqual(trainer.state.step, 2 * 32, "2,000 images in batches of 64 is 32 steps an epoch")
+        XCTAssertEqual(run.trainer.state.step, 2 * 32, "2,000 images in batches of 64 is 32 steps an epoch")
     }
 
     func testSameConfigSeedAndThreadsGiveIdenticalWeights() throws {
         func finalWeights() throws -> [[Float]] {
-            let trainer = try quietTrainer(try config(", \"augment\": { \"randomCrop\": { \"padding\": 2 }, \"horizontalFlip\": true }",
+            let run = try quietRun(try config(", \"augment\": { \"randomCrop\": { \"padding\": 2 }, \"horizontalFlip\": true }",
                                                       epochs: 1, trainLimit: 600, folder: temporaryFolder()))
-            _ = try trainer.train()
-            return (trainer.parameters + trainer.model.buffers).map { $0.tensor.scalars }
+            _ = try run.run()
+            return (run.trainer.parameters + run.trainer.model.buffers).map { $0.tensor.scalars }
         }
         let first = try finalWeights()
         XCTAssertEqual(try finalWeights(), first, "two identical runs must give bit-identical weights")
@@ -101,9 +100,9 @@ final class TrainingTests: XCTestCase {
           "checkpoint": { "directory": "\(temporaryFolder())" } }
         """
         let config = try TrainingConfig(json: try JSONParser.parse(flat, source: "flat.json"), source: "flat.json")
-        let trainer = try quietTrainer(config)
-        XCTAssertEqual(trainer.trainLoader.batchesPerEpoch, 2, "129 images in batches of 64: the last, single image is dropped")
-        guard case .finished(let test) = try trainer.train() else { return XCTFail("the run did not finish") }
+        let run = try quietRun(config)
+        XCTAssertEqual(run.trainer.trainLoader.batchesPerEpoch, 2, "129 images in batches of 64: the last, single image is dropped")
+        guard case .finished(let test) = try run.run() else { return XCTFail("the run did not finish") }
         XCTAssertTrue(test.loss.isFinite)
         let single = try TrainingConfig(json: try ConfigOverride("training.batchSize=1").apply(to: config.json), source: "flat.json")
         XCTAssertThrowsError(try Trainer(config: single, data: try TrainingData(config: single), source: "flat.json")) { error in

@@ -20,28 +20,21 @@ public struct Checkpoint {
     /// The thread count the run used (bit-exact resumption needs the same).
     public let threads: Int
 
-    /// Captures `trainer`'s whole state.
-    public init(trainer: Trainer) {
-        var entries: [SafetensorsFile.Entry] = []
-        for named in trainer.parameters + trainer.model.buffers {
-            entries.append(.init(name: named.name, shape: named.tensor.shape.dimensions, values: named.tensor.scalars))
+    /// Encodes `snapshot`: its model tensors under their names, then its optimiser state under
+    /// `optimizer.<key>` sorted by key, and the rest as metadata, with the current thread count.
+    public init(snapshot: TrainingSnapshot) {
+        let model = snapshot.model.map { SafetensorsFile.Entry(name: $0.name, shape: $0.shape, values: $0.values) }
+        let optimizer = snapshot.optimizerState.sorted { $0.name < $1.name }.map {
+            SafetensorsFile.Entry(name: "optimizer.\($0.name)", shape: $0.shape, values: $0.values)
         }
-        for (name, tensor) in trainer.optimizer.stateTensors().sorted(by: { $0.key < $1.key }) {
-            entries.append(.init(name: "optimizer.\(name)", shape: tensor.shape.dimensions, values: tensor.scalars))
-        }
-        self.init(config: trainer.config, state: trainer.state, optimizerStepCount: trainer.optimizer.stepCount,
-                  normalization: trainer.data.normalization, classNames: trainer.data.train.classNames, entries: entries)
+        self.init(config: snapshot.config, state: snapshot.state, optimizerStepCount: snapshot.optimizerStepCount,
+                  normalization: snapshot.normalization, classNames: snapshot.classNames, entries: model + optimizer)
     }
 
-    /// A checkpoint of a model that has not been trained by Weft (an imported one): its weights
-    /// and buffers, a fresh training state (epoch 0, step 0, the generators of the config's
-    /// seed) and no optimiser state. `weft resume` on it trains the config from these weights.
+    /// A checkpoint of a model that has not been trained by Weft (an imported one): see
+    /// `TrainingSnapshot(untrained:)`. `weft resume` on it trains the config from these weights.
     public init(untrained model: TrainedModel) {
-        let entries = (model.model.parameters + model.model.buffers).map {
-            SafetensorsFile.Entry(name: $0.name, shape: $0.tensor.shape.dimensions, values: $0.tensor.scalars)
-        }
-        self.init(config: model.config, state: TrainingState(seed: model.config.training.seed), optimizerStepCount: 0,
-                  normalization: model.normalization, classNames: model.classNames, entries: entries)
+        self.init(snapshot: TrainingSnapshot(untrained: model))
     }
 
     private init(config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
@@ -109,36 +102,23 @@ public struct Checkpoint {
         self.path = path
     }
 
-    /// Copies the saved parameters, buffers, optimiser state and training state into `trainer`
-    /// (built from the same model config), checking every name and shape first.
-    public func restore(into trainer: Trainer) throws {
-        let named = trainer.parameters + trainer.model.buffers
-        for target in named {
-            guard let entry = file.entry(target.name) else {
-                throw WeftError("\(path): has no tensor \(target.name), which the config's model needs; the checkpoint does not belong to this config")
+    /// The saved run as a value: the tensors named `optimizer.<key>` are the optimiser state
+    /// (under `<key>`), all others the model's. Names and shapes are checked against a model only
+    /// when the snapshot is restored into a model built from its config.
+    public var snapshot: TrainingSnapshot {
+        let prefix = "optimizer."
+        var model: [TrainingSnapshot.SavedTensor] = [], optimizer: [TrainingSnapshot.SavedTensor] = []
+        for entry in file.entries {
+            if entry.name.hasPrefix(prefix) {
+                let key = String(entry.name.dropFirst(prefix.count))
+                optimizer.append(.init(name: key, shape: entry.shape, values: entry.values))
+            } else {
+                model.append(.init(name: entry.name, shape: entry.shape, values: entry.values))
             }
-            guard entry.shape == target.tensor.shape.dimensions else {
-                throw WeftError("\(path): tensor \(target.name) has shape \(entry.shape) but the config's model needs \(target.tensor.shape); the checkpoint does not match its config")
-            }
         }
-        let modelNames = Set(named.map(\.name))
-        var optimizerTensors: [String: Tensor] = [:]
-        for entry in file.entries where !modelNames.contains(entry.name) {
-            guard entry.name.hasPrefix("optimizer.") else {
-                throw WeftError("\(path): tensor \(entry.name) belongs to no layer of the config's model; the checkpoint does not match its config")
-            }
-            optimizerTensors[String(entry.name.dropFirst("optimizer.".count))] = Tensor(shape: Shape(entry.shape), scalars: entry.values)
-        }
-        do {
-            try trainer.optimizer.loadState(optimizerTensors, stepCount: optimizerStepCount, parameters: trainer.parameters)
-        } catch let error as WeftError {
-            throw WeftError("\(path): the optimiser state does not fit the model (\(error.message))")
-        }
-        for target in named {
-            guard let entry = file.entry(target.name) else { continue }
-            entry.values.withUnsafeBufferPointer { target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count) }
-        }
-        trainer.state = state
+        return TrainingSnapshot(config: config, state: state, model: model, optimizerState: optimizer,
+                                optimizerStepCount: optimizerStepCount, normalization: normalization,
+                                classNames: classNames)
     }
 
     /// Writes the checkpoint atomically to `path`.

@@ -1,5 +1,11 @@
 import Foundation
 
+/// Why a checkpoint is due: the end of an epoch (and whether its validation accuracy is the best
+/// so far), the `checkpoint.everySteps` interval, or a requested stop (a signal).
+public enum CheckpointMoment: Equatable, Sendable {
+    case epochEnd(isBest: Bool), stepInterval, interrupted
+}
+
 /// Writes a run's checkpoints into its folder: a numbered file per checkpoint
 /// (`step-00001234.safetensors`, the last `keepLast` kept), `last.safetensors` (always the newest)
 /// and `best.safetensors` (the best validation accuracy, when `keepBest`). Every write is atomic.
@@ -24,10 +30,12 @@ public final class CheckpointWriter {
     /// The path of `best.safetensors`.
     public var bestPath: String { (folder as NSString).appendingPathComponent("best.safetensors") }
 
-    /// Saves `trainer` now.
-    public func write(_ trainer: Trainer, moment: Trainer.CheckpointMoment) throws {
-        let bytes = Checkpoint(trainer: trainer).file.encoded()
-        let numbered = (folder as NSString).appendingPathComponent(String(format: "step-%08d.safetensors", trainer.state.step))
+    /// Saves `snapshot` as `step-N.safetensors` of its step and as `last.safetensors`, and at the
+    /// end of a best epoch as `best.safetensors`.
+    public func write(_ snapshot: TrainingSnapshot, moment: CheckpointMoment) throws {
+        let bytes = Checkpoint(snapshot: snapshot).file.encoded()
+        let name = String(format: "step-%08d.safetensors", snapshot.state.step)
+        let numbered = (folder as NSString).appendingPathComponent(name)
         try AtomicFile.write(bytes, to: numbered)
         try AtomicFile.write(bytes, to: lastPath)
         if case .epochEnd(isBest: true) = moment, settings.keepBest {

@@ -66,6 +66,12 @@ public final class ReplicaGroup {
         return batch[lower..<upper]
     }
 
+    /// The fewest and the most images `shard(of:)` gives a rank of a full global batch of
+    /// `batchSize` images on `ranks` ranks.
+    public static func shardSizes(batchSize: Int, ranks: Int) -> ClosedRange<Int> {
+        (batchSize / ranks)...((batchSize + ranks - 1) / ranks)
+    }
+
     /// Sets this step's shard weight, `shardCount / globalCount`.
     public func beginStep(shardCount: Int, globalCount: Int) {
         shardWeight = Double(shardCount) / Double(globalCount)

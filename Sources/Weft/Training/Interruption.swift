@@ -6,7 +6,8 @@ nonisolated(unsafe) private var lastSignal: sig_atomic_t = 0
 
 /// Ctrl-C and SIGTERM handling for a training run: the first signal only sets a flag that the
 /// trainer polls after each step (it then saves a checkpoint and stops); a second one exits at
-/// once. The handler does no I/O and takes no lock.
+/// once. The handler does no I/O and takes no lock. The job installs it: `TrainingRun.run()`, or
+/// `TuneSearch.run()` for all the folds of a search.
 public enum Interruption {
     /// Installs the handler for SIGINT and SIGTERM.
     public static func install() {

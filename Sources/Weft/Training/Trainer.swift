@@ -2,7 +2,9 @@ import Foundation
 
 /// Trains a model from a config: the epoch loop with seeded shuffling and augmentation, the
 /// optimiser and schedule, validation after every epoch, early stopping, the progress line, the
-/// run folder's `metrics.jsonl`, and a final test-set evaluation.
+/// run folder's `metrics.jsonl`, and a final test-set evaluation. This is one process's loop; a
+/// whole job (the run folder, checkpoints, signals, resuming) is a `TrainingRun`, which runs it.
+/// At each checkpoint moment it hands a `TrainingSnapshot` of itself to `onCheckpoint`.
 public final class Trainer {
     public let config: TrainingConfig
     public let data: TrainingData
@@ -20,18 +22,14 @@ public final class Trainer {
     /// Whether this process prints and writes: always, except on the ranks other than 0.
     public var isLeader: Bool { replicas?.isLeader ?? true }
 
-    /// Called at each checkpoint moment (the seam the checkpoint writer plugs into).
-    public var onCheckpoint: ((Trainer, CheckpointMoment) throws -> Void)?
+    /// Receives the snapshot at each checkpoint moment (`TrainingRun` plugs its `CheckpointWriter`
+    /// in on rank 0); the snapshot is made only when it is set.
+    var onCheckpoint: ((TrainingSnapshot, CheckpointMoment) throws -> Void)?
     /// Polled after every step; when it returns true the run stops cleanly after that step.
-    public var shouldStop: () -> Bool = { false }
+    var shouldStop: () -> Bool = { false }
 
-    /// Why a checkpoint is due.
-    public enum CheckpointMoment: Equatable, Sendable {
-        case epochEnd(isBest: Bool), stepInterval, interrupted
-    }
-
-    /// How a call to `train()` ended.
-    public enum Outcome: Equatable, Sendable {
+    /// How a call to `train()` ended (`TrainingRun.Outcome` is what callers see).
+    enum Outcome: Equatable, Sendable {
         case finished(test: EvaluationResult)
         case earlyStopped(test: EvaluationResult)
         case interrupted
@@ -117,13 +115,14 @@ public final class Trainer {
     /// `training.syncBatchNorm` on several ranks: the allreduce of batch-norm statistics.
     private var batchNormSynchronization: BatchNormSynchronization?
 
-    /// Calls `onCheckpoint` on every rank, after gathering every rank's generators into the state.
+    /// Gathers every rank's generators into the state (on every rank), then hands the snapshot
+    /// to `onCheckpoint` where it is set.
     private func checkpoint(_ moment: CheckpointMoment) throws {
         if let replicas, replicas.size > 1 {
             state.replicaGenerators = try replicas.gatherGenerators(dropout: state.dropoutGenerator,
                                                                     augmentation: state.augmentationGenerator)
         }
-        try onCheckpoint?(self, moment)
+        if let onCheckpoint { try onCheckpoint(snapshot(), moment) }
     }
 
     /// The learning rate of the next step.
@@ -132,7 +131,7 @@ public final class Trainer {
     }
 
     /// Trains until the configured epochs are done, early stopping triggers, or `shouldStop`.
-    public func train() throws -> Outcome {
+    func train() throws -> Outcome {
         let settings = config.training
         try prepareReplicas()
         while state.epoch < settings.epochs {

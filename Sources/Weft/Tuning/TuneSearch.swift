@@ -63,7 +63,8 @@ public final class TuneSearch {
     public let log: TuneLog
     /// `[k]` the folds: indices into the training images.
     public let folds: [[Int]]
-    /// Polled between steps; true stops the search after the current step (the fold is dropped).
+    /// Polled between steps, before the signals; true stops the search after the current step
+    /// (the fold is dropped), as the first SIGINT or SIGTERM during `run()` does.
     public var shouldStop: () -> Bool = { false }
     /// Receives the live table's lines.
     public var output: (String) -> Void = { print($0) }
@@ -123,8 +124,8 @@ public final class TuneSearch {
                 for budget in epochs.sorted(by: >) where invalid[trial] == nil {
                     do {
                         let config = try spec.candidateConfig(candidates[trial - 1], epochs: budget)
-                        _ = try Trainer(config: config, data: data(fold: 0), source: TuneSpec.describe(candidates[trial - 1]),
-                                        runFolder: folder, progress: Progress(epochs: budget))
+                        _ = try TrainingRun(config: config, data: data(fold: 0), source: TuneSpec.describe(candidates[trial - 1]),
+                                            foldFolder: folder, progress: Progress(epochs: budget))
                     } catch let error as WeftError {
                         let reason = budget == spec.config.training.epochs ? error.message : "at \(budget) epochs (a halving rung): \(error.message)"
                         invalid[trial] = reason
@@ -175,7 +176,10 @@ public final class TuneSearch {
     }
 
     /// Runs (or continues) the search: every rung, candidate and fold not yet in `tune.jsonl`.
+    /// Each fold trains as a `TrainingRun` (no checkpoints). The first SIGINT or SIGTERM stops the
+    /// search after the current step (see `Interruption`); a second one exits at once.
     public func run() throws -> Outcome {
+        Interruption.install()
         for (trial, reason) in invalid.sorted(by: { $0.key < $1.key }) {
             output("trial \(trial) skipped, invalid: \(reason)")
         }
@@ -187,7 +191,7 @@ public final class TuneSearch {
             for trial in active {
                 for fold in 0..<spec.folds where log.result(trial: trial, rung: rungIndex, fold: fold) == nil {
                     if score(trial: trial, rung: rungIndex) != nil { break } // a failed fold ends the candidate
-                    if shouldStop() { return .interrupted }
+                    if stopRequested() { return .interrupted }
                     guard let result = try train(trial: trial, rung: rungIndex, epochs: rung.epochs, fold: fold) else {
                         return .interrupted
                     }
@@ -207,6 +211,11 @@ public final class TuneSearch {
         guard let best = bestScore() else { return .interrupted }
         try writeTable()
         return .finished(best: best)
+    }
+
+    /// Whether `shouldStop` or a signal asks the search to stop.
+    private func stopRequested() -> Bool {
+        shouldStop() || Interruption.isRequested
     }
 
     /// The best candidate of the last rung, once it is complete.
@@ -232,18 +241,18 @@ public final class TuneSearch {
         }
         let progress = makeProgress(epochs)
         if progress.enabled { progress.finish(with: "trial \(trial) (\(TuneSpec.describe(parameters))), rung \(rung + 1), fold \(fold + 1)/\(spec.folds), \(epochs) epoch\(epochs == 1 ? "" : "s")") }
-        let trainer = try Trainer(config: config, data: data(fold: fold), source: TuneSpec.describe(parameters),
-                                  runFolder: runFolder, progress: progress)
-        trainer.shouldStop = shouldStop
+        let run = try TrainingRun(config: config, data: data(fold: fold), source: TuneSpec.describe(parameters),
+                                  foldFolder: runFolder, progress: progress)
+        run.stopsWhen = { [unowned self] _ in self.stopRequested() }
         let start = DispatchTime.now().uptimeNanoseconds
         do {
-            if case .interrupted = try trainer.train() { return nil }
+            if case .interrupted = try run.run() { return nil }
         } catch let error as WeftError where error.message.hasPrefix("training diverged") {
             return FoldResult(trial: trial, rung: rung, fold: fold, epochs: epochs, parameters: parameters, validationAccuracy: 0,
                               validationLoss: 0, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, failure: error.message)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let last = trainer.state.history.last
+        let last = run.trainer.state.history.last
         return FoldResult(trial: trial, rung: rung, fold: fold, epochs: epochs, parameters: parameters,
                           validationAccuracy: last?.validationAccuracy ?? 0, validationLoss: last?.validationLoss ?? 0, seconds: seconds)
     }

@@ -1,0 +1,59 @@
+/// A training run at one moment as plain values: everything a checkpoint holds and a resumed run
+/// needs to continue bit-exactly. `Trainer.snapshot()` makes one and `Trainer.restore(from:source:)`
+/// puts one back; `Checkpoint(snapshot:)` encodes one and `Checkpoint.snapshot` decodes it, so the
+/// checkpoint code never sees a trainer.
+public struct TrainingSnapshot: Equatable, Sendable {
+    /// One tensor's values under its stable name.
+    public struct SavedTensor: Equatable, Sendable {
+        /// A dotted parameter or buffer name (`layers.0.weight`), or an optimiser state key
+        /// (`layers.0.weight.exponentialAverage`).
+        public var name: String
+        public var shape: [Int]
+        /// `[shape.reduce(1, *)]` row-major float32 values.
+        public var values: [Float]
+
+        public init(name: String, shape: [Int], values: [Float]) {
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    /// The resolved config the run trains.
+    public var config: TrainingConfig
+    /// Where the run is: epoch, step, position in the epoch, generators, partial sums, history.
+    public var state: TrainingState
+    /// The model's parameters, then its buffers, in the model's order.
+    public var model: [SavedTensor]
+    /// The optimiser's state tensors (`Optimizer.stateTensors()`), sorted by key.
+    public var optimizerState: [SavedTensor]
+    /// The optimiser's step count (Adam's bias correction).
+    public var optimizerStepCount: Int
+    /// The input normalisation the run trains with.
+    public var normalization: Normalization
+    /// The dataset's class names, in label order.
+    public var classNames: [String]
+
+    public init(config: TrainingConfig, state: TrainingState, model: [SavedTensor], optimizerState: [SavedTensor],
+                optimizerStepCount: Int, normalization: Normalization, classNames: [String]) {
+        self.config = config
+        self.state = state
+        self.model = model
+        self.optimizerState = optimizerState
+        self.optimizerStepCount = optimizerStepCount
+        self.normalization = normalization
+        self.classNames = classNames
+    }
+
+    /// A model that Weft has not trained (an imported one): its weights and buffers, a fresh
+    /// training state (epoch 0, step 0, the generators of the config's seed) and no optimiser
+    /// state. Resuming it trains the config from these weights.
+    public init(untrained model: TrainedModel) {
+        let tensors = (model.model.parameters + model.model.buffers).map {
+            SavedTensor(name: $0.name, shape: $0.tensor.shape.dimensions, values: $0.tensor.scalars)
+        }
+        self.init(config: model.config, state: TrainingState(seed: model.config.training.seed), model: tensors,
+                  optimizerState: [], optimizerStepCount: 0, normalization: model.normalization,
+                  classNames: model.classNames)
+    }
+}

@@ -1,0 +1,57 @@
+/// The trainer as a `TrainingSnapshot` (what a checkpoint saves) and back.
+extension Trainer {
+    /// The trainer's whole state now: parameters and buffers (copied), the optimiser's state
+    /// tensors sorted by key and its step count, the training state, the config, the
+    /// normalisation and the class names.
+    public func snapshot() -> TrainingSnapshot {
+        let tensors = (parameters + model.buffers).map {
+            TrainingSnapshot.SavedTensor(name: $0.name, shape: $0.tensor.shape.dimensions, values: $0.tensor.scalars)
+        }
+        let optimizerState = optimizer.stateTensors().sorted { $0.key < $1.key }.map {
+            TrainingSnapshot.SavedTensor(name: $0.key, shape: $0.value.shape.dimensions, values: $0.value.scalars)
+        }
+        return TrainingSnapshot(config: config, state: state, model: tensors, optimizerState: optimizerState,
+                                optimizerStepCount: optimizer.stepCount, normalization: data.normalization,
+                                classNames: data.train.classNames)
+    }
+
+    /// Copies a snapshot's parameters, buffers, optimiser state and training state into this
+    /// trainer (built from the same model config), checking every name and shape first; nothing
+    /// changes when it throws. The snapshot's config, normalisation and class names are not used:
+    /// the trainer was built with them.
+    /// - Parameter source: the checkpoint the snapshot was read from, named in errors.
+    public func restore(from snapshot: TrainingSnapshot, source: String) throws {
+        let named = parameters + model.buffers
+        var saved: [String: TrainingSnapshot.SavedTensor] = [:]
+        for tensor in snapshot.model where saved[tensor.name] == nil { saved[tensor.name] = tensor }
+        for target in named {
+            guard let tensor = saved[target.name] else {
+                throw WeftError("\(source): has no tensor \(target.name), which the config's model needs; the checkpoint does not belong to this config")
+            }
+            guard tensor.shape == target.tensor.shape.dimensions else {
+                throw WeftError("\(source): tensor \(target.name) has shape \(tensor.shape) but the config's model needs \(target.tensor.shape); the checkpoint does not match its config")
+            }
+        }
+        let modelNames = Set(named.map(\.name))
+        if let stray = snapshot.model.first(where: { !modelNames.contains($0.name) }) {
+            throw WeftError("\(source): tensor \(stray.name) belongs to no layer of the config's model; the checkpoint does not match its config")
+        }
+        var optimizerTensors: [String: Tensor] = [:]
+        for tensor in snapshot.optimizerState {
+            optimizerTensors[tensor.name] = Tensor(shape: Shape(tensor.shape), scalars: tensor.values)
+        }
+        do {
+            try optimizer.loadState(optimizerTensors, stepCount: snapshot.optimizerStepCount, parameters: parameters)
+        } catch let error as WeftError {
+            throw WeftError("\(source): the optimiser state does not fit the model (\(error.message))")
+        }
+        for target in named {
+            guard let tensor = saved[target.name] else { continue }
+            tensor.values.withUnsafeBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                target.tensor.data.update(from: base, count: values.count)
+            }
+        }
+        state = snapshot.state
+    }
+}
