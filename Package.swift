@@ -59,13 +59,19 @@ let package = Package(
         ),
         .target(
             name: "Weft",
-            dependencies: ["WeftEngine", "CZlib", "CPNG", "CMPI"],
+            dependencies: ["WeftEngine", "CZlib", "CPNG"],
             swiftSettings: numericSettings
+        ),
+        // The MPI communicator, apart so that the library builds and tests without Open MPI.
+        .target(
+            name: "WeftMPI",
+            dependencies: ["Weft", "CMPI"]
         ),
         .executableTarget(
             name: "weft",
             dependencies: [
                 "Weft",
+                "WeftMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

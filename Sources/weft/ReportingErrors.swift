@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Weft
+import WeftMPI
 
 /// The MPI job this process belongs to when `mpirun` started it, else nil (see `MPICommunicator`).
 func startMPIIfLaunched() throws -> Communicator? {

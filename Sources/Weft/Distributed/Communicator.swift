@@ -2,8 +2,9 @@
 /// job, as MPI defines them. Every rank must make the same calls in the same order with buffers
 /// of the same sizes; results are identical on every rank.
 ///
-/// `MPICommunicator` implements it on MPI; the trainer knows only this protocol, so it can be
-/// tested and run without MPI (then `Trainer.replicas` is nil).
+/// `MPICommunicator` (target `WeftMPI`, which the command line links) implements it on MPI; the
+/// library knows only this protocol, so it builds, is tested and runs without Open MPI (then
+/// `Trainer.replicas` is nil).
 public protocol Communicator: AnyObject {
     /// This process's index, `0..<size`; rank 0 prints and writes.
     var rank: Int { get }

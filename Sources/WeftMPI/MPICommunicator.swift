@@ -1,4 +1,5 @@
 import CMPI
+import Weft
 import Foundation
 
 /// `Communicator` on MPI (Open MPI): `MPI_COMM_WORLD` of a job started by `mpirun`.
