@@ -69,7 +69,12 @@ public struct Checkpoint {
 
     /// Reads and validates a checkpoint: sizes, offsets, checksums, format and version, config.
     public init(path: String) throws {
-        let file = try SafetensorsFile.read(path: path, requireChecksums: true)
+        try self.init(file: try SafetensorsFile.read(path: path, requireChecksums: true), path: path)
+    }
+
+    /// Validates a decoded safetensors file as a checkpoint (format and version, config, state,
+    /// normalisation, class names); `path` names it in errors.
+    public init(file: SafetensorsFile, path: String) throws {
         func damaged(_ what: String) -> WeftError {
             WeftError("\(path): \(what); the file is damaged or not a Weft checkpoint — use another checkpoint from the run folder")
         }
@@ -113,8 +118,9 @@ public struct Checkpoint {
     /// (built from the same model config), checking every name and shape first.
     public func restore(into trainer: Trainer) throws {
         let named = trainer.parameters + trainer.model.buffers
+        let entries = file.entriesByName()
         for target in named {
-            guard let entry = file.entry(target.name) else {
+            guard let entry = entries[target.name] else {
                 throw WeftError("\(path): has no tensor \(target.name), which the config's model needs; the checkpoint does not belong to this config")
             }
             guard entry.shape == target.tensor.shape.dimensions else {
@@ -135,7 +141,7 @@ public struct Checkpoint {
             throw WeftError("\(path): the optimiser state does not fit the model (\(error.message))")
         }
         for target in named {
-            guard let entry = file.entry(target.name) else { continue }
+            guard let entry = entries[target.name] else { continue }
             entry.values.withUnsafeBufferPointer { target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count) }
         }
         trainer.state = state
