@@ -182,7 +182,8 @@ public struct SafetensorsFile {
             throw damaged("the header has no CRC-32 fields")
         }
         if let stored = storedHeaderCrc {
-            guard stored.utf8.count == 8, stored.utf8.allSatisfy({ UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0 || UInt8(ascii: "a")...UInt8(ascii: "f") ~= $0 }),
+            let isHexDigit = { (byte: UInt8) in (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) }
+            guard stored.utf8.count == 8, stored.utf8.allSatisfy(isHexDigit),
                   hex(crc32(zeroingHeaderCrc(in: headerBytes, stored: stored))) == stored else {
                 throw damaged("the header's CRC-32 does not match (it was altered)")
             }

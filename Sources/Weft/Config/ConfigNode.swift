@@ -95,7 +95,8 @@ public final class ConfigObject {
             return members.first { $0.key == key }?.value
         }
         if index == nil {
-            index = Dictionary(members.enumerated().map { ($0.element.key, $0.offset) }, uniquingKeysWith: { first, _ in first })
+            index = Dictionary(members.enumerated().map { ($0.element.key, $0.offset) },
+                               uniquingKeysWith: { first, _ in first })
         }
         return index?[key].map { members[$0].value }
     }

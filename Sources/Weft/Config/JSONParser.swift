@@ -184,7 +184,9 @@ public struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
         while true {
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw syntax("expected a quoted key") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                throw syntax("expected a quoted key")
+            }
             let keyPosition = position
             let key = try parseString()
             if members.count < JSONParser.linearKeyCheckLimit {
@@ -194,7 +196,9 @@ public struct JSONParser {
                 if !seen.insert(key).inserted { throw syntax("duplicate key \"\(key)\"", at: keyPosition) }
             }
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw syntax("expected ':' after the key") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                throw syntax("expected ':' after the key")
+            }
             position += 1
             do {
                 members.append((key, try parseValue()))
@@ -357,7 +361,8 @@ public struct JSONParser {
             skipDigits()
         }
         guard position - start <= limits.maximumNumberLength else {
-            throw Located(problem: "a number of \(position - start) characters, more than the \(limits.maximumNumberLength) allowed",
+            let problem = "a number of \(position - start) characters, more than the \(limits.maximumNumberLength) allowed"
+            throw Located(problem: problem,
                           fix: "write it with fewer digits (17 significant digits are exact for a double)", position: start)
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)

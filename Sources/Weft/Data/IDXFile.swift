@@ -49,7 +49,8 @@ public struct IDXFile: Sendable, Equatable {
         var declared = 1
         for axis in 0..<Int(header[3]) {
             let offset = 4 + 4 * axis
-            let size = Int(header[offset]) << 24 | Int(header[offset + 1]) << 16 | Int(header[offset + 2]) << 8 | Int(header[offset + 3])
+            let size = Int(header[offset]) << 24 | Int(header[offset + 1]) << 16
+                | Int(header[offset + 2]) << 8 | Int(header[offset + 3])
             let product = declared.multipliedReportingOverflow(by: size)
             declared = product.overflow ? Int.max : product.partialValue
         }

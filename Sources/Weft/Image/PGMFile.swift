@@ -98,7 +98,8 @@ public enum PGMFile {
             position += 1
             digits += 1
         }
-        let tooLong = digits == 9 && position < bytes.count && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
+        let tooLong = digits == 9 && position < bytes.count
+            && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
         return digits > 0 && !tooLong ? value : nil
     }
 

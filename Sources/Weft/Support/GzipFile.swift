@@ -26,7 +26,8 @@ public enum GzipFile {
     }
 
     /// `raw` (the bytes of the file `name` as stored), decompressed when it is gzip; see `read`.
-    public static func contents(of raw: [UInt8], name path: String, maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
+    public static func contents(of raw: [UInt8], name path: String,
+                                maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
         if isGzip(raw) {
             return try inflate(raw, name: path, maximumBytes: maximumBytes)
         }
@@ -99,7 +100,8 @@ public enum GzipFile {
         try inflate(compressed, name: name, maximumBytes: max(count, 1), stoppingAtLimit: true)
     }
 
-    private static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int, stoppingAtLimit: Bool) throws -> [UInt8] {
+    private static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int,
+                                stoppingAtLimit: Bool) throws -> [UInt8] {
         var stream = z_stream()
         let initialised = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initialised == Z_OK else {
