@@ -100,6 +100,20 @@ final class HostileFileTests: XCTestCase {
         XCTAssertEqual(try IDXFile(path: fine).bytes, Array(0..<12))
     }
 
+    /// Each of these convolutions has 2⁵² weights (65536 × 65536 × 1023²), which fits; 3,001 of
+    /// them overflowed the parameter sum, and `weft inspect` crashed instead of refusing the model.
+    func testAModelWhoseParameterCountOverflowsIsRefused() throws {
+        let layer = #"{"type": "conv2d", "filters": 65536, "kernel": 1023, "padding": 511}"#
+        let text = """
+            {"name": "x", "data": {"dataset": "fashion-mnist"}, "model": {"input": [1, 1023, 1023], "layers": [
+              {"type": "conv2d", "filters": 65536, "kernel": 1023}, \(Array(repeating: layer, count: 3000).joined(separator: ", "))]},
+             "training": {"epochs": 1, "batchSize": 2, "optimizer": {"type": "sgd", "learningRate": 0.1}}}
+            """
+        let config = try TrainingConfig(json: try JSONParser.parse(text, source: "c.json"), source: "c.json")
+        assertThrowsWeftError(try ModelBuilder(config: config.model, source: "c.json"),
+                              containing: ["c.json: model.layers: the model would have more than \(Int.max) parameters, more than the 500000000"])
+    }
+
     func testAGridThatOverflowsAnIntegerAndPathsThousandsOfStepsDeepAreRefused() throws {
         let members = (0..<20).map { "\"model.layers[\($0)].filters\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]" }
         let space = try SearchSpace(json: try JSONParser.parse("{\(members.joined(separator: ", "))}", source: "s.json"), source: "s.json")

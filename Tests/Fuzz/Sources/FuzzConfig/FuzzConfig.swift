@@ -11,7 +11,10 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let config: TrainingConfig
     do {
         config = try TrainingConfig(json: json, source: "fuzz.json")
-        _ = try ModelBuilder(config: config.model, source: "fuzz.json")
+        // What weft inspect prints: the layer table with its totals, and the fusion plan.
+        let builder = try ModelBuilder(config: config.model, source: "fuzz.json")
+        _ = builder.layerTable
+        _ = ModelBuilder.planDescription(config.model.layers, input: config.model.input)
     } catch is WeftError {
         return 0
     } catch {
