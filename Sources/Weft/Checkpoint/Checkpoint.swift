@@ -62,7 +62,12 @@ public struct Checkpoint {
 
     /// Reads and validates a checkpoint: sizes, offsets, checksums, format and version, config.
     public init(path: String) throws {
-        let file = try SafetensorsFile.read(path: path, requireChecksums: true)
+        try self.init(file: try SafetensorsFile.read(path: path, requireChecksums: true), path: path)
+    }
+
+    /// Validates a decoded safetensors file as a checkpoint (format and version, config, state,
+    /// normalisation, class names); `path` names it in errors.
+    public init(file: SafetensorsFile, path: String) throws {
         func damaged(_ what: String) -> WeftError {
             WeftError("\(path): \(what); the file is damaged or not a Weft checkpoint — use another checkpoint from the run folder")
         }

@@ -65,9 +65,14 @@ public struct SafetensorsFile {
         metadata.first { $0.key == key }?.value
     }
 
-    /// The tensor named `name`.
+    /// The tensor named `name` (a linear search: for many lookups use `entriesByName()`).
     public func entry(_ name: String) -> Entry? {
         entries.first { $0.name == name }
+    }
+
+    /// The tensors by name, for looking many of them up (names are unique in a decoded file).
+    public func entriesByName() -> [String: Entry] {
+        Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: - writing
@@ -151,12 +156,12 @@ public struct SafetensorsFile {
             throw damaged("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length field")
         }
         let headerBytes = Array(bytes[8..<(8 + Int(headerLength))])
-        guard let headerText = String(bytes: headerBytes, encoding: .utf8) else { throw damaged("the header is not UTF-8 text") }
+        guard String(validating: headerBytes, as: UTF8.self) != nil else { throw damaged("the header is not UTF-8 text") }
         let header: JSONValue
         do {
-            header = try JSONParser.parse(headerText, source: name)
-        } catch {
-            throw damaged("the header is not valid JSON")
+            header = try JSONParser.parse(bytes: headerBytes)
+        } catch let failure as JSONParser.Failure {
+            throw damaged("the header is not valid JSON (\(failure.place): \(failure.problem))")
         }
         guard case .object(let members) = header else { throw damaged("the header is not a JSON object") }
         let dataStart = 8 + Int(headerLength)
@@ -165,17 +170,23 @@ public struct SafetensorsFile {
         var metadata: [(key: String, value: String)] = []
         if let meta = header["__metadata__"] {
             guard case .object(let pairs) = meta else { throw damaged("__metadata__ is not an object") }
+            metadata.reserveCapacity(pairs.count)
             for pair in pairs {
                 guard case .string(let value) = pair.value else { throw damaged("__metadata__.\(pair.key) is not a string") }
                 metadata.append((pair.key, value))
             }
         }
-        if requireChecksums, metadata.first(where: { $0.key == "headerCrc32" }) == nil || metadata.first(where: { $0.key == "dataCrc32" }) == nil {
+        let storedHeaderCrc = metadata.first(where: { $0.key == "headerCrc32" })?.value
+        let storedDataCrc = metadata.first(where: { $0.key == "dataCrc32" })?.value
+        if requireChecksums, storedHeaderCrc == nil || storedDataCrc == nil {
             throw damaged("the header has no CRC-32 fields")
         }
-        if let stored = metadata.first(where: { $0.key == "headerCrc32" })?.value {
-            let zeroed = headerText.replacingOccurrences(of: "\"headerCrc32\": \"\(stored)\"", with: "\"headerCrc32\": \"00000000\"")
-            guard hex(crc32(Array(zeroed.utf8))) == stored else { throw damaged("the header's CRC-32 does not match (it was altered)") }
+        if let stored = storedHeaderCrc {
+            let isHexDigit = { (byte: UInt8) in (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) }
+            guard stored.utf8.count == 8, stored.utf8.allSatisfy(isHexDigit),
+                  hex(crc32(zeroingHeaderCrc(in: headerBytes, stored: stored))) == stored else {
+                throw damaged("the header's CRC-32 does not match (it was altered)")
+            }
         }
 
         struct Layout { let name: String; let shape: [Int]; let dataType: DataType; let begin: Int; let end: Int }
@@ -218,7 +229,7 @@ public struct SafetensorsFile {
             throw damaged("the data section has \(dataCount) bytes but the tensors cover \(position)")
         }
         let data = bytes[dataStart...]
-        if let stored = metadata.first(where: { $0.key == "dataCrc32" })?.value {
+        if let stored = storedDataCrc {
             guard hex(crc32(data)) == stored else { throw damaged("the data's CRC-32 does not match (the tensors were altered or cut)") }
         }
         let entries = layouts.map { layout -> Entry in
@@ -242,6 +253,25 @@ public struct SafetensorsFile {
     }
 
     // MARK: - checksums
+
+    /// `header` with every `"headerCrc32": "<stored>"` field's digits replaced by zeros, as the
+    /// writer had it when it computed the checksum (`stored` is eight hex digits, so the scan is
+    /// linear).
+    static func zeroingHeaderCrc(in header: [UInt8], stored: String) -> [UInt8] {
+        let pattern = Array("\"headerCrc32\": \"\(stored)\"".utf8)
+        let zeros = Array("\"headerCrc32\": \"00000000\"".utf8)
+        var result = header
+        var index = 0
+        while index + pattern.count <= header.count {
+            if header[index] == pattern[0], header[index..<index + pattern.count].elementsEqual(pattern) {
+                result.replaceSubrange(index..<index + pattern.count, with: zeros)
+                index += pattern.count
+            } else {
+                index += 1
+            }
+        }
+        return result
+    }
 
     /// zlib's CRC-32 (the gzip/PNG polynomial).
     public static func crc32<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {

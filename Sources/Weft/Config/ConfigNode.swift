@@ -71,21 +71,40 @@ public struct ConfigNode {
 }
 
 /// The members of a JSON object being read. Keys are marked as they are read; `finish()`
-/// refuses any key left over (a typo), suggesting the closest known key.
+/// refuses any key left over (a typo), suggesting the closest known key. Lookups are hashed
+/// once the object is large, so reading an object of n members costs O(n), not O(n²).
 public final class ConfigObject {
     public let node: ConfigNode
     private let members: [(key: String, value: JSONValue)]
+    /// The keys readers asked for, in the order they asked (for suggestions), and as a set.
     private var known: [String] = []
+    private var knownSet: Set<String> = []
+    /// The position of each key, built on the first lookup in a large object.
+    private var index: [String: Int]?
+
+    /// Objects up to this size are searched directly.
+    private static let linearLookupLimit = 16
 
     init(node: ConfigNode, members: [(key: String, value: JSONValue)]) {
         self.node = node
         self.members = members
     }
 
+    private func value(of key: String) -> JSONValue? {
+        if members.count <= ConfigObject.linearLookupLimit {
+            return members.first { $0.key == key }?.value
+        }
+        if index == nil {
+            index = Dictionary(members.enumerated().map { ($0.element.key, $0.offset) },
+                               uniquingKeysWith: { first, _ in first })
+        }
+        return index?[key].map { members[$0].value }
+    }
+
     /// The member `key`, or nil when absent (or null).
     public func optional(_ key: String) -> ConfigNode? {
-        known.append(key)
-        guard let value = members.first(where: { $0.key == key })?.value, value != .null else { return nil }
+        if knownSet.insert(key).inserted { known.append(key) }
+        guard let value = value(of: key), value != .null else { return nil }
         return ConfigNode(value: value, path: node.path.isEmpty ? key : "\(node.path).\(key)", source: node.source)
     }
 
@@ -99,13 +118,14 @@ public final class ConfigObject {
 
     /// Marks `keys` as known without reading them (keys read by another reader of this object).
     public func allow(_ keys: String...) {
-        known.append(contentsOf: keys)
+        for key in keys where knownSet.insert(key).inserted { known.append(key) }
     }
 
     /// Refuses members that no reader asked for.
     public func finish() throws {
-        for member in members where !known.contains(member.key) {
-            let path = node.path.isEmpty ? member.key : "\(node.path).\(member.key)"
+        for member in members where !knownSet.contains(member.key) {
+            let shown = member.key.count > 80 ? String(member.key.prefix(80)) + "…" : member.key
+            let path = node.path.isEmpty ? shown : "\(node.path).\(shown)"
             let suggestion = ConfigObject.closest(to: member.key, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
             throw WeftError("\(node.source): \(path): unknown key\(suggestion) (known here: \(known.sorted().joined(separator: ", ")))")
         }
@@ -117,6 +137,9 @@ public final class ConfigObject {
         var best: (String, Int)?
         for candidate in candidates {
             let target = Array(candidate.lowercased())
+            // Lengths more than 2 apart are more than 2 edits apart: skip them (a long key then
+            // costs nothing per candidate).
+            guard abs(target.count - lowered.count) <= 2 else { continue }
             var previous = Array(0...target.count)
             for (i, a) in lowered.enumerated() {
                 var current = [i + 1]

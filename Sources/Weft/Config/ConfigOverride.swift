@@ -6,6 +6,10 @@ public struct ConfigOverride {
     /// The path's steps: object keys and list indices.
     enum Step: Equatable { case key(String), index(Int) }
 
+    /// The most keys and indices a path may have (a config is a few levels deep; the limit
+    /// keeps a hostile path from recursing without bound when it is applied).
+    static let maximumSteps = 64
+
     let text: String
     let steps: [Step]
     let value: JSONValue
@@ -19,17 +23,20 @@ public struct ConfigOverride {
         var steps: [Step] = []
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
             var name = Substring(part)
-            var indices: [Int] = []
-            while name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
+            var indices: [Int] = []  // innermost (rightmost) first
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "["), indices.count <= ConfigOverride.maximumSteps {
                 guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]), index >= 0 else {
                     throw WeftError("--set \(text): \(part) has an invalid list index; use e.g. model.layers[0].filters")
                 }
-                indices.insert(index, at: 0)
+                indices.append(index)
                 name = name[..<open]
             }
             guard !name.isEmpty else { throw WeftError("--set \(text): empty key in \(path); use e.g. training.epochs") }
             steps.append(.key(String(name)))
-            steps += indices.map { .index($0) }
+            steps += indices.reversed().map { .index($0) }
+            guard steps.count <= ConfigOverride.maximumSteps else {
+                throw WeftError("--set \(text.prefix(80)): the key path has more than \(ConfigOverride.maximumSteps) steps, deeper than any config; use e.g. model.layers[0].filters")
+            }
         }
         self.steps = steps
         value = (try? JSONParser.parse(rawValue, source: "--set")) ?? .string(rawValue)

@@ -24,8 +24,11 @@ public struct ModelBuilder {
     public let config: ModelConfig
     public let source: String
     public private(set) var rows: [Row] = []
-    public var parameterCount: Int { rows.reduce(0) { $0 + $1.parameters } }
-    public var flopsPerImage: Int { rows.reduce(0) { $0 + $1.flops } }
+    /// The parameters of every row, `Int.max` when the sum does not fit (init refuses such a model).
+    public var parameterCount: Int { ModelBuilder.saturatingSum(rows.map(\.parameters)) }
+    /// The FLOPs of every row for one image (the parameter and activation limits keep the sum far
+    /// below `Int.max`; it saturates all the same).
+    public var flopsPerImage: Int { ModelBuilder.saturatingSum(rows.map(\.flops)) }
     /// Activation elements of one image summed over the layers (what a training step keeps).
     public private(set) var activationsPerImage = 0
     public private(set) var outputShape: [Int] = []
@@ -39,11 +42,24 @@ public struct ModelBuilder {
         self.source = source
         outputShape = try walk(config.layers, input: config.input, prefix: "layers", path: "model.layers")
         guard parameterCount <= ModelBuilder.maximumParameters else {
-            throw WeftError("\(source): model.layers: the model would have \(parameterCount) parameters, more than the \(ModelBuilder.maximumParameters) Weft allows; use fewer filters or units")
+            let count = parameterCount == Int.max ? "more than \(Int.max)" : String(parameterCount)
+            throw WeftError("\(source): model.layers: the model would have \(count) parameters, more than the \(ModelBuilder.maximumParameters) Weft allows; use fewer filters or units")
         }
         guard activationsPerImage <= ModelBuilder.maximumActivationsPerImage else {
             throw WeftError("\(source): model.layers: one image would need \(activationsPerImage) activations, more than \(ModelBuilder.maximumActivationsPerImage); use smaller layers or inputs")
         }
+    }
+
+    /// The sum of `terms` (each non-negative), or `Int.max` when it overflows: each layer's count
+    /// fits in an `Int`, but thousands of the largest layers together do not.
+    static func saturatingSum(_ terms: [Int]) -> Int {
+        var total = 0
+        for term in terms {
+            let (sum, overflow) = total.addingReportingOverflow(term)
+            if overflow { return Int.max }
+            total = sum
+        }
+        return total
     }
 
     /// Checks that the model ends in one score per class.

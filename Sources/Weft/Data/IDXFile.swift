@@ -27,9 +27,34 @@ public struct IDXFile: Sendable, Equatable {
     ///
     /// - Throws: `WeftError` naming the file when it is missing, not gzip though named `.gz`,
     ///   not IDX, of another data type, or its payload does not match its header.
+    ///
+    /// A gzipped file is decompressed only as far as its header declares (plus one byte, to
+    /// notice trailing data): a small file that inflates to gigabytes is refused after reading
+    /// what its header promised, not after filling memory.
     public init(path: String) throws {
-        let contents = try GzipFile.read(path: path, maximumBytes: IDXFile.maximumPayloadBytes + 4 + 4 * IDXFile.maximumRank + 1)
-        try self.init(contents: contents, name: path)
+        let raw = try GzipFile.readRaw(path: path)
+        var limit = IDXFile.maximumPayloadBytes + 4 + 4 * IDXFile.maximumRank + 1
+        if GzipFile.isGzip(raw) {
+            let header = try GzipFile.leadingBytes(raw, count: 4 + 4 * IDXFile.maximumRank, name: path)
+            if let declared = IDXFile.declaredByteCount(header) { limit = min(limit, declared + 1) }
+        }
+        try self.init(contents: try GzipFile.contents(of: raw, name: path, maximumBytes: limit), name: path)
+    }
+
+    /// Header plus payload bytes a well-formed header declares (nil when the header is not one
+    /// Weft reads: `init(contents:)` then gives the precise error).
+    static func declaredByteCount(_ header: [UInt8]) -> Int? {
+        guard header.count >= 4, header[0] == 0, header[1] == 0, header[2] == 0x08,
+              (1...maximumRank).contains(Int(header[3])), header.count >= 4 + 4 * Int(header[3]) else { return nil }
+        var declared = 1
+        for axis in 0..<Int(header[3]) {
+            let offset = 4 + 4 * axis
+            let size = Int(header[offset]) << 24 | Int(header[offset + 1]) << 16
+                | Int(header[offset + 2]) << 8 | Int(header[offset + 3])
+            let product = declared.multipliedReportingOverflow(by: size)
+            declared = product.overflow ? Int.max : product.partialValue
+        }
+        return declared <= maximumPayloadBytes ? declared + 4 + 4 * Int(header[3]) : nil
     }
 
     /// Parses IDX `contents` already in memory; `name` is the file named in error messages.

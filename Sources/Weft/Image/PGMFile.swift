@@ -36,7 +36,6 @@ public enum PGMFile {
         }
         let count = width * height
         var samples = [Int]()
-        samples.reserveCapacity(count)
         if isBinary {
             position += 1  // the single whitespace byte after the maximum value
             let sampleBytes = maximum > 255 ? 2 : 1
@@ -44,11 +43,19 @@ public enum PGMFile {
             guard available >= count * sampleBytes else {
                 throw WeftError("\(name): the PGM is truncated: \(width)×\(height) pixels need \(count * sampleBytes) bytes of samples, the file has \(max(available, 0)); save the image again")
             }
+            samples.reserveCapacity(count)
             for index in 0..<count {
                 let offset = position + index * sampleBytes
                 samples.append(sampleBytes == 2 ? Int(bytes[offset]) << 8 | Int(bytes[offset + 1]) : Int(bytes[offset]))
             }
         } else {
+            // Every ASCII sample but the last takes a digit and a separator: a header that
+            // claims more samples than the file can hold is refused before anything is reserved.
+            let available = max(bytes.count - position, 0)
+            guard count <= (available + 1) / 2 else {
+                throw WeftError("\(name): the ASCII PGM is truncated: \(width)×\(height) pixels need at least \(2 * count - 1) bytes of samples, the file has \(available); save the image again")
+            }
+            samples.reserveCapacity(count)
             for index in 0..<count {
                 guard let value = number(bytes, &position) else {
                     throw WeftError("\(name): the ASCII PGM has \(index) of its \(count) samples, then \(position < bytes.count ? "a non-digit" : "ends"); save the image again")
@@ -71,7 +78,8 @@ public enum PGMFile {
         return value
     }
 
-    /// Skips whitespace and `#` comments, then reads a decimal number (at most 9 digits).
+    /// Skips whitespace and `#` comments, then reads a decimal number of at most 9 digits (nil
+    /// when there is none or it is longer).
     private static func number(_ bytes: [UInt8], _ position: inout Int) -> Int? {
         while position < bytes.count {
             if isWhitespace(bytes[position]) {
@@ -90,7 +98,9 @@ public enum PGMFile {
             position += 1
             digits += 1
         }
-        return digits > 0 ? value : nil
+        let tooLong = digits == 9 && position < bytes.count
+            && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
+        return digits > 0 && !tooLong ? value : nil
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {

@@ -80,6 +80,12 @@ public enum PNGFile {
         guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
             throw WeftError("\(name): the PNG claims \(width)×\(height) pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image")
         }
+        // Each pixel takes at least one bit before compression and deflate shrinks data at most
+        // 1032-fold: a header claiming more pixels than the file's bytes can hold is refused
+        // before the pixels are allocated (a 100-byte file cannot make a gigabyte image).
+        guard width * height <= PNGFile.maximumPixelsPerByte * bytes.count else {
+            throw WeftError("\(name): the PNG claims \(width)×\(height) pixels, more than its \(bytes.count) bytes can hold; the file is damaged or truncated")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let finished = pixels.withUnsafeMutableBytes { buffer in
             png_image_finish_read(&control, nil, buffer.baseAddress, 0, nil)
@@ -89,6 +95,10 @@ public enum PNGFile {
         }
         return PixelImage(width: width, height: height, channels: channels, pixels: pixels)
     }
+
+    /// The most pixels a PNG file can hold per byte of file: 8 one-bit pixels a byte of image
+    /// data, times deflate's largest ratio (1032:1), with some room.
+    static let maximumPixelsPerByte = 8 * 1100
 
     /// `PNG_FORMAT_GRAY` and `PNG_FORMAT_RGB` (macros Swift does not import).
     private static let grayFormat = png_uint_32(0)

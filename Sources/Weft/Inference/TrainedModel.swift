@@ -16,8 +16,9 @@ public struct TrainedModel {
         let builder = try ModelBuilder(config: checkpoint.config.model, source: checkpoint.path)
         var generator = RandomGenerator(seed: 0)
         let model = builder.build(generator: &generator)
+        let entries = checkpoint.file.entriesByName()
         for target in model.parameters + model.buffers {
-            guard let entry = checkpoint.file.entry(target.name), entry.shape == target.tensor.shape.dimensions else {
+            guard let entry = entries[target.name], entry.shape == target.tensor.shape.dimensions else {
                 throw WeftError("\(checkpoint.path): tensor \(target.name) is missing or has the wrong shape for its config's model; the checkpoint is damaged")
             }
             entry.values.withUnsafeBufferPointer { target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count) }

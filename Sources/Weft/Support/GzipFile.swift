@@ -22,7 +22,12 @@ public enum GzipFile {
     /// - Throws: `WeftError` when the file is missing or unreadable, or the gzip stream is
     ///   truncated, corrupt, or decompresses to more than `maximumBytes`.
     public static func read(path: String, maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
-        let raw = try readRaw(path: path)
+        try contents(of: try readRaw(path: path), name: path, maximumBytes: maximumBytes)
+    }
+
+    /// `raw` (the bytes of the file `name` as stored), decompressed when it is gzip; see `read`.
+    public static func contents(of raw: [UInt8], name path: String,
+                                maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
         if isGzip(raw) {
             return try inflate(raw, name: path, maximumBytes: maximumBytes)
         }
@@ -84,6 +89,19 @@ public enum GzipFile {
     /// - Throws: `WeftError` when the stream is truncated, corrupt, followed by other data, or
     ///   decompresses to more than `maximumBytes`.
     public static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
+        try inflate(compressed, name: name, maximumBytes: maximumBytes, stoppingAtLimit: false)
+    }
+
+    /// The first `count` decompressed bytes of a gzip stream (all of them when it has fewer),
+    /// without decompressing the rest: enough to read a header and bound the whole.
+    ///
+    /// - Throws: `WeftError` when the stream is corrupt or truncated before `count` bytes.
+    public static func leadingBytes(_ compressed: [UInt8], count: Int, name: String) throws -> [UInt8] {
+        try inflate(compressed, name: name, maximumBytes: max(count, 1), stoppingAtLimit: true)
+    }
+
+    private static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int,
+                                stoppingAtLimit: Bool) throws -> [UInt8] {
         var stream = z_stream()
         let initialised = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initialised == Z_OK else {
@@ -96,6 +114,7 @@ public enum GzipFile {
         var consumed = 0
         while true {
             if written == output.count {
+                if stoppingAtLimit, output.count >= maximumBytes { return output }
                 guard output.count < maximumBytes else {
                     throw WeftError("\(name): the gzip stream decompresses to more than \(maximumBytes) bytes, the limit; the file is corrupt or not a dataset file")
                 }

@@ -117,11 +117,12 @@ public struct SearchSpace: Equatable, Sendable {
         })
     }
 
-    /// The number of grid points (lists only).
+    /// The number of grid points (lists only), `Int.max` when it does not fit in an `Int`.
     public var gridSize: Int {
         dimensions.reduce(1) { count, dimension in
-            if case .list(let values) = dimension.values { return count * values.count }
-            return count
+            guard case .list(let values) = dimension.values else { return count }
+            let product = count.multipliedReportingOverflow(by: values.count)
+            return product.overflow ? Int.max : product.partialValue
         }
     }
 

@@ -46,7 +46,8 @@ public struct TuneSpec: Equatable, Sendable {
             throw WeftError("training.epochs: successive halving chooses the epochs of each rung from the config's training.epochs; search it without --halving, or set it with --set")
         }
         if trials == nil, space.gridSize > 100_000 {
-            throw WeftError("the grid has \(space.gridSize) candidates; shrink the lists or sample with --trials N")
+            let size = space.gridSize == Int.max ? "more than \(Int.max)" : String(space.gridSize)
+            throw WeftError("the grid has \(size) candidates; shrink the lists or sample with --trials N")
         }
         self.source = source
         self.config = config
