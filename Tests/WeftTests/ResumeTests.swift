@@ -26,9 +26,9 @@ final class ResumeTests: XCTestCase {
         return path
     }
 
-    /// A resumed run of `checkpoint` without the progress line.
-    private func resumedRun(_ checkpoint: String, overrides: [String] = [], force: Bool = false,
-                            threads: Int? = nil) throws -> TrainingRun {
+    /// A resumed run of `checkpoint` without the progress line (`TrainingRunTests` uses it too).
+    static func resumedRun(_ checkpoint: String, overrides: [String] = [], force: Bool = false,
+                           threads: Int? = nil) throws -> TrainingRun {
         let progress = Progress(epochs: 2)
         progress.enabled = false
         return try TrainingRun(resuming: checkpoint, overrides: overrides, force: force, threads: threads, progress: progress)
@@ -62,7 +62,7 @@ final class ResumeTests: XCTestCase {
     private func interruptedRun(stopAfterSteps: Int) throws -> ([[UInt32]], TrainingRun.Outcome, [EpochRecord]) {
         let first = try freshRun(try config(folder()))
         let checkpoint = try interrupt(first) { $0.step >= stopAfterSteps }
-        let second = try resumedRun(checkpoint)
+        let second = try Self.resumedRun(checkpoint)
         defer { second.release() }
         XCTAssertEqual(second.trainer.state, first.trainer.state, "the training state round-trips through the checkpoint")
         XCTAssertEqual(weights(second.trainer), weights(first.trainer), "the weights round-trip through the checkpoint")
@@ -96,7 +96,7 @@ final class ResumeTests: XCTestCase {
         let stepsPerEpoch = run.trainer.trainLoader.batchesPerEpoch
         _ = try interrupt(run) { $0.step >= stepsPerEpoch + 2 }
         try FileManager.default.moveItem(atPath: original, toPath: moved)
-        let resumed = try resumedRun(moved + "/last.safetensors")
+        let resumed = try Self.resumedRun(moved + "/last.safetensors")
         defer { resumed.release() }
         XCTAssertEqual(resumed.folder, moved)
         _ = try resumed.run()
@@ -107,20 +107,20 @@ final class ResumeTests: XCTestCase {
 
     func testChangedConfigIsRefusedListingTheKeysButEpochsMayChange() throws {
         let checkpoint = try interrupt(try freshRun(try config(folder()))) { $0.step >= 3 }
-        XCTAssertThrowsError(try resumedRun(checkpoint, overrides: ["training.batchSize=16", "model.layers[0].filters=5"])) { error in
+        XCTAssertThrowsError(try Self.resumedRun(checkpoint, overrides: ["training.batchSize=16", "model.layers[0].filters=5"])) { error in
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.contains("model.layers[0].filters, training.batchSize") && message.contains("--force"), message)
         }
         let extended = try ResumePlan(checkpointPath: checkpoint, overrides: ["training.epochs=3"], force: false)
         XCTAssertEqual(extended.changedKeys, ["training.epochs"])
         XCTAssertNil(extended.warning)
-        let extendedRun = try resumedRun(checkpoint, overrides: ["training.epochs=3"])
+        let extendedRun = try Self.resumedRun(checkpoint, overrides: ["training.epochs=3"])
         XCTAssertEqual(extendedRun.notes, [String](), "a longer run is no change to warn about")
         XCTAssertEqual(extendedRun.trainer.config.training.epochs, 3)
         extendedRun.release()
         let forced = try ResumePlan(checkpointPath: checkpoint, overrides: ["training.batchSize=16"], force: true)
         XCTAssertNotNil(forced.warning)
-        let forcedRun = try resumedRun(checkpoint, overrides: ["training.batchSize=16"], force: true)
+        let forcedRun = try Self.resumedRun(checkpoint, overrides: ["training.batchSize=16"], force: true)
         XCTAssertEqual(forcedRun.notes, [try XCTUnwrap(forced.warning)], "the forced change is warned about")
         forcedRun.release()
     }
@@ -136,7 +136,7 @@ final class ResumeTests: XCTestCase {
         metadata[index].value = metadata[index].value.replacingOccurrences(of: "\"filters\": 4", with: "\"filters\": 6")
         let path = directory + "/forged.safetensors"
         try SafetensorsFile(metadata: metadata, entries: saved.file.entries).write(to: path)
-        XCTAssertThrowsError(try resumedRun(path)) { error in
+        XCTAssertThrowsError(try Self.resumedRun(path)) { error in
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.hasPrefix(path) && message.contains("layers.0.weight has shape [4, 1, 3, 3]"), message)
         }

@@ -21,13 +21,6 @@ final class TrainingRunTests: XCTestCase {
         return path
     }
 
-    /// A resumed run of `checkpoint` without the progress line.
-    private func resumedRun(_ checkpoint: String, overrides: [String] = [], force: Bool = false,
-                            threads: Int? = nil) throws -> TrainingRun {
-        let progress = Progress(epochs: 2)
-        progress.enabled = false
-        return try TrainingRun(resuming: checkpoint, overrides: overrides, force: force, threads: threads, progress: progress)
-    }
 
     /// `ResumeTests`' config (augmentation, dropout, batch-norm, AdamW; 20 steps an epoch) with `overrides`.
     private func config(_ folder: String, epochs: Int = 2, everySteps: Int? = nil, _ overrides: [String] = []) throws -> TrainingConfig {
@@ -125,7 +118,7 @@ final class TrainingRunTests: XCTestCase {
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.contains("\(path) is in use by weft (pid \(getpid())") && message.contains("checkpoint.directory"), message)
         }
-        XCTAssertThrowsError(try resumedRun(checkpoint)) { error in
+        XCTAssertThrowsError(try ResumeTests.resumedRun(checkpoint)) { error in
             let message = (error as? WeftError)?.message ?? ""
             XCTAssertTrue(message.contains("is in use by weft") && message.contains("resume a copy of the checkpoint"), message)
         }
@@ -149,7 +142,7 @@ final class TrainingRunTests: XCTestCase {
         }
         XCTAssertEqual(try numbered(), [5, 10, 15, 20, 25, 30, 35, 40].map { String(format: "step-%08d.safetensors", $0) })
         let earlier = path + "/step-00000025.safetensors"
-        let resumed = try resumedRun(earlier, threads: 1)
+        let resumed = try ResumeTests.resumedRun(earlier, threads: 1)
         defer {
             resumed.release()
             Parallel.setThreadCount(2)
