@@ -6,31 +6,36 @@ import PackageDescription
 /// `-march=native` does for C: the element-wise loops then use the wide vector registers and
 /// fused multiply-adds instead of baseline SSE2 and calls to `fmaf`. Set `WEFT_PORTABLE=1` when
 /// building a binary for other machines (a cluster of mixed CPUs, a package).
-let nativeCPU: [SwiftSetting] = ProcessInfo.processInfo.environment["WEFT_PORTABLE"] == "1" ? [] : [
-    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .release)),
-]
+let nativeCPU: [SwiftSetting] =
+    ProcessInfo.processInfo.environment["WEFT_PORTABLE"] == "1"
+    ? []
+    : [
+        .unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))
+    ]
 
 /// `-fno-math-errno` for the C inline functions Swift's math compiles through (`squareRoot()`
 /// among them): without it every square root keeps a call to libm for errno's sake, which stops
 /// the loop around it from vectorising (Adam's update); the results are the same.
-let numericSettings: [SwiftSetting] = nativeCPU + [
-    .unsafeFlags(["-Xcc", "-fno-math-errno"], .when(configuration: .release)),
-]
+let numericSettings: [SwiftSetting] =
+    nativeCPU + [
+        .unsafeFlags(["-Xcc", "-fno-math-errno"], .when(configuration: .release))
+    ]
 
 /// Release builds of the engine's numeric kernels (raw-pointer loops) skip Swift's overflow and
 /// exclusivity checks. Everything that parses user input keeps every check.
-let fastMath: [SwiftSetting] = numericSettings + [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+let fastMath: [SwiftSetting] =
+    numericSettings + [
+        .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
 
 let package = Package(
     name: "Weft",
     products: [
         .library(name: "Weft", targets: ["Weft"]),
-        .executable(name: "weft", targets: ["weft"]),
+        .executable(name: "weft", targets: ["weft"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         .systemLibrary(
@@ -72,7 +77,7 @@ let package = Package(
             dependencies: [
                 "Weft",
                 "WeftMPI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
         .target(
@@ -87,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "WeftTests",
             dependencies: ["Weft", "WeftTestSupport"]
-        ),
+        )
     ],
     swiftLanguageModes: [.v5]
 )

@@ -18,8 +18,9 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor over existing storage.
     public init(shape: Shape, storage: TensorStorage, requiresGradient: Bool = false) {
-        precondition(storage.count == shape.elementCount,
-                     "Tensor: storage of \(storage.count) elements does not fit shape \(shape)")
+        precondition(
+            storage.count == shape.elementCount,
+            "Tensor: storage of \(storage.count) elements does not fit shape \(shape)")
         self.shape = shape
         self.storage = storage
         self.requiresGradient = requiresGradient
@@ -32,14 +33,16 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor filled with `value`.
     public convenience init(shape: Shape, repeating value: Float, requiresGradient: Bool = false) {
-        self.init(shape: shape, storage: TensorStorage(count: shape.elementCount, repeating: value),
-                  requiresGradient: requiresGradient)
+        self.init(
+            shape: shape, storage: TensorStorage(count: shape.elementCount, repeating: value),
+            requiresGradient: requiresGradient)
     }
 
     /// A tensor holding `scalars` in row-major order.
     public convenience init(shape: Shape, scalars: [Float], requiresGradient: Bool = false) {
-        precondition(scalars.count == shape.elementCount,
-                     "Tensor: \(scalars.count) values do not fill shape \(shape)")
+        precondition(
+            scalars.count == shape.elementCount,
+            "Tensor: \(scalars.count) values do not fill shape \(shape)")
         self.init(uninitializedShape: shape)
         scalars.withUnsafeBufferPointer { source in
             data.update(from: source.baseAddress!, count: scalars.count)

@@ -32,7 +32,11 @@ public final class MPICommunicator: Communicator {
         var provided: Int32 = 0
         if !MPICommunicator.initialized {
             let status = MPI_Init_thread(nil, nil, weft_mpi_thread_funneled(), &provided)
-            guard status == weft_mpi_success() else { throw WeftError("MPI_Init failed (error \(status)); is this run by mpirun of the same Open MPI that Weft was built with?") }
+            guard status == weft_mpi_success() else {
+                throw WeftError(
+                    "MPI_Init failed (error \(status)); is this run by mpirun of the same Open MPI that Weft was built with?"
+                )
+            }
             MPICommunicator.initialized = true
             atexit { MPICommunicator.finalize() }
         }
@@ -62,13 +66,17 @@ public final class MPICommunicator: Communicator {
 
     public func sumInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) throws {
         try forEachChunk(count) { start, length in
-            try check(MPI_Allreduce(weft_mpi_in_place(), values + start, length, weft_mpi_float(), weft_mpi_sum(), world), "MPI_Allreduce")
+            try check(
+                MPI_Allreduce(weft_mpi_in_place(), values + start, length, weft_mpi_float(), weft_mpi_sum(), world),
+                "MPI_Allreduce")
         }
     }
 
     public func sumInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) throws {
         try forEachChunk(count) { start, length in
-            try check(MPI_Allreduce(weft_mpi_in_place(), values + start, length, weft_mpi_double(), weft_mpi_sum(), world), "MPI_Allreduce")
+            try check(
+                MPI_Allreduce(weft_mpi_in_place(), values + start, length, weft_mpi_double(), weft_mpi_sum(), world),
+                "MPI_Allreduce")
         }
     }
 
@@ -82,8 +90,10 @@ public final class MPICommunicator: Communicator {
         var result = [UInt64](repeating: 0, count: values.count * size)
         try values.withUnsafeBufferPointer { source in
             try result.withUnsafeMutableBufferPointer { destination in
-                try check(MPI_Allgather(source.baseAddress, Int32(values.count), weft_mpi_uint64(),
-                                        destination.baseAddress, Int32(values.count), weft_mpi_uint64(), world), "MPI_Allgather")
+                try check(
+                    MPI_Allgather(
+                        source.baseAddress, Int32(values.count), weft_mpi_uint64(),
+                        destination.baseAddress, Int32(values.count), weft_mpi_uint64(), world), "MPI_Allgather")
             }
         }
         return result

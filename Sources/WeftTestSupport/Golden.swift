@@ -84,8 +84,10 @@ public struct GoldenTensor: Decodable {
 /// Asserts `actual` has `expected`'s shape and values: element by element
 /// `|a - e| ≤ tolerance * (|e| + mean |e|)` — relative error, with the tensor's mean magnitude
 /// as the floor for elements near zero.
-public func assertClose(_ actual: Tensor?, _ expected: Tensor, tolerance: Float = 1e-4, _ message: String,
-                        file: StaticString = #filePath, line: UInt = #line) {
+public func assertClose(
+    _ actual: Tensor?, _ expected: Tensor, tolerance: Float = 1e-4, _ message: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     guard let actual else {
         XCTFail("\(message): no tensor (expected \(expected.shape))", file: file, line: line)
         return

@@ -59,8 +59,9 @@ public func assertGradientsMatchFiniteDifferences(
             }
         }
         if let worst {
-            XCTFail("\(name): input \(inputIndex) \(input.shape) element \(worst.index): analytic gradient \(worst.analytic), finite difference \(worst.numeric)",
-                    file: file, line: line)
+            XCTFail(
+                "\(name): input \(inputIndex) \(input.shape) element \(worst.index): analytic gradient \(worst.analytic), finite difference \(worst.numeric)",
+                file: file, line: line)
         }
     }
 }

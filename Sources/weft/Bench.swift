@@ -55,8 +55,10 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard engine || file != nil else { throw ValidationError("give a config to benchmark, or --engine") }
-        for (name, value) in [("--threads", threads), ("--steps", steps), ("--windows", windows), ("--eval-batch", evalBatch),
-                              ("--repetitions", repetitions), ("--batch", batch ?? 1)] where value <= 0 {
+        for (name, value) in [
+            ("--threads", threads), ("--steps", steps), ("--windows", windows), ("--eval-batch", evalBatch),
+            ("--repetitions", repetitions), ("--batch", batch ?? 1)
+        ] where value <= 0 {
             throw ValidationError("\(name) must be positive, got \(value)")
         }
     }
@@ -87,33 +89,55 @@ struct Bench: ParsableCommand {
                 ("evalImagesPerSecond", .number(result.evalImagesPerSecond)),
                 ("trainGflops", .number(result.trainGflops)), ("sgemmGflops", .number(result.sgemmGflops)),
                 ("peakRSSMegabytes", .number(result.peakRSSMegabytes)),
-                ("phaseSeconds", .object(result.phases.map { ($0.name, JSONValue.number($0.seconds)) })),
+                ("phaseSeconds", .object(result.phases.map { ($0.name, JSONValue.number($0.seconds)) }))
             ]
             if profile {
-                members.append(("layers", .array(result.layers.map {
-                    .object([("name", .string($0.name)), ("forwardSeconds", .number($0.forward)), ("backwardSeconds", .number($0.backward))])
-                })))
+                members.append(
+                    (
+                        "layers",
+                        .array(
+                            result.layers.map {
+                                .object([
+                                    ("name", .string($0.name)), ("forwardSeconds", .number($0.forward)),
+                                    ("backwardSeconds", .number($0.backward))
+                                ])
+                            })
+                    ))
             }
             print(JSONValue.object(members).serialized(pretty: false))
             return
         }
         let windows = result.trainWindows
-        print("\(config.name): batch \(result.batchSize), \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(self.windows) windows of \(steps) steps")
-        print(String(format: "train  %8.0f img/s (median; min %.0f, max %.0f)", result.trainImagesPerSecond, windows.min() ?? 0, windows.max() ?? 0))
+        print(
+            "\(config.name): batch \(result.batchSize), \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(self.windows) windows of \(steps) steps"
+        )
+        print(
+            String(
+                format: "train  %8.0f img/s (median; min %.0f, max %.0f)", result.trainImagesPerSecond,
+                windows.min() ?? 0, windows.max() ?? 0))
         print(String(format: "eval   %8.0f img/s at batch %d", result.evalImagesPerSecond, evalBatch))
-        print(String(format: "train arithmetic %.1f GFLOP/s = %.0f%% of sgemm's %.1f GFLOP/s (%.2f MFLOP/image forward, ×3; direct-convolution FLOPs, also where Winograd runs)",
-                     result.trainGflops, 100 * result.trainGflops / result.sgemmGflops, result.sgemmGflops, Double(result.flopsPerImage) / 1e6))
+        print(
+            String(
+                format:
+                    "train arithmetic %.1f GFLOP/s = %.0f%% of sgemm's %.1f GFLOP/s (%.2f MFLOP/image forward, ×3; direct-convolution FLOPs, also where Winograd runs)",
+                result.trainGflops, 100 * result.trainGflops / result.sgemmGflops, result.sgemmGflops,
+                Double(result.flopsPerImage) / 1e6))
         print(String(format: "peak RSS %.0f MB", result.peakRSSMegabytes))
         let total = result.phases.reduce(0) { $0 + $1.seconds }
-        print("step phases (median ms): " + result.phases.map { String(format: "%@ %.2f", $0.name, 1000 * $0.seconds) }.joined(separator: ", ")
-              + String(format: " (total %.2f)", 1000 * total))
+        print(
+            "step phases (median ms): "
+                + result.phases.map { String(format: "%@ %.2f", $0.name, 1000 * $0.seconds) }.joined(separator: ", ")
+                + String(format: " (total %.2f)", 1000 * total))
         if profile {
-            let name = { (layer: (name: String, forward: Double, backward: Double)) in layer.name.isEmpty ? "loss (outside the layers)" : layer.name }
+            let name = { (layer: (name: String, forward: Double, backward: Double)) in
+                layer.name.isEmpty ? "loss (outside the layers)" : layer.name
+            }
             let width = result.layers.map { name($0).count }.max() ?? 10
             print("layer".padding(toLength: width, withPad: " ", startingAt: 0) + "   forward ms  backward ms")
             for layer in result.layers {
-                print(name(layer).padding(toLength: width, withPad: " ", startingAt: 0)
-                      + String(format: "  %11.3f  %11.3f", 1000 * layer.forward, 1000 * layer.backward))
+                print(
+                    name(layer).padding(toLength: width, withPad: " ", startingAt: 0)
+                        + String(format: "  %11.3f  %11.3f", 1000 * layer.forward, 1000 * layer.backward))
             }
         }
     }

@@ -17,7 +17,9 @@ struct DataCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp("The directory holding the IDX files.", valueName: "directory"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp("The directory holding the IDX files.", valueName: "directory"))
     var dataDirectory = FashionMNIST.defaultDirectory
 
     @Option(help: ArgumentHelp("Write a labelled grid of training samples to this PNG file.", valueName: "file.png"))
@@ -49,10 +51,13 @@ struct DataCommand: ParsableCommand {
                 if split == .train { training = images }
             }
             if let grid, let training {
-                let picture = SampleGrid.render(dataset: training, samplesPerClass: samples, scale: 2, seed: seed,
-                                                title: "\(dataset.name) train, seed \(seed)")
+                let picture = SampleGrid.render(
+                    dataset: training, samplesPerClass: samples, scale: 2, seed: seed,
+                    title: "\(dataset.name) train, seed \(seed)")
                 try PNGFile.write(picture, to: grid)
-                print("wrote \(grid): \(picture.width)×\(picture.height), \(training.classCount) classes × \(samples) samples")
+                print(
+                    "wrote \(grid): \(picture.width)×\(picture.height), \(training.classCount) classes × \(samples) samples"
+                )
             }
         } catch let error as WeftError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
@@ -63,18 +68,22 @@ struct DataCommand: ParsableCommand {
     private func describe(_ images: ImageDataset, split: DatasetSplit, seconds: Double) {
         let statistics = PixelStatistics(dataset: images)
         print("")
-        print(String(format: "%@: %d images of %d×%d×%d, pixel mean %.4f, std %.4f (loaded in %.2f s)",
-                     split.rawValue, images.count, images.channels, images.height, images.width,
-                     statistics.mean, statistics.standardDeviation, seconds))
+        print(
+            String(
+                format: "%@: %d images of %d×%d×%d, pixel mean %.4f, std %.4f (loaded in %.2f s)",
+                split.rawValue, images.count, images.channels, images.height, images.width,
+                statistics.mean, statistics.standardDeviation, seconds))
         if images.channels > 1 {
             let means = statistics.channelMeans.map { String(format: "%.4f", $0) }.joined(separator: ", ")
-            let deviations = statistics.channelStandardDeviations.map { String(format: "%.4f", $0) }.joined(separator: ", ")
+            let deviations = statistics.channelStandardDeviations.map { String(format: "%.4f", $0) }.joined(
+                separator: ", ")
             print("  per channel: mean [\(means)], std [\(deviations)]")
         }
         let nameWidth = images.classNames.map(\.count).max() ?? 0
         for (label, count) in statistics.classCounts.enumerated() {
             let name = images.classNames[label].padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-            print(String(format: "  %2d %@ %7d  %5.2f%%", label, name, count, 100 * Double(count) / Double(images.count)))
+            print(
+                String(format: "  %2d %@ %7d  %5.2f%%", label, name, count, 100 * Double(count) / Double(images.count)))
         }
     }
 }

@@ -39,7 +39,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: ArgumentHelp("Also write every metric to this JSON file.", valueName: "file.json"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Also write each image's label, prediction and probabilities to this CSV file.", valueName: "file.csv"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write each image's label, prediction and probabilities to this CSV file.", valueName: "file.csv"))
     var predictions: String?
 
     @Option(help: "Images per forward pass (default: the config's training.evaluationBatchSize).")
@@ -59,8 +61,10 @@ struct Evaluate: ParsableCommand {
             threading.apply()
             for path in [json, predictions].compactMap({ $0 }) { try OutputFile.checkWritable(path) }
             let split = EvaluationSplit(rawValue: split) ?? .test
-            let evaluation = try ModelEvaluation.evaluate(checkpointPath: checkpoint, split: split, dataDirectory: dataDir,
-                                                          batchSize: batchSize).evaluation
+            let evaluation = try ModelEvaluation.evaluate(
+                checkpointPath: checkpoint, split: split, dataDirectory: dataDir,
+                batchSize: batchSize
+            ).evaluation
             print(evaluation.text, terminator: "")
             if let json {
                 try OutputFile.write(evaluation.json.serialized() + "\n", to: json)

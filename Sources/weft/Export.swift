@@ -44,7 +44,8 @@ struct Export: ParsableCommand {
             } else if let implied = ExportFormat(path: output) {
                 chosen = implied
             } else {
-                throw WeftError("\(output): the extension names no export format; pass --format safetensors, npz or onnx")
+                throw WeftError(
+                    "\(output): the extension names no export format; pass --format safetensors, npz or onnx")
             }
             let model = try TrainedModel(checkpointPath: checkpoint)
             try model.export(as: chosen, to: output)
@@ -52,10 +53,14 @@ struct Export: ParsableCommand {
             let parameters = model.model.parameters.reduce(0) { $0 + $1.tensor.count }
             switch chosen {
             case .safetensors, .npz:
-                print("wrote \(output): \(chosen.rawValue), \(model.torchStateDictionary.count) tensors with PyTorch names, \(parameters) parameters, \(size) bytes")
+                print(
+                    "wrote \(output): \(chosen.rawValue), \(model.torchStateDictionary.count) tensors with PyTorch names, \(parameters) parameters, \(size) bytes"
+                )
             case .onnx:
                 let input = model.config.model.input.map(String.init).joined(separator: ", ")
-                print("wrote \(output): ONNX opset \(ONNX.opsetVersion), \(parameters) parameters, \(size) bytes; input images [batch, \(input)] (pixels / 255), outputs logits and probabilities [batch, \(model.classNames.count)]")
+                print(
+                    "wrote \(output): ONNX opset \(ONNX.opsetVersion), \(parameters) parameters, \(size) bytes; input images [batch, \(input)] (pixels / 255), outputs logits and probabilities [batch, \(model.classNames.count)]"
+                )
             }
         }
     }

@@ -47,18 +47,21 @@ struct Import: ParsableCommand {
 
     @OptionGroup var threading: ThreadsOption
 
-
     func run() throws {
         try reportingErrors {
             threading.apply()
             let normalization = try chosenNormalization()
             let trainingConfig = try TrainingConfig.load(path: config, overrides: overrides)
-            let model = try TorchImport.load(path: weights, config: trainingConfig, configSource: config, normalization: normalization)
+            let model = try TorchImport.load(
+                path: weights, config: trainingConfig, configSource: config, normalization: normalization)
             try Checkpoint(untrained: model).write(to: output)
             let parameters = model.model.parameters.reduce(0) { $0 + $1.tensor.count }
             let means = model.normalization.mean.map { String(format: "%.4f", $0) }.joined(separator: ",")
-            let deviations = model.normalization.standardDeviation.map { String(format: "%.4f", $0) }.joined(separator: ",")
-            print("wrote \(output): Weft checkpoint of \(trainingConfig.name), \(parameters) parameters from \(weights), normalisation mean \(means) std \(deviations), \(model.classNames.count) classes")
+            let deviations = model.normalization.standardDeviation.map { String(format: "%.4f", $0) }.joined(
+                separator: ",")
+            print(
+                "wrote \(output): Weft checkpoint of \(trainingConfig.name), \(parameters) parameters from \(weights), normalisation mean \(means) std \(deviations), \(model.classNames.count) classes"
+            )
         }
     }
 

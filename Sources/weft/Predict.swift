@@ -39,16 +39,22 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print one JSON document instead of lines.")
     var json = false
 
-    @Option(help: ArgumentHelp("Invert the images: auto (when the border is light; never for --idx), always or never.", valueName: "when"))
+    @Option(
+        help: ArgumentHelp(
+            "Invert the images: auto (when the border is light; never for --idx), always or never.", valueName: "when"))
     var invert = "auto"
 
     @Option(help: ArgumentHelp("An IDX file of images ([N, H, W] or [N, H, W, C] bytes).", valueName: "file"))
     var idx: String?
 
-    @Option(help: ArgumentHelp("The images of the IDX file to classify: 0..<10, 0...9 or 7 (default: all).", valueName: "range"))
+    @Option(
+        help: ArgumentHelp(
+            "The images of the IDX file to classify: 0..<10, 0...9 or 7 (default: all).", valueName: "range"))
     var range: String?
 
-    @Option(help: ArgumentHelp("An IDX file of the --idx images' labels, to show the true classes and the accuracy.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "An IDX file of the --idx images' labels, to show the true classes and the accuracy.", valueName: "file"))
     var labels: String?
 
     @OptionGroup var threading: ThreadsOption
@@ -78,7 +84,8 @@ struct Predict: ParsableCommand {
             var items: [Item] = []
             for path in images {
                 let image = try PixelImage.read(path: path)
-                items.append(Item(source: path, index: nil, prepared: try preparation.prepare(image, source: path), label: nil))
+                items.append(
+                    Item(source: path, index: nil, prepared: try preparation.prepare(image, source: path), label: nil))
             }
             if let idx {
                 if inversion == .automatic { preparation.inversion = .never }
@@ -93,7 +100,10 @@ struct Predict: ParsableCommand {
                 let labelled = zip(items, predictions).filter { $0.0.label != nil }
                 if !labelled.isEmpty {
                     let correct = labelled.filter { $0.0.label == $0.1.label }.count
-                    print(String(format: "accuracy: %d of %d (%.2f%%)", correct, labelled.count, 100 * Double(correct) / Double(labelled.count)))
+                    print(
+                        String(
+                            format: "accuracy: %d of %d (%.2f%%)", correct, labelled.count,
+                            100 * Double(correct) / Double(labelled.count)))
                 }
             }
         }
@@ -105,8 +115,9 @@ struct Predict: ParsableCommand {
         let chosen = try Predict.indices(range, count: file.count, file: path)
         let trueLabels = try labels.map { try file.labels(path: $0, classCount: classCount) }
         return try chosen.map { index in
-            Item(source: path, index: index, prepared: try preparation.prepare(file.image(at: index), source: path),
-                 label: trueLabels?[index])
+            Item(
+                source: path, index: index, prepared: try preparation.prepare(file.image(at: index), source: path),
+                label: trueLabels?[index])
         }
     }
 
@@ -116,9 +127,15 @@ struct Predict: ParsableCommand {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         var bounds: (Int, Int)?
         if let separator = trimmed.range(of: "..<") {
-            if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]) { bounds = (low, high) }
+            if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]) {
+                bounds = (low, high)
+            }
         } else if let separator = trimmed.range(of: "...") {
-            if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]), high < Int.max { bounds = (low, high + 1) }
+            if let low = Int(trimmed[..<separator.lowerBound]), let high = Int(trimmed[separator.upperBound...]),
+                high < Int.max
+            {
+                bounds = (low, high + 1)
+            }
         } else if let single = Int(trimmed), single < Int.max {
             bounds = (single, single + 1)
         }
@@ -126,7 +143,9 @@ struct Predict: ParsableCommand {
             throw WeftError("--range must look like 0..<10, 0...9 or 7 (non-empty, from 0), got \"\(text)\"")
         }
         guard high <= count else {
-            throw WeftError("\(file): holds \(count) images, but --range \(text) goes up to index \(high - 1); use indices below \(count)")
+            throw WeftError(
+                "\(file): holds \(count) images, but --range \(text) goes up to index \(high - 1); use indices below \(count)"
+            )
         }
         return Array(low..<high)
     }
@@ -136,10 +155,13 @@ struct Predict: ParsableCommand {
     }
 
     private func line(_ item: Item, _ prediction: Prediction, model: TrainedModel) -> String {
-        let classes = prediction.ranked.map { String(format: "%@ %.2f%%", $0.className, 100 * $0.probability) }.joined(separator: ", ")
+        let classes = prediction.ranked.map { String(format: "%@ %.2f%%", $0.className, 100 * $0.probability) }.joined(
+            separator: ", ")
         var notes: [String] = []
         if item.prepared.resized {
-            notes.append("\(item.prepared.originalWidth)×\(item.prepared.originalHeight) resized to \(model.config.model.input[2])×\(model.config.model.input[1])")
+            notes.append(
+                "\(item.prepared.originalWidth)×\(item.prepared.originalHeight) resized to \(model.config.model.input[2])×\(model.config.model.input[1])"
+            )
         }
         if item.prepared.inverted { notes.append("inverted") }
         if let label = item.label {
@@ -152,19 +174,32 @@ struct Predict: ParsableCommand {
         let entries: [JSONValue] = zip(items, predictions).map { item, prediction in
             var members: [(key: String, value: JSONValue)] = [("source", .string(item.source))]
             if let index = item.index { members.append(("index", .number(Double(index)))) }
-            members += [("width", .number(Double(item.prepared.originalWidth))), ("height", .number(Double(item.prepared.originalHeight))),
-                        ("inverted", .bool(item.prepared.inverted)),
-                        ("top", .array(prediction.ranked.map { ranked in
-                            .object([("label", .number(Double(ranked.label))), ("class", .string(ranked.className)),
-                                     ("probability", .number(Double(ranked.probability)))])
-                        }))]
+            members += [
+                ("width", .number(Double(item.prepared.originalWidth))),
+                ("height", .number(Double(item.prepared.originalHeight))),
+                ("inverted", .bool(item.prepared.inverted)),
+                (
+                    "top",
+                    .array(
+                        prediction.ranked.map { ranked in
+                            .object([
+                                ("label", .number(Double(ranked.label))), ("class", .string(ranked.className)),
+                                ("probability", .number(Double(ranked.probability)))
+                            ])
+                        })
+                )
+            ]
             if let label = item.label {
-                members += [("trueLabel", .number(Double(label))), ("trueClass", .string(model.classNames[label])),
-                            ("correct", .bool(label == prediction.label))]
+                members += [
+                    ("trueLabel", .number(Double(label))), ("trueClass", .string(model.classNames[label])),
+                    ("correct", .bool(label == prediction.label))
+                ]
             }
             return .object(members)
         }
-        var members: [(key: String, value: JSONValue)] = [("checkpoint", .string(checkpoint)), ("predictions", .array(entries))]
+        var members: [(key: String, value: JSONValue)] = [
+            ("checkpoint", .string(checkpoint)), ("predictions", .array(entries))
+        ]
         let labelled = zip(items, predictions).filter { $0.0.label != nil }
         if !labelled.isEmpty {
             let correct = labelled.filter { $0.0.label == $0.1.label }.count

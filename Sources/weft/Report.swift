@@ -25,18 +25,20 @@ struct Report: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A run folder (Models/quick) or a checkpoint (Models/quick/best.safetensors).",
-                                 valueName: "run-folder-or-checkpoint"))
+    @Argument(
+        help: ArgumentHelp(
+            "A run folder (Models/quick) or a checkpoint (Models/quick/best.safetensors).",
+            valueName: "run-folder-or-checkpoint"))
     var target: String
 
-    @Option(help: ArgumentHelp("The HTML file to write (default: report.html in the run folder).", valueName: "file.html"))
+    @Option(
+        help: ArgumentHelp("The HTML file to write (default: report.html in the run folder).", valueName: "file.html"))
     var output: String?
 
     @Option(help: "The dataset folder (overrides data.directory).")
     var dataDir: String?
 
     @OptionGroup var threading: ThreadsOption
-
 
     func run() throws {
         try reportingErrors {
@@ -54,8 +56,10 @@ func writeReport(target: String, output: String, dataDirectory: String?) throws 
     let report = try RunReport(target: target, dataDirectory: dataDirectory)
     let written = try report.write(to: output)
     let evaluation = report.evaluation
-    print(String(format: "report: %@ (test accuracy %.2f%%, top-2 %.2f%%, loss %.4f on %d images)", output,
-                 100 * evaluation.accuracy, 100 * evaluation.top2Accuracy, evaluation.loss, evaluation.count))
+    print(
+        String(
+            format: "report: %@ (test accuracy %.2f%%, top-2 %.2f%%, loss %.4f on %d images)", output,
+            100 * evaluation.accuracy, 100 * evaluation.top2Accuracy, evaluation.loss, evaluation.count))
     print("images: " + written.dropFirst().joined(separator: ", "))
 }
 
@@ -63,10 +67,14 @@ func writeReport(target: String, output: String, dataDirectory: String?) throws 
 /// (say, a full disk) does not undo the finished run: it is a warning naming the retry command.
 func writeFinishedRunReport(folder: String, dataDirectory: String?) {
     do {
-        try writeReport(target: folder, output: (folder as NSString).appendingPathComponent("report.html"),
-                        dataDirectory: dataDirectory)
+        try writeReport(
+            target: folder, output: (folder as NSString).appendingPathComponent("report.html"),
+            dataDirectory: dataDirectory)
     } catch {
         let message = (error as? WeftError)?.message ?? "\(error)"
-        FileHandle.standardError.write(Data("warning: the run finished but its report was not written: \(message); retry with weft report \(folder)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "warning: the run finished but its report was not written: \(message); retry with weft report \(folder)\n"
+                    .utf8))
     }
 }

@@ -19,7 +19,8 @@ func reportingErrors(_ communicator: Communicator? = nil, _ body: () throws -> V
         try body()
     } catch let error as WeftError {
         if let communicator, communicator.size > 1 {
-            FileHandle.standardError.write(Data("error: rank \(communicator.rank) of \(communicator.size): \(error.message)\n".utf8))
+            FileHandle.standardError.write(
+                Data("error: rank \(communicator.rank) of \(communicator.size): \(error.message)\n".utf8))
             communicator.abort(status: 1)
         }
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
@@ -28,7 +29,8 @@ func reportingErrors(_ communicator: Communicator? = nil, _ body: () throws -> V
         throw exit
     } catch {
         if let communicator, communicator.size > 1 {
-            FileHandle.standardError.write(Data("error: rank \(communicator.rank) of \(communicator.size): \(error)\n".utf8))
+            FileHandle.standardError.write(
+                Data("error: rank \(communicator.rank) of \(communicator.size): \(error)\n".utf8))
             communicator.abort(status: 1)
         }
         throw error

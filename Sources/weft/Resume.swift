@@ -47,18 +47,24 @@ struct Resume: ParsableCommand {
     var checkReplicas = false
 
     func validate() throws {
-        if let threads, !(1...Parallel.maximumThreadCount).contains(threads) { throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)") }
+        if let threads, !(1...Parallel.maximumThreadCount).contains(threads) {
+            throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)")
+        }
     }
 
     func run() throws {
         let communicator = try startMPIIfLaunched()
         try reportingErrors(communicator) {
-            let run = try TrainingRun(resuming: checkpoint, overrides: overrides, force: force, threads: threads,
-                                      dataDirectory: dataDir, communicator: communicator)
+            let run = try TrainingRun(
+                resuming: checkpoint, overrides: overrides, force: force, threads: threads,
+                dataDirectory: dataDir, communicator: communicator)
             defer { run.release() }
             run.checksReplicas = checkReplicas
             let state = run.trainer.state
-            run.progress.finish(with: "resuming \(run.trainer.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(run.folder)")
+            run.progress.finish(
+                with:
+                    "resuming \(run.trainer.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(run.folder)"
+            )
             try run.printOutcome(try run.run())
         }
     }

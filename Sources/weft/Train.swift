@@ -48,7 +48,10 @@ struct Train: ParsableCommand {
     @Flag(help: .hidden)
     var checkReplicas = false
 
-    @Flag(help: ArgumentHelp("On several MPI ranks: wait at a barrier before each gradient allreduce, so the epoch line shows the transfer and the waiting for the slowest rank apart (costs one more network latency per step)."))
+    @Flag(
+        help: ArgumentHelp(
+            "On several MPI ranks: wait at a barrier before each gradient allreduce, so the epoch line shows the transfer and the waiting for the slowest rank apart (costs one more network latency per step)."
+        ))
     var timeAllreduce = false
 
     func run() throws {
@@ -62,11 +65,17 @@ struct Train: ParsableCommand {
             run.checksReplicas = checkReplicas
             run.separatesAllreduceWaiting = timeAllreduce
             let parameters = run.trainer.parameters.reduce(0) { $0 + $1.tensor.count }
-            let ranks = run.imagesPerRank.map { images -> String in
-                let shares = images.lowerBound == images.upperBound ? "\(images.upperBound)" : "\(images.lowerBound)–\(images.upperBound)"
-                return ", \(run.ranks) rank\(run.ranks == 1 ? "" : "s") (MPI), \(shares) images per rank and step"
-            } ?? ""
-            run.progress.finish(with: "\(config.name): \(parameters) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)")
+            let ranks =
+                run.imagesPerRank.map { images -> String in
+                    let shares =
+                        images.lowerBound == images.upperBound
+                        ? "\(images.upperBound)" : "\(images.lowerBound)–\(images.upperBound)"
+                    return ", \(run.ranks) rank\(run.ranks == 1 ? "" : "s") (MPI), \(shares) images per rank and step"
+                } ?? ""
+            run.progress.finish(
+                with:
+                    "\(config.name): \(parameters) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)"
+            )
             try run.printOutcome(try run.run())
             if !noReport && run.isLeader { writeFinishedRunReport(folder: run.folder, dataDirectory: dataDir) }
         }

@@ -13,7 +13,10 @@ extension TrainingRun {
             throw ExitCode(stop.exitStatus)
         }
         if let replicas = trainer.replicas, replicas.checksReplicas {
-            progress.finish(with: "replica check: the weights, buffers and optimiser state of all \(replicas.size) ranks were bit-identical after each of \(replicas.checkedSteps) steps")
+            progress.finish(
+                with:
+                    "replica check: the weights, buffers and optimiser state of all \(replicas.size) ranks were bit-identical after each of \(replicas.checkedSteps) steps"
+            )
         }
         progress.finish(with: "checkpoints: \(lastCheckpoint ?? folder)\(bestCheckpoint.map { ", \($0)" } ?? "")")
     }

@@ -43,7 +43,9 @@ struct Tune: ParsableCommand {
     @Option(help: "A JSON search file: {\"config.key\": [values] or {\"min\": a, \"max\": b, \"log\": true}}.")
     var search: String?
 
-    @Option(name: .customLong("grid"), help: "A searched key and its values, e.g. --grid training.batchSize=[64,128] (repeatable).")
+    @Option(
+        name: .customLong("grid"),
+        help: "A searched key and its values, e.g. --grid training.batchSize=[64,128] (repeatable).")
     var grids: [String] = []
 
     @Option(help: "Draw this many random candidates instead of the full grid.")
@@ -64,7 +66,8 @@ struct Tune: ParsableCommand {
     @Option(help: "The fewest epochs a halving rung trains (e.g. more than the schedule's warm-up).")
     var minEpochs = 1
 
-    @Option(name: .customLong("set"), help: "Override a base config value, e.g. --set data.trainLimit=6000 (repeatable).")
+    @Option(
+        name: .customLong("set"), help: "Override a base config value, e.g. --set data.trainLimit=6000 (repeatable).")
     var overrides: [String] = []
 
     @Option(help: "The dataset folder (overrides data.directory).")
@@ -83,12 +86,18 @@ struct Tune: ParsableCommand {
 
     func validate() throws {
         if resume != nil {
-            guard file == nil, search == nil, grids.isEmpty, trials == nil, seed == nil, !halving, overrides.isEmpty, output == nil,
-                  minEpochs == 1, eta == 3, folds == 3 else {
-                throw ValidationError("--resume takes the search as it was started; give only --resume RUN_FOLDER (and --threads, --data-dir)")
+            guard file == nil, search == nil, grids.isEmpty, trials == nil, seed == nil, !halving, overrides.isEmpty,
+                output == nil,
+                minEpochs == 1, eta == 3, folds == 3
+            else {
+                throw ValidationError(
+                    "--resume takes the search as it was started; give only --resume RUN_FOLDER (and --threads, --data-dir)"
+                )
             }
         } else {
-            guard file != nil else { throw ValidationError("give a config file (weft tune CONFIG --search FILE) or --resume RUN_FOLDER") }
+            guard file != nil else {
+                throw ValidationError("give a config file (weft tune CONFIG --search FILE) or --resume RUN_FOLDER")
+            }
             guard search != nil || !grids.isEmpty else {
                 throw ValidationError("nothing to search: give --search FILE or --grid KEY=[v1,v2,...]")
             }
@@ -110,7 +119,10 @@ struct Tune: ParsableCommand {
                 lock = try RunFolderLock(folder: resume, alternative: nil)
                 if let dataDir { spec.dataDirectory = dataDir }
                 if spec.threads != threading.threads {
-                    FileHandle.standardError.write(Data("note: the search started with --threads \(spec.threads); with \(threading.threads) the new folds' results may differ in the last digits\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "note: the search started with --threads \(spec.threads); with \(threading.threads) the new folds' results may differ in the last digits\n"
+                                .utf8))
                 }
             } else {
                 guard let file else { return }
@@ -118,9 +130,10 @@ struct Tune: ParsableCommand {
                 var space = SearchSpace(dimensions: [])
                 if let search { space = try SearchSpace.load(path: search) }
                 space = try space.merged(with: SearchSpace(gridOptions: grids))
-                spec = try TuneSpec(source: file, config: config, space: space, folds: folds, trials: trials,
-                                    seed: seed.map(UInt64.init) ?? config.training.seed, halving: halving, eta: eta,
-                                    minimumEpochs: minEpochs, dataDirectory: dataDir, threads: threading.threads)
+                spec = try TuneSpec(
+                    source: file, config: config, space: space, folds: folds, trials: trials,
+                    seed: seed.map(UInt64.init) ?? config.training.seed, halving: halving, eta: eta,
+                    minimumEpochs: minEpochs, dataDirectory: dataDir, threads: threading.threads)
                 _ = try spec.candidates()
                 folder = output ?? config.checkpoint.directory + "-tune"
                 let claimed = try TuneSearch.prepare(spec: spec, folder: folder)
@@ -130,19 +143,28 @@ struct Tune: ParsableCommand {
                 }
             }
             let search = try TuneSearch(spec: spec, folder: folder)
-            let plan = search.plan.rungs.map { "\($0.candidates)×\($0.epochs) epoch\($0.epochs == 1 ? "" : "s")" }.joined(separator: " → ")
-            print("\(spec.config.name): \(search.candidates.count) candidate\(search.candidates.count == 1 ? "" : "s") (\(search.invalid.count) invalid), \(spec.folds) folds of \(search.folds.map(\.count).reduce(0, +)) training images, rungs \(plan), \(threading.threads) thread\(threading.threads == 1 ? "" : "s"); run folder \(folder)")
+            let plan = search.plan.rungs.map { "\($0.candidates)×\($0.epochs) epoch\($0.epochs == 1 ? "" : "s")" }
+                .joined(separator: " → ")
+            print(
+                "\(spec.config.name): \(search.candidates.count) candidate\(search.candidates.count == 1 ? "" : "s") (\(search.invalid.count) invalid), \(spec.folds) folds of \(search.folds.map(\.count).reduce(0, +)) training images, rungs \(plan), \(threading.threads) thread\(threading.threads == 1 ? "" : "s"); run folder \(folder)"
+            )
             setvbuf(stdout, nil, _IOLBF, 0)
             let outcome = try search.run()
             guard case .finished(let best) = outcome else {
                 if !noReport { _ = try? search.writeReport(bestConfigPath: nil) }
-                FileHandle.standardError.write(Data("interrupted: every finished fold is saved in \(folder)/tune.jsonl\nresume with: weft tune --resume \(folder)\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "interrupted: every finished fold is saved in \(folder)/tune.jsonl\nresume with: weft tune --resume \(folder)\n"
+                            .utf8))
                 throw ExitCode(Interruption.exitStatus)
             }
             let bestPath = try search.writeBestConfig(best)
             if !noReport { try search.writeReport(bestConfigPath: bestPath) }
-            print(String(format: "\nbest: trial %d (%@): validation accuracy %.2f%% ± %.2f%% over %d folds at %d epoch%@",
-                         best.trial, TuneSpec.describe(best.parameters), 100 * best.mean, 100 * best.standardDeviation, spec.folds, best.epochs, best.epochs == 1 ? "" : "s"))
+            print(
+                String(
+                    format: "\nbest: trial %d (%@): validation accuracy %.2f%% ± %.2f%% over %d folds at %d epoch%@",
+                    best.trial, TuneSpec.describe(best.parameters), 100 * best.mean, 100 * best.standardDeviation,
+                    spec.folds, best.epochs, best.epochs == 1 ? "" : "s"))
             print("results: \(folder)/tune.csv, \(folder)/tune.jsonl\(noReport ? "" : ", \(folder)/tune-report.html")")
             print("train it on the whole training split and test it: weft train \(bestPath)")
         }

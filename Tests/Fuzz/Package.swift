@@ -9,7 +9,7 @@ let targets = ["FuzzJSON", "FuzzConfig", "FuzzSafetensors", "FuzzIDX", "FuzzPNG"
 let package = Package(
     name: "WeftFuzz",
     dependencies: [
-        .package(name: "Weft", path: "../.."),
+        .package(name: "Weft", path: "../..")
     ],
     targets: targets.map { name in
         .executableTarget(name: name, dependencies: [.product(name: "Weft", package: "Weft")])

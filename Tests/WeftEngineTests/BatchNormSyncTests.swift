@@ -16,16 +16,20 @@ final class BatchNormSyncTests: XCTestCase {
         for (index, shape) in [[3, 2, 3, 5], [5, 4]].enumerated() {
             let channels = shape[1]
             let x = randomTensor(Shape(shape), seed: UInt64(700 + index), scale: 1.5)
-            let gamma = randomTensor([channels], seed: UInt64(710 + index)), beta = randomTensor([channels], seed: UInt64(720 + index))
+            let gamma = randomTensor([channels], seed: UInt64(710 + index)),
+                beta = randomTensor([channels], seed: UInt64(720 + index))
             assertGradientsMatchFiniteDifferences("synchronised batchNorm \(shape)", inputs: [x, gamma, beta]) {
-                $0[0].batchNorm(weight: $0[1], bias: $0[2], runningMean: nil, runningVariance: nil, training: true,
-                                synchronization: alone)
+                $0[0].batchNorm(
+                    weight: $0[1], bias: $0[2], runningMean: nil, runningVariance: nil, training: true,
+                    synchronization: alone)
             }
             let plainMean = Tensor.zeros([channels]), plainVariance = Tensor.ones([channels])
             let syncMean = Tensor.zeros([channels]), syncVariance = Tensor.ones([channels])
-            let plain = x.batchNorm(weight: gamma, bias: beta, runningMean: plainMean, runningVariance: plainVariance, training: true)
-            let synced = x.batchNorm(weight: gamma, bias: beta, runningMean: syncMean, runningVariance: syncVariance, training: true,
-                                     synchronization: alone)
+            let plain = x.batchNorm(
+                weight: gamma, bias: beta, runningMean: plainMean, runningVariance: plainVariance, training: true)
+            let synced = x.batchNorm(
+                weight: gamma, bias: beta, runningMean: syncMean, runningVariance: syncVariance, training: true,
+                synchronization: alone)
             assertClose(synced, plain, tolerance: 1e-5, "output \(shape)")
             assertClose(syncMean, plainMean, tolerance: 1e-6, "running mean \(shape)")
             assertClose(syncVariance, plainVariance, tolerance: 1e-6, "running variance \(shape)")
@@ -68,43 +72,59 @@ final class BatchNormSyncTests: XCTestCase {
         let wholeX = x.copy(), wholeGamma = gamma.copy(), wholeBeta = beta.copy()
         for tensor in [wholeX, wholeGamma, wholeBeta] { tensor.requiresGradient = true }
         let wholeMean = Tensor.zeros([channels]), wholeVariance = Tensor.ones([channels])
-        let whole = wholeX.batchNorm(weight: wholeGamma, bias: wholeBeta, runningMean: wholeMean, runningVariance: wholeVariance,
-                                     training: true)
+        let whole = wholeX.batchNorm(
+            weight: wholeGamma, bias: wholeBeta, runningMean: wholeMean, runningVariance: wholeVariance,
+            training: true)
         whole.backward(gradient: projection)
 
         // Two replicas, each with its half and its own copies of the parameters.
         let pair = PairSum()
         func part(_ tensor: Tensor, _ replica: Int) -> Tensor {
-            Tensor(shape: Shape([half] + shape.dropFirst()), scalars: Array(tensor.scalars[(replica * half * perImage)..<((replica + 1) * half * perImage)]))
+            Tensor(
+                shape: Shape([half] + shape.dropFirst()),
+                scalars: Array(tensor.scalars[(replica * half * perImage)..<((replica + 1) * half * perImage)]))
         }
         var outputs: [Tensor?] = [nil, nil], inputs: [Tensor?] = [nil, nil]
-        var gammas: [Tensor?] = [nil, nil], betas: [Tensor?] = [nil, nil], means: [Tensor?] = [nil, nil], variances: [Tensor?] = [nil, nil]
+        var gammas: [Tensor?] = [nil, nil], betas: [Tensor?] = [nil, nil], means: [Tensor?] = [nil, nil],
+            variances: [Tensor?] = [nil, nil]
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 2) { replica in
             let input = part(x, replica), weight = gamma.copy(), bias = beta.copy()
             for tensor in [input, weight, bias] { tensor.requiresGradient = true }
             let mean = Tensor.zeros([channels]), variance = Tensor.ones([channels])
             let synchronization = BatchNormSynchronization(
-                sumStatistics: { pair.sum($0, $1, party: replica) }, sumGradientTerms: { pair.sum($0, $1, party: replica) })
-            let output = input.batchNorm(weight: weight, bias: bias, runningMean: mean, runningVariance: variance, training: true,
-                                         synchronization: synchronization)
+                sumStatistics: { pair.sum($0, $1, party: replica) },
+                sumGradientTerms: { pair.sum($0, $1, party: replica) })
+            let output = input.batchNorm(
+                weight: weight, bias: bias, runningMean: mean, runningVariance: variance, training: true,
+                synchronization: synchronization)
             output.backward(gradient: part(projection, replica))
             lock.lock()
             outputs[replica] = output; inputs[replica] = input; gammas[replica] = weight; betas[replica] = bias
             means[replica] = mean; variances[replica] = variance
             lock.unlock()
         }
-        let joinedOutput = Tensor(shape: Shape(shape), scalars: (outputs[0]?.scalars ?? []) + (outputs[1]?.scalars ?? []))
+        let joinedOutput = Tensor(
+            shape: Shape(shape), scalars: (outputs[0]?.scalars ?? []) + (outputs[1]?.scalars ?? []))
         assertClose(joinedOutput, whole, tolerance: 1e-5, "the replicas' outputs are the whole batch's")
-        let joinedGradient = Tensor(shape: Shape(shape), scalars: (inputs[0]?.gradient?.scalars ?? []) + (inputs[1]?.gradient?.scalars ?? []))
+        let joinedGradient = Tensor(
+            shape: Shape(shape), scalars: (inputs[0]?.gradient?.scalars ?? []) + (inputs[1]?.gradient?.scalars ?? []))
         assertClose(joinedGradient, wholeX.gradient ?? Tensor.zeros(Shape(shape)), tolerance: 1e-4, "dx")
-        let dgamma = Tensor(shape: [channels], scalars: zip(gammas[0]?.gradient?.scalars ?? [], gammas[1]?.gradient?.scalars ?? []).map { $0 + $1 })
-        let dbeta = Tensor(shape: [channels], scalars: zip(betas[0]?.gradient?.scalars ?? [], betas[1]?.gradient?.scalars ?? []).map { $0 + $1 })
-        assertClose(dgamma, wholeGamma.gradient ?? gamma, tolerance: 1e-4, "dγ summed over replicas (as the gradient allreduce does)")
+        let dgamma = Tensor(
+            shape: [channels],
+            scalars: zip(gammas[0]?.gradient?.scalars ?? [], gammas[1]?.gradient?.scalars ?? []).map { $0 + $1 })
+        let dbeta = Tensor(
+            shape: [channels],
+            scalars: zip(betas[0]?.gradient?.scalars ?? [], betas[1]?.gradient?.scalars ?? []).map { $0 + $1 })
+        assertClose(
+            dgamma, wholeGamma.gradient ?? gamma, tolerance: 1e-4,
+            "dγ summed over replicas (as the gradient allreduce does)")
         assertClose(dbeta, wholeBeta.gradient ?? beta, tolerance: 1e-4, "dβ summed over replicas")
         for replica in 0..<2 {
             assertClose(means[replica], wholeMean, tolerance: 1e-6, "replica \(replica): running mean")
-            assertClose(variances[replica], wholeVariance, tolerance: 1e-6, "replica \(replica): running variance (unbiased over both halves)")
+            assertClose(
+                variances[replica], wholeVariance, tolerance: 1e-6,
+                "replica \(replica): running variance (unbiased over both halves)")
         }
     }
 }

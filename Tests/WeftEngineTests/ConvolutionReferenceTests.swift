@@ -12,12 +12,13 @@ final class ConvolutionReferenceTests: XCTestCase {
         let cases: [(Int, Int, Int, Int, Int, Int, Int, Int, Int)] = [
             (2, 3, 8, 8, 4, 3, 3, 1, 1), (1, 1, 28, 28, 8, 3, 3, 1, 1), (3, 4, 9, 7, 5, 5, 5, 2, 2),
             (2, 2, 6, 11, 3, 1, 1, 2, 0), (1, 3, 7, 7, 2, 3, 5, 1, 2), (4, 8, 5, 5, 16, 3, 3, 2, 1),
-            (5, 3, 6, 6, 4, 1, 1, 1, 0), (3, 2, 7, 9, 3, 3, 3, 3, 1),
+            (5, 3, 6, 6, 4, 1, 1, 1, 0), (3, 2, 7, 9, 3, 3, 3, 3, 1)
         ]
         Parallel.setThreadCount(2)
         for (index, c) in cases.enumerated() {
-            assertConv2dMatchesDirectConvolution([c.0, c.1, c.2, c.3], filters: c.4, kernelHeight: c.5, kernelWidth: c.6,
-                                                 stride: c.7, padding: c.8, seed: UInt64(700 + index * 10), "case \(index)")
+            assertConv2dMatchesDirectConvolution(
+                [c.0, c.1, c.2, c.3], filters: c.4, kernelHeight: c.5, kernelWidth: c.6,
+                stride: c.7, padding: c.8, seed: UInt64(700 + index * 10), "case \(index)")
         }
     }
 
@@ -38,7 +39,9 @@ final class ConvolutionReferenceTests: XCTestCase {
         }
         for threads in [1, 2] {
             let first = run(threads: threads)
-            for _ in 0..<3 { XCTAssertEqual(run(threads: threads), first, "threads \(threads): results changed between runs") }
+            for _ in 0..<3 {
+                XCTAssertEqual(run(threads: threads), first, "threads \(threads): results changed between runs")
+            }
         }
     }
 }

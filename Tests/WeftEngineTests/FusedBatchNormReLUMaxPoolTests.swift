@@ -15,24 +15,32 @@ final class FusedBatchNormReLUMaxPoolTests: XCTestCase {
                         let gamma = randomTensor([shape[1]], seed: UInt64(1_110 + index))
                         let beta = randomTensor([shape[1]], seed: UInt64(1_120 + index))
                         let runningMean = randomTensor([shape[1]], seed: UInt64(1_130 + index))
-                        let runningVariance = Tensor(shape: [shape[1]], scalars: (0..<shape[1]).map { 0.5 + Float($0) * 0.2 })
+                        let runningVariance = Tensor(
+                            shape: [shape[1]], scalars: (0..<shape[1]).map { 0.5 + Float($0) * 0.2 })
                         [x, gamma, beta].forEach { $0.requiresGradient = true }
                         if existingGradient { x.gradient = Tensor(shape: x.shape, repeating: 0.25) }
-                        let y = fused
-                            ? x.batchNormReLUMaxPool2x2(weight: gamma, bias: beta, runningMean: runningMean,
-                                                        runningVariance: runningVariance, training: training)
-                            : x.batchNorm(weight: gamma, bias: beta, runningMean: runningMean, runningVariance: runningVariance,
-                                          training: training).relu().maxPool2d(kernelSize: 2)
+                        let y =
+                            fused
+                            ? x.batchNormReLUMaxPool2x2(
+                                weight: gamma, bias: beta, runningMean: runningMean,
+                                runningVariance: runningVariance, training: training)
+                            : x.batchNorm(
+                                weight: gamma, bias: beta, runningMean: runningMean, runningVariance: runningVariance,
+                                training: training
+                            ).relu().maxPool2d(kernelSize: 2)
                         y.backward(gradient: randomTensor(y.shape, seed: UInt64(1_140 + index)))
-                        return [y.shape.dimensions.map(Float.init), y.scalars, runningMean.scalars, runningVariance.scalars,
-                                x.gradient!.scalars, gamma.gradient!.scalars, beta.gradient!.scalars]
+                        return [
+                            y.shape.dimensions.map(Float.init), y.scalars, runningMean.scalars, runningVariance.scalars,
+                            x.gradient!.scalars, gamma.gradient!.scalars, beta.gradient!.scalars
+                        ]
                     }
                     let fused = run(fused: true), separate = run(fused: false)
                     XCTAssertEqual(fused[0], separate[0], "shape \(shape): output shape")
                     for (part, name) in ["output", "running mean", "running variance", "dx", "dγ", "dβ"].enumerated() {
-                        assertClose(Tensor(shape: [fused[part + 1].count], scalars: fused[part + 1]),
-                                    Tensor(shape: [separate[part + 1].count], scalars: separate[part + 1]), tolerance: 1e-5,
-                                    "shape \(shape), training \(training), existing gradient \(existingGradient): \(name)")
+                        assertClose(
+                            Tensor(shape: [fused[part + 1].count], scalars: fused[part + 1]),
+                            Tensor(shape: [separate[part + 1].count], scalars: separate[part + 1]), tolerance: 1e-5,
+                            "shape \(shape), training \(training), existing gradient \(existingGradient): \(name)")
                     }
                 }
             }
@@ -43,7 +51,8 @@ final class FusedBatchNormReLUMaxPoolTests: XCTestCase {
         let x = randomTensor([3, 2, 4, 6], seed: 1_150, scale: 1.5)
         let gamma = randomTensor([2], seed: 1_151), beta = randomTensor([2], seed: 1_152)
         assertGradientsMatchFiniteDifferences("batchNormReLUMaxPool2x2", inputs: [x, gamma, beta]) {
-            $0[0].batchNormReLUMaxPool2x2(weight: $0[1], bias: $0[2], runningMean: nil, runningVariance: nil, training: true)
+            $0[0].batchNormReLUMaxPool2x2(
+                weight: $0[1], bias: $0[2], runningMean: nil, runningVariance: nil, training: true)
         }
     }
 }

@@ -31,10 +31,12 @@ final class GemmSplitTests: XCTestCase {
                     for threads in [1, 2, 3] {
                         Parallel.setThreadCount(threads)
                         let c = start.copy()
-                        Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-                                      a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: c.data, ldc: ldc)
-                        assertClose(c, Tensor(shape: c.shape, scalars: expected), tolerance: 1e-4,
-                                    "\(m)×\(n)×\(k), transposeA \(transposeA), transposeB \(transposeB), \(threads) threads")
+                        Gemm.multiply(
+                            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                            a: a.data, lda: lda, b: b.data, ldb: ldb, beta: 2, c: c.data, ldc: ldc)
+                        assertClose(
+                            c, Tensor(shape: c.shape, scalars: expected), tolerance: 1e-4,
+                            "\(m)×\(n)×\(k), transposeA \(transposeA), transposeB \(transposeB), \(threads) threads")
                     }
                 }
             }

@@ -20,7 +20,8 @@ final class GoldenTests: XCTestCase {
             let x = try golden.tensor("x"), weight = try golden.tensor("weight")
             let bias = try golden.bool("bias") ? try golden.tensor("bias") : nil
             _ = leaves(x, weight, bias)
-            let out = x.conv2d(weight: weight, bias: bias, stride: try golden.int("stride"), padding: try golden.int("padding"))
+            let out = x.conv2d(
+                weight: weight, bias: bias, stride: try golden.int("stride"), padding: try golden.int("padding"))
             assertClose(out, try golden.tensor("out"), "\(golden.name) out")
             out.backward(gradient: try golden.tensor("dout"))
             assertClose(x.gradient, try golden.tensor("dx"), "\(golden.name) dx")
@@ -38,9 +39,13 @@ final class GoldenTests: XCTestCase {
             let out: Tensor
             switch try golden.string("op") {
             case "maxPool2d":
-                out = x.maxPool2d(kernelSize: try golden.int("kernel"), stride: try golden.int("stride"), padding: try golden.int("padding"))
+                out = x.maxPool2d(
+                    kernelSize: try golden.int("kernel"), stride: try golden.int("stride"),
+                    padding: try golden.int("padding"))
             case "avgPool2d":
-                out = x.avgPool2d(kernelSize: try golden.int("kernel"), stride: try golden.int("stride"), padding: try golden.int("padding"))
+                out = x.avgPool2d(
+                    kernelSize: try golden.int("kernel"), stride: try golden.int("stride"),
+                    padding: try golden.int("padding"))
             default:
                 out = x.globalAvgPool2d()
             }
@@ -57,9 +62,10 @@ final class GoldenTests: XCTestCase {
             let x = try golden.tensor("x"), weight = try golden.tensor("weight"), bias = try golden.tensor("bias")
             let runningMean = try golden.tensor("runningMean"), runningVariance = try golden.tensor("runningVar")
             _ = leaves(x, weight, bias)
-            let out = x.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                                  training: try golden.bool("training"), momentum: try golden.float("momentum"),
-                                  epsilon: try golden.float("eps"))
+            let out = x.batchNorm(
+                weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                training: try golden.bool("training"), momentum: try golden.float("momentum"),
+                epsilon: try golden.float("eps"))
             assertClose(out, try golden.tensor("out"), "\(golden.name) out")
             assertClose(runningMean, try golden.tensor("runningMeanAfter"), "\(golden.name) running mean")
             assertClose(runningVariance, try golden.tensor("runningVarAfter"), "\(golden.name) running variance")
@@ -129,7 +135,8 @@ final class GoldenTests: XCTestCase {
             if out.data[index] == 0 {
                 dropped += 1
             } else {
-                XCTAssertEqual(out.data[index], x.data[index] * keptScale, "element \(index) is not scaled as PyTorch scales")
+                XCTAssertEqual(
+                    out.data[index], x.data[index] * keptScale, "element \(index) is not scaled as PyTorch scales")
             }
         }
         let fraction = Float(dropped) / Float(x.count)

@@ -25,12 +25,15 @@ final class MaxPoolFastPathTests: XCTestCase {
                         for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
                             let index = plane * height * width + (2 * oh + i) * width + 2 * ow + j
                             let value = x.data[index]
-                            if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = index }
+                            if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) {
+                                best = value; bestIndex = index
+                            }
                         }
                         let outIndex = (plane * outHeight + oh) * outWidth + ow
                         let got = out.data[outIndex]
-                        XCTAssertTrue(got == best || (got.isNaN && best.isNaN),
-                                      "width \(width), plane \(plane), window (\(oh), \(ow)): \(got) instead of \(best)")
+                        XCTAssertTrue(
+                            got == best || (got.isNaN && best.isNaN),
+                            "width \(width), plane \(plane), window (\(oh), \(ow)): \(got) instead of \(best)")
                         expectedDx[bestIndex] += dout.data[outIndex]
                     }
                 }

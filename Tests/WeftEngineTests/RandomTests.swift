@@ -38,7 +38,8 @@ final class RandomTests: XCTestCase {
             return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(values.count)).squareRoot()
         }
         func bound(_ t: Tensor) -> Float { t.scalars.map(abs).max() ?? 0 }
-        XCTAssertEqual(std(Tensor.kaimingNormal(shape, using: &generator)), (2 / 288 as Float).squareRoot(), accuracy: 0.003)
+        XCTAssertEqual(
+            std(Tensor.kaimingNormal(shape, using: &generator)), (2 / 288 as Float).squareRoot(), accuracy: 0.003)
         let kaimingBound = (6 / 288 as Float).squareRoot()
         let kaiming = Tensor.kaimingUniform(shape, using: &generator)
         XCTAssertLessThanOrEqual(bound(kaiming), kaimingBound)
@@ -47,7 +48,8 @@ final class RandomTests: XCTestCase {
         let xavier = Tensor.xavierUniform(shape, using: &generator)
         XCTAssertLessThanOrEqual(bound(xavier), xavierBound)
         XCTAssertGreaterThan(bound(xavier), xavierBound * 0.99)
-        XCTAssertEqual(std(Tensor.xavierNormal(shape, using: &generator)), (2 / Float(288 + 576)).squareRoot(), accuracy: 0.002)
+        XCTAssertEqual(
+            std(Tensor.xavierNormal(shape, using: &generator)), (2 / Float(288 + 576)).squareRoot(), accuracy: 0.002)
         XCTAssertEqual(Tensor.zeros([3]).scalars, [0, 0, 0])
         XCTAssertEqual(Tensor.ones([2]).scalars, [1, 1])
     }

@@ -17,16 +17,20 @@ final class WinogradTests: XCTestCase {
         let cases: [(Int, Int, Int, Int, Int, Int)] = [
             (2, 8, 8, 8, 8, 1), (3, 9, 7, 5, 10, 1), (3, 9, 7, 5, 10, 0), (2, 8, 6, 9, 12, 2),
             (13, 8, 8, 8, 16, 1), (2, 32, 14, 14, 64, 1), (1, 12, 3, 3, 8, 0), (2, 8, 1, 2, 9, 2),
-            (40, 8, 8, 8, 8, 1), (2, 8, 16, 16, 8, 1), (3, 8, 18, 17, 9, 1), (2, 8, 32, 32, 8, 1),
+            (40, 8, 8, 8, 8, 1), (2, 8, 16, 16, 8, 1), (3, 8, 18, 17, 9, 1), (2, 8, 32, 32, 8, 1)
         ]
         for threads in [1, 2, 3] {
             Parallel.setThreadCount(threads)
             for (index, c) in cases.enumerated() {
                 let label = "case \(index), \(threads) threads"
-                let geometry = ConvolutionGeometry(input: [c.0, c.1, c.2, c.3], kernelHeight: 3, kernelWidth: 3, stride: 1, padding: c.5)
-                XCTAssertEqual(geometry.map { ConvolutionAlgorithm.best(for: $0, filters: c.4) }, .winograd, "\(label) must take the Winograd path")
-                assertConv2dMatchesDirectConvolution([c.0, c.1, c.2, c.3], filters: c.4, kernelHeight: 3, kernelWidth: 3,
-                                                     stride: 1, padding: c.5, seed: UInt64(900 + index * 10), label)
+                let geometry = ConvolutionGeometry(
+                    input: [c.0, c.1, c.2, c.3], kernelHeight: 3, kernelWidth: 3, stride: 1, padding: c.5)
+                XCTAssertEqual(
+                    geometry.map { ConvolutionAlgorithm.best(for: $0, filters: c.4) }, .winograd,
+                    "\(label) must take the Winograd path")
+                assertConv2dMatchesDirectConvolution(
+                    [c.0, c.1, c.2, c.3], filters: c.4, kernelHeight: 3, kernelWidth: 3,
+                    stride: 1, padding: c.5, seed: UInt64(900 + index * 10), label)
             }
         }
     }
@@ -35,10 +39,12 @@ final class WinogradTests: XCTestCase {
     func testWithoutBiasAndWithPartialGradients() {
         let x = randomTensor([3, 8, 10, 9], seed: 51), weight = randomTensor([12, 8, 3, 3], seed: 52, scale: 0.3)
         let geometry = ConvolutionGeometry(input: x.shape, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)!
-        let expected = DirectConvolution.forward(input: x.scalars, weight: weight.scalars, bias: nil, filters: 12, geometry: geometry)
+        let expected = DirectConvolution.forward(
+            input: x.scalars, weight: weight.scalars, bias: nil, filters: 12, geometry: geometry)
         let dout = randomTensor([3, 12, 10, 9], seed: 53)
-        let reference = DirectConvolution.backward(input: x.scalars, weight: weight.scalars, dout: dout.scalars,
-                                                   filters: 12, geometry: geometry)
+        let reference = DirectConvolution.backward(
+            input: x.scalars, weight: weight.scalars, dout: dout.scalars,
+            filters: 12, geometry: geometry)
         for (inputNeeds, weightNeeds) in [(true, false), (false, true)] {
             x.gradient = nil; weight.gradient = nil
             x.requiresGradient = inputNeeds; weight.requiresGradient = weightNeeds
@@ -46,7 +52,9 @@ final class WinogradTests: XCTestCase {
             assertClose(out, Tensor(shape: out.shape, scalars: expected), "forward without bias")
             out.backward(gradient: dout)
             if inputNeeds { assertClose(x.gradient, Tensor(shape: x.shape, scalars: reference.dx), "dx alone") }
-            if weightNeeds { assertClose(weight.gradient, Tensor(shape: weight.shape, scalars: reference.dw), "dw alone") }
+            if weightNeeds {
+                assertClose(weight.gradient, Tensor(shape: weight.shape, scalars: reference.dw), "dw alone")
+            }
             XCTAssertEqual(x.gradient == nil, !inputNeeds, "dx only when asked")
             XCTAssertEqual(weight.gradient == nil, !weightNeeds, "dw only when asked")
         }
@@ -67,8 +75,10 @@ final class WinogradTests: XCTestCase {
     }
 
     func testWinogradGradientsMatchFiniteDifferences() {
-        let inputs = [randomTensor([2, 8, 5, 4], seed: 41), randomTensor([8, 8, 3, 3], seed: 42, scale: 0.5),
-                      randomTensor([8], seed: 43)]
+        let inputs = [
+            randomTensor([2, 8, 5, 4], seed: 41), randomTensor([8, 8, 3, 3], seed: 42, scale: 0.5),
+            randomTensor([8], seed: 43)
+        ]
         assertGradientsMatchFiniteDifferences("winograd conv2d", inputs: inputs) {
             $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1)
         }
@@ -77,8 +87,9 @@ final class WinogradTests: XCTestCase {
     /// Geometries Winograd leaves to im2col: other windows, strides, paddings, thin channel counts.
     func testOnlyThreeByThreeStrideOneWindowsOverEnoughChannelsApply() {
         func applies(_ c: Int, _ f: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1) -> Bool {
-            let g = ConvolutionGeometry(input: [1, c, 10, 10], kernelHeight: kernel, kernelWidth: kernel,
-                                        stride: stride, padding: padding)!
+            let g = ConvolutionGeometry(
+                input: [1, c, 10, 10], kernelHeight: kernel, kernelWidth: kernel,
+                stride: stride, padding: padding)!
             return ConvolutionAlgorithm.best(for: g, filters: f) == .winograd
         }
         XCTAssertTrue(applies(32, 64))
@@ -95,8 +106,9 @@ final class WinogradTests: XCTestCase {
         var u = [Float](repeating: .nan, count: 16)
         g.withUnsafeBufferPointer { weight in
             u.withUnsafeMutableBufferPointer { target in
-                Winograd.transformFilters(weight.baseAddress!, filters: 1, channels: 1, flippedAndTransposed: false,
-                                          into: target.baseAddress!)
+                Winograd.transformFilters(
+                    weight.baseAddress!, filters: 1, channels: 1, flippedAndTransposed: false,
+                    into: target.baseAddress!)
             }
         }
         // G g = [[1,2,3], [6,7.5,9], [2,2.5,3], [7,8,9]]; then each row r ↦ (r0, (r0+r1+r2)/2, (r0-r1+r2)/2, r2).
@@ -105,8 +117,9 @@ final class WinogradTests: XCTestCase {
         var flipped = [Float](repeating: .nan, count: 16)
         g.withUnsafeBufferPointer { weight in
             flipped.withUnsafeMutableBufferPointer { target in
-                Winograd.transformFilters(weight.baseAddress!, filters: 1, channels: 1, flippedAndTransposed: true,
-                                          into: target.baseAddress!)
+                Winograd.transformFilters(
+                    weight.baseAddress!, filters: 1, channels: 1, flippedAndTransposed: true,
+                    into: target.baseAddress!)
             }
         }
         // The same for g rotated by 180°: [[9, 8, 7], [6, 5, 4], [3, 2, 1]].

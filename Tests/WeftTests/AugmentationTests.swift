@@ -14,29 +14,42 @@ final class AugmentationTests: XCTestCase {
 
     func testFlipReversesEveryRow() {
         let flipped = ImageAugmentation(flipped: true).movedBytes(image[...], channels: 2, height: 3, width: 4)
-        for channel in 0..<2 { for row in 0..<3 {
-            let original = (0..<4).map { sample(image, channel: channel, row: row, column: $0) }
-            XCTAssertEqual((0..<4).map { sample(flipped, channel: channel, row: row, column: $0) }, original.reversed())
-        } }
+        for channel in 0..<2 {
+            for row in 0..<3 {
+                let original = (0..<4).map { sample(image, channel: channel, row: row, column: $0) }
+                XCTAssertEqual(
+                    (0..<4).map { sample(flipped, channel: channel, row: row, column: $0) }, original.reversed())
+            }
+        }
     }
 
     func testCropKeepsTheSizeAndShiftsWithZeroPadding() {
         // Output (y, x) = input (y + 1, x - 2): content moves up one row and right two columns.
-        let moved = ImageAugmentation(rowShift: 1, columnShift: -2).movedBytes(image[...], channels: 2, height: 3, width: 4)
+        let moved = ImageAugmentation(rowShift: 1, columnShift: -2).movedBytes(
+            image[...], channels: 2, height: 3, width: 4)
         XCTAssertEqual(moved.count, image.count)
-        for channel in 0..<2 { for row in 0..<3 { for column in 0..<4 {
-            let sourceRow = row + 1, sourceColumn = column - 2
-            let expected: UInt8 = (0..<3).contains(sourceRow) && (0..<4).contains(sourceColumn)
-                ? sample(image, channel: channel, row: sourceRow, column: sourceColumn) : 0
-            XCTAssertEqual(sample(moved, channel: channel, row: row, column: column), expected, "(\(channel), \(row), \(column))")
-        } } }
+        for channel in 0..<2 {
+            for row in 0..<3 {
+                for column in 0..<4 {
+                    let sourceRow = row + 1, sourceColumn = column - 2
+                    let expected: UInt8 =
+                        (0..<3).contains(sourceRow) && (0..<4).contains(sourceColumn)
+                        ? sample(image, channel: channel, row: sourceRow, column: sourceColumn) : 0
+                    XCTAssertEqual(
+                        sample(moved, channel: channel, row: row, column: column), expected,
+                        "(\(channel), \(row), \(column))")
+                }
+            }
+        }
     }
 
     func testCropThenFlipMatchesTorchvisionOrder() {
         // RandomCrop first, then RandomHorizontalFlip: flip(crop(x)).
-        let cropped = ImageAugmentation(rowShift: -1, columnShift: 1).movedBytes(image[...], channels: 2, height: 3, width: 4)
+        let cropped = ImageAugmentation(rowShift: -1, columnShift: 1).movedBytes(
+            image[...], channels: 2, height: 3, width: 4)
         let expected = ImageAugmentation(flipped: true).movedBytes(cropped[...], channels: 2, height: 3, width: 4)
-        let both = ImageAugmentation(rowShift: -1, columnShift: 1, flipped: true).movedBytes(image[...], channels: 2, height: 3, width: 4)
+        let both = ImageAugmentation(rowShift: -1, columnShift: 1, flipped: true).movedBytes(
+            image[...], channels: 2, height: 3, width: 4)
         XCTAssertEqual(both, expected)
     }
 
@@ -85,19 +98,26 @@ final class AugmentationTests: XCTestCase {
         let settings = AugmentationSettings(randomCropPadding: 4, horizontalFlip: true, randomErasing: 0.5)
         var first = RandomGenerator(seed: 77), second = RandomGenerator(seed: 77)
         for _ in 0..<100 {
-            XCTAssertEqual(ImageAugmentation.draw(settings: settings, height: 32, width: 32, using: &first),
-                           ImageAugmentation.draw(settings: settings, height: 32, width: 32, using: &second))
+            XCTAssertEqual(
+                ImageAugmentation.draw(settings: settings, height: 32, width: 32, using: &first),
+                ImageAugmentation.draw(settings: settings, height: 32, width: 32, using: &second))
         }
     }
 
     func testEraseNormalizedZeroesTheRectangleInEveryChannel() {
         var values = [Float](repeating: 0.5, count: 2 * 3 * 4)
         let choice = ImageAugmentation(erased: .init(top: 1, left: 1, height: 2, width: 2))
-        values.withUnsafeMutableBufferPointer { choice.eraseNormalized($0.baseAddress!, channels: 2, height: 3, width: 4) }
-        for channel in 0..<2 { for row in 0..<3 { for column in 0..<4 {
-            let inside = (1...2).contains(row) && (1...2).contains(column)
-            XCTAssertEqual(values[channel * 12 + row * 4 + column], inside ? 0 : 0.5)
-        } } }
+        values.withUnsafeMutableBufferPointer {
+            choice.eraseNormalized($0.baseAddress!, channels: 2, height: 3, width: 4)
+        }
+        for channel in 0..<2 {
+            for row in 0..<3 {
+                for column in 0..<4 {
+                    let inside = (1...2).contains(row) && (1...2).contains(column)
+                    XCTAssertEqual(values[channel * 12 + row * 4 + column], inside ? 0 : 0.5)
+                }
+            }
+        }
     }
 
     func testNoneSettings() {

@@ -4,11 +4,14 @@ import XCTest
 final class BatchLoaderTests: XCTestCase {
     private let normalization = Normalization(mean: 0.25, standardDeviation: 0.5)
 
-    private func loader(count: Int = 10, batchSize: Int = 4, augmentation: AugmentationSettings = .none,
-                        seed: UInt64 = 1, dropLast: Bool = false, channels: Int = 1) throws -> BatchLoader {
+    private func loader(
+        count: Int = 10, batchSize: Int = 4, augmentation: AugmentationSettings = .none,
+        seed: UInt64 = 1, dropLast: Bool = false, channels: Int = 1
+    ) throws -> BatchLoader {
         let dataset = try DataFixtures.dataset(count: count, channels: channels, height: 4, width: 5, classCount: 3)
-        return BatchLoader(dataset: dataset, indices: Array(0..<count), batchSize: batchSize, normalization: normalization,
-                           augmentation: augmentation, seed: seed, dropLastPartialBatch: dropLast)
+        return BatchLoader(
+            dataset: dataset, indices: Array(0..<count), batchSize: batchSize, normalization: normalization,
+            augmentation: augmentation, seed: seed, dropLastPartialBatch: dropLast)
     }
 
     func testShapesLabelsAndNormalisedValues() throws {
@@ -31,11 +34,14 @@ final class BatchLoaderTests: XCTestCase {
         let loader = BatchLoader(dataset: dataset, indices: [0, 1], batchSize: 2, normalization: perChannel, seed: 0)
         var augment: RandomGenerator? = nil
         let images = loader.batch(indices: [1][...], augment: &augment).images
-        for channel in 0..<3 { for pixel in 0..<4 {
-            let byte = dataset.images[12 + channel * 4 + pixel]
-            XCTAssertEqual(images.data[channel * 4 + pixel],
-                           (Float(byte) / 255 - perChannel.mean[channel]) / perChannel.standardDeviation[channel])
-        } }
+        for channel in 0..<3 {
+            for pixel in 0..<4 {
+                let byte = dataset.images[12 + channel * 4 + pixel]
+                XCTAssertEqual(
+                    images.data[channel * 4 + pixel],
+                    (Float(byte) / 255 - perChannel.mean[channel]) / perChannel.standardDeviation[channel])
+            }
+        }
     }
 
     func testLastPartialBatchIsKeptOrDropped() throws {
@@ -64,7 +70,9 @@ final class BatchLoaderTests: XCTestCase {
         let settings = AugmentationSettings(randomCropPadding: 2, horizontalFlip: true, randomErasing: 0.5)
         func epoch(_ loader: BatchLoader) -> [[Float]] {
             var augment: RandomGenerator? = loader.augmentationGenerator(epoch: 3)
-            return loader.batches(order: loader.epochOrder(epoch: 3)).map { loader.batch(indices: $0, augment: &augment).images.scalars }
+            return loader.batches(order: loader.epochOrder(epoch: 3)).map {
+                loader.batch(indices: $0, augment: &augment).images.scalars
+            }
         }
         let first = epoch(try loader(count: 40, batchSize: 8, augmentation: settings, seed: 9))
         XCTAssertEqual(epoch(try loader(count: 40, batchSize: 8, augmentation: settings, seed: 9)), first)
@@ -80,7 +88,8 @@ final class BatchLoaderTests: XCTestCase {
         for threads in [1, 2, 4] {
             Parallel.setThreadCount(threads)
             var augment: RandomGenerator? = RandomGenerator(seed: 4)
-            results.append(loader.batch(indices: loader.epochOrder(epoch: 0)[0..<128], augment: &augment).images.scalars)
+            results.append(
+                loader.batch(indices: loader.epochOrder(epoch: 0)[0..<128], augment: &augment).images.scalars)
         }
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[0], results[2])
@@ -90,8 +99,9 @@ final class BatchLoaderTests: XCTestCase {
         let plain = try loader()
         let augmented = try loader(augmentation: AugmentationSettings(randomCropPadding: 2, horizontalFlip: true))
         var none: RandomGenerator? = nil
-        XCTAssertEqual(augmented.batch(indices: [0, 1, 2][...], augment: &none).images.scalars,
-                       plain.batch(indices: [0, 1, 2][...], augment: &none).images.scalars)
+        XCTAssertEqual(
+            augmented.batch(indices: [0, 1, 2][...], augment: &none).images.scalars,
+            plain.batch(indices: [0, 1, 2][...], augment: &none).images.scalars)
         var generator: RandomGenerator? = RandomGenerator(seed: 1)
         _ = plain.batch(indices: [0, 1, 2][...], augment: &generator)
         XCTAssertEqual(generator, RandomGenerator(seed: 1), "no augmentation draws nothing")
@@ -111,17 +121,20 @@ final class BatchLoaderTests: XCTestCase {
         for (position, index) in indices.enumerated() {
             let choice = ImageAugmentation.draw(settings: settings, height: 4, width: 5, using: &replay)
             let moved = choice.movedBytes(dataset.imageBytes(at: index), channels: 1, height: 4, width: 5)
-            for row in 0..<4 { for column in 0..<5 {
-                let value = images.data[position * 20 + row * 5 + column]
-                if let rectangle = choice.erased,
-                   (rectangle.top..<(rectangle.top + rectangle.height)).contains(row),
-                   (rectangle.left..<(rectangle.left + rectangle.width)).contains(column) {
-                    XCTAssertEqual(value, 0, "erased to the normalised zero (the dataset mean)")
-                    erasedSeen += 1
-                } else {
-                    XCTAssertEqual(value, (Float(moved[row * 5 + column]) / 255 - 0.25) / 0.5)
+            for row in 0..<4 {
+                for column in 0..<5 {
+                    let value = images.data[position * 20 + row * 5 + column]
+                    if let rectangle = choice.erased,
+                        (rectangle.top..<(rectangle.top + rectangle.height)).contains(row),
+                        (rectangle.left..<(rectangle.left + rectangle.width)).contains(column)
+                    {
+                        XCTAssertEqual(value, 0, "erased to the normalised zero (the dataset mean)")
+                        erasedSeen += 1
+                    } else {
+                        XCTAssertEqual(value, (Float(moved[row * 5 + column]) / 255 - 0.25) / 0.5)
+                    }
                 }
-            } }
+            }
         }
         XCTAssertEqual(augment, replay)
         XCTAssertGreaterThan(erasedSeen, 0)
@@ -133,11 +146,13 @@ final class BatchLoaderTests: XCTestCase {
         }
         let train = try FashionMNIST.load(.train)
         let split = stratifiedSplit(labels: train.labels, validationFraction: 0.1, seed: 42)
-        let loader = BatchLoader(dataset: train, indices: split.train, batchSize: 128, normalization: FashionMNIST.normalization,
-                                 augmentation: AugmentationSettings(randomCropPadding: 2, horizontalFlip: true), seed: 42)
+        let loader = BatchLoader(
+            dataset: train, indices: split.train, batchSize: 128, normalization: FashionMNIST.normalization,
+            augmentation: AugmentationSettings(randomCropPadding: 2, horizontalFlip: true), seed: 42)
         XCTAssertEqual(loader.batchesPerEpoch, 422)  // 54,000 / 128 = 421.9
         var augment: RandomGenerator? = loader.augmentationGenerator(epoch: 0)
-        let (images, labels) = loader.batch(indices: loader.batches(order: loader.epochOrder(epoch: 0))[0], augment: &augment)
+        let (images, labels) = loader.batch(
+            indices: loader.batches(order: loader.epochOrder(epoch: 0))[0], augment: &augment)
         XCTAssertEqual(images.shape, [128, 1, 28, 28])
         XCTAssertEqual(labels.count, 128)
         let values = images.scalars

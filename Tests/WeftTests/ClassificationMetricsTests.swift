@@ -17,7 +17,9 @@ enum EvaluationGolden {
     }
 
     static func number(_ value: JSONValue?) throws -> Double {
-        guard case .number(let number)? = value else { throw WeftError("evaluation.json: expected a number, got \(String(describing: value))") }
+        guard case .number(let number)? = value else {
+            throw WeftError("evaluation.json: expected a number, got \(String(describing: value))")
+        }
         return number
     }
 
@@ -28,7 +30,9 @@ enum EvaluationGolden {
 
     static func strings(_ value: JSONValue?) throws -> [String] {
         guard case .array(let items)? = value else { throw WeftError("evaluation.json: expected a list") }
-        return items.map { if case .string(let text) = $0 { return text }; return "" }
+        return items.map {
+            if case .string(let text) = $0 { return text }; return ""
+        }
     }
 }
 
@@ -51,30 +55,48 @@ final class ClassificationMetricsTests: XCTestCase {
             let expected = try XCTUnwrap(golden["report"])
             for (label, className) in report.classNames.enumerated() {
                 let metrics = report.perClass[label], reference = expected[className]
-                XCTAssertEqual(metrics.precision, try EvaluationGolden.number(reference?["precision"]), accuracy: 1e-6, "\(name) \(className) precision")
-                XCTAssertEqual(metrics.recall, try EvaluationGolden.number(reference?["recall"]), accuracy: 1e-6, "\(name) \(className) recall")
-                XCTAssertEqual(metrics.f1, try EvaluationGolden.number(reference?["f1-score"]), accuracy: 1e-6, "\(name) \(className) f1")
-                XCTAssertEqual(Double(metrics.support), try EvaluationGolden.number(reference?["support"]), "\(name) \(className) support")
+                XCTAssertEqual(
+                    metrics.precision, try EvaluationGolden.number(reference?["precision"]), accuracy: 1e-6,
+                    "\(name) \(className) precision")
+                XCTAssertEqual(
+                    metrics.recall, try EvaluationGolden.number(reference?["recall"]), accuracy: 1e-6,
+                    "\(name) \(className) recall")
+                XCTAssertEqual(
+                    metrics.f1, try EvaluationGolden.number(reference?["f1-score"]), accuracy: 1e-6,
+                    "\(name) \(className) f1")
+                XCTAssertEqual(
+                    Double(metrics.support), try EvaluationGolden.number(reference?["support"]),
+                    "\(name) \(className) support")
             }
             for (key, metrics) in [("macro avg", report.macroAverage), ("weighted avg", report.weightedAverage)] {
-                XCTAssertEqual(metrics.precision, try EvaluationGolden.number(expected[key]?["precision"]), accuracy: 1e-6, "\(name) \(key)")
-                XCTAssertEqual(metrics.recall, try EvaluationGolden.number(expected[key]?["recall"]), accuracy: 1e-6, "\(name) \(key)")
-                XCTAssertEqual(metrics.f1, try EvaluationGolden.number(expected[key]?["f1-score"]), accuracy: 1e-6, "\(name) \(key)")
-                XCTAssertEqual(Double(metrics.support), try EvaluationGolden.number(expected[key]?["support"]), "\(name) \(key)")
+                XCTAssertEqual(
+                    metrics.precision, try EvaluationGolden.number(expected[key]?["precision"]), accuracy: 1e-6,
+                    "\(name) \(key)")
+                XCTAssertEqual(
+                    metrics.recall, try EvaluationGolden.number(expected[key]?["recall"]), accuracy: 1e-6,
+                    "\(name) \(key)")
+                XCTAssertEqual(
+                    metrics.f1, try EvaluationGolden.number(expected[key]?["f1-score"]), accuracy: 1e-6,
+                    "\(name) \(key)")
+                XCTAssertEqual(
+                    Double(metrics.support), try EvaluationGolden.number(expected[key]?["support"]), "\(name) \(key)")
             }
             XCTAssertEqual(result.accuracy, try EvaluationGolden.number(expected["accuracy"]), accuracy: 1e-6, name)
             XCTAssertEqual(result.accuracy, try EvaluationGolden.number(golden["accuracy"]), accuracy: 1e-6, name)
-            XCTAssertEqual(result.top2Accuracy, try EvaluationGolden.number(golden["top2Accuracy"]), accuracy: 1e-6, name)
+            XCTAssertEqual(
+                result.top2Accuracy, try EvaluationGolden.number(golden["top2Accuracy"]), accuracy: 1e-6, name)
             XCTAssertEqual(result.loss, try EvaluationGolden.number(golden["logLoss"]), accuracy: 1e-6, name)
             guard case .array(let rows)? = golden["confusion"] else { return XCTFail("\(name): no confusion matrix") }
-            XCTAssertEqual(result.confusionMatrix.counts, try rows.map { try EvaluationGolden.numbers($0).map { Int($0) } }, name)
+            XCTAssertEqual(
+                result.confusionMatrix.counts, try rows.map { try EvaluationGolden.numbers($0).map { Int($0) } }, name)
             guard case .string(let text)? = golden["reportText"] else { return XCTFail("\(name): no report text") }
             XCTAssertEqual(report.text(digits: 4), text, "\(name): the text layout differs from scikit-learn's")
         }
     }
 
     func testZeroDivisionGivesZeroAsScikitLearnsDefault() throws {
-        let golden = try XCTUnwrap(try EvaluationGolden.cases("classification").first { $0["name"] == .string("zeroDivision") })
+        let golden = try XCTUnwrap(
+            try EvaluationGolden.cases("classification").first { $0["name"] == .string("zeroDivision") })
         let report = try evaluation(of: golden).report
         // Class 2 is predicted but never true, 3 is true but never predicted, 4 is neither.
         XCTAssertEqual(report.perClass[2].support, 0)
@@ -101,7 +123,9 @@ final class ClassificationMetricsTests: XCTestCase {
         XCTAssertEqual(report.perClass[1].f1, 0.8, accuracy: 1e-12)
         XCTAssertEqual(report.accuracy, 5.0 / 7.0, accuracy: 1e-12)
         let table = matrix.table(classNames: ["cat", "dog", "bird"])
-        XCTAssertEqual(table, """
+        XCTAssertEqual(
+            table,
+            """
             true \\ predicted  0  1  2
             0 cat             1  1  0
             1 dog             0  2  0
@@ -111,7 +135,8 @@ final class ClassificationMetricsTests: XCTestCase {
 
     func testPredictionsCSVAndJSONKeys() throws {
         let logits: [Float] = [2, 1, 0, 0, 3, 1, 1, 0, 5]  // three images, three classes
-        let predictions = Predictions(classNames: ["a", "b,c", "d"], indices: [7, 3, 9], labels: [0, 2, 2], logits: logits)
+        let predictions = Predictions(
+            classNames: ["a", "b,c", "d"], indices: [7, 3, 9], labels: [0, 2, 2], logits: logits)
         XCTAssertEqual(predictions.predicted, [0, 1, 2])
         XCTAssertEqual(predictions.ranks, [0, 1, 0])
         XCTAssertEqual(predictions.topAccuracy(2), 1)
@@ -124,7 +149,10 @@ final class ClassificationMetricsTests: XCTestCase {
         XCTAssertEqual(probabilities[0], exp(2) / (exp(2) + exp(1) + 1), accuracy: 1e-6)
 
         let json = ModelEvaluation(predictions: predictions, split: .validation, runName: "x").json
-        for key in ["accuracy", "top2Accuracy", "loss", "confusionMatrix", "perClass", "macroAverage", "weightedAverage", "classNames", "split"] {
+        for key in [
+            "accuracy", "top2Accuracy", "loss", "confusionMatrix", "perClass", "macroAverage", "weightedAverage",
+            "classNames", "split"
+        ] {
             XCTAssertNotNil(json[key], "the JSON lacks \(key)")
         }
         XCTAssertEqual(json["split"], .string("validation"))

@@ -19,24 +19,29 @@ final class ConvolutionStageFusionTests: XCTestCase {
                     let model = builder.build(generator: &generator)
                     let input = randomTensor([6, 1, 28, 28], seed: 77)
                     input.requiresGradient = !fused
-                    XCTAssertEqual(model.plan.steps.first?.kind, .convolutionStage, "\(name): the plan makes the first stage one op")
+                    XCTAssertEqual(
+                        model.plan.steps.first?.kind, .convolutionStage,
+                        "\(name): the plan makes the first stage one op")
                     guard let conv = model.layers[0] as? Conv2d else {
                         XCTFail("\(name): layer 0 is not a convolution")
                         return []
                     }
                     let stage = ConvolutionStage(conv: conv, batchNorm: model.layers[1] as? BatchNorm)
-                    XCTAssertEqual(stage.fuses(input, context: ForwardContext(training: training)), fused,
-                                   "\(name): the stage fuses exactly when its input needs no gradient")
+                    XCTAssertEqual(
+                        stage.fuses(input, context: ForwardContext(training: training)), fused,
+                        "\(name): the stage fuses exactly when its input needs no gradient")
                     var context = ForwardContext(training: training)
                     let output = model.forward(input, context: &context)
                     output.backward(gradient: randomTensor(output.shape, seed: 78))
-                    return [output.scalars] + (model.parameters + model.buffers).map { $0.tensor.gradient?.scalars ?? $0.tensor.scalars }
+                    return [output.scalars]
+                        + (model.parameters + model.buffers).map { $0.tensor.gradient?.scalars ?? $0.tensor.scalars }
                 }
                 let fused = run(fused: true), separate = run(fused: false)
                 XCTAssertEqual(fused.count, separate.count)
                 for (index, (a, b)) in zip(fused, separate).enumerated() {
-                    assertClose(Tensor(shape: [a.count], scalars: a), Tensor(shape: [b.count], scalars: b), tolerance: 1e-4,
-                                "\(name), training \(training): output, gradient or buffer #\(index)")
+                    assertClose(
+                        Tensor(shape: [a.count], scalars: a), Tensor(shape: [b.count], scalars: b), tolerance: 1e-4,
+                        "\(name), training \(training): output, gradient or buffer #\(index)")
                 }
             }
         }

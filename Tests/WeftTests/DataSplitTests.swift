@@ -5,7 +5,8 @@ final class DataSplitTests: XCTestCase {
     /// 1,000 labels over 4 unbalanced classes: 400, 300, 200, 100 images, interleaved.
     private let labels: [Int] = {
         var generator = RandomGenerator(seed: 3)
-        var values = [Int](repeating: 0, count: 400) + [Int](repeating: 1, count: 300)
+        var values =
+            [Int](repeating: 0, count: 400) + [Int](repeating: 1, count: 300)
             + [Int](repeating: 2, count: 200) + [Int](repeating: 3, count: 100)
         generator.shuffle(&values)
         return values

@@ -28,8 +28,10 @@ enum ExportFixtures {
 
     /// The model of `config` with PyTorch's default initialisation from `seed`, and random
     /// batch-norm weights, biases, running statistics and batch counts, so every tensor matters.
-    static func randomModel(_ config: TrainingConfig, seed: UInt64 = 1,
-                            normalization: Normalization = FashionMNIST.normalization) throws -> TrainedModel {
+    static func randomModel(
+        _ config: TrainingConfig, seed: UInt64 = 1,
+        normalization: Normalization = FashionMNIST.normalization
+    ) throws -> TrainedModel {
         let builder = try ModelBuilder(config: config.model, source: config.name)
         var generator = RandomGenerator(seed: seed)
         let model = builder.build(generator: &generator)
@@ -50,8 +52,9 @@ enum ExportFixtures {
             }
         }
         let classes = builder.outputShape.reduce(1, *)
-        return TrainedModel(config: config, model: model, normalization: normalization,
-                            classNames: TorchImport.declaredClassNames(config, classCount: classes))
+        return TrainedModel(
+            config: config, model: model, normalization: normalization,
+            classNames: TorchImport.declaredClassNames(config, classCount: classes))
     }
 
     /// A config using every layer type, with padded average pooling, strided and bias-free
@@ -93,8 +96,9 @@ enum ExportFixtures {
         var result: [Float] = []
         for start in stride(from: 0, to: count, by: 100) {
             let batch = min(100, count - start)
-            let images = Tensor(shape: Shape([batch] + input),
-                                scalars: bytes[(start * size)..<((start + batch) * size)].map { table[Int($0)] })
+            let images = Tensor(
+                shape: Shape([batch] + input),
+                scalars: bytes[(start * size)..<((start + batch) * size)].map { table[Int($0)] })
             result += model.logits(images).scalars
         }
         return result

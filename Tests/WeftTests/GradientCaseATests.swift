@@ -19,13 +19,19 @@ final class GradientCaseATests: XCTestCase {
         let answers = ["000-expected.safetensors", "000-expected-runner-up.safetensors"]
         for threads in [1, 2, 3] {
             Parallel.setThreadCount(threads)
-            let comparisons = try answers.map { try oracleCase.compare(learningRate: learningRate, expectedPath: "\(folder)/\($0)") }
+            let comparisons = try answers.map {
+                try oracleCase.compare(learningRate: learningRate, expectedPath: "\(folder)/\($0)")
+            }
             let worst = comparisons.map { comparison in comparison.rows.map(\.error).max() ?? .infinity }
-            print(String(format: "gradient case A at %d thread(s): worst error %.2e against the float64 maximum's answer, %.2e against the runner-up's",
-                         threads, worst[0], worst[1]))
+            print(
+                String(
+                    format:
+                        "gradient case A at %d thread(s): worst error %.2e against the float64 maximum's answer, %.2e against the runner-up's",
+                    threads, worst[0], worst[1]))
             XCTAssertEqual(comparisons[0].rows.count, 17, "every parameter, buffer and the logits are compared")
-            XCTAssertLessThanOrEqual(worst.min() ?? .infinity, 3e-5,
-                                     "at \(threads) thread(s) Weft's step is neither float64 answer: worst errors \(worst)")
+            XCTAssertLessThanOrEqual(
+                worst.min() ?? .infinity, 3e-5,
+                "at \(threads) thread(s) Weft's step is neither float64 answer: worst errors \(worst)")
             // The two answers are far apart, so matching one of them to 3e-5 is a real choice.
             let apart = comparisons[0].rows.first { $0.what == "update.3.weight" }.map(\.error) ?? 0
             let other = comparisons[1].rows.first { $0.what == "update.3.weight" }.map(\.error) ?? 0

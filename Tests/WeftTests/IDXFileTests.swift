@@ -6,8 +6,10 @@ final class IDXFileTests: XCTestCase {
 
     func testRoundTripPlainAndGzipped() throws {
         let directory = try TemporaryDirectory()
-        for path in [try directory.write(sample.encoded(), to: "images-idx3-ubyte"),
-                     try directory.writeGzip(sample.encoded(), to: "images-idx3-ubyte.gz")] {
+        for path in [
+            try directory.write(sample.encoded(), to: "images-idx3-ubyte"),
+            try directory.writeGzip(sample.encoded(), to: "images-idx3-ubyte.gz")
+        ] {
             let file = try IDXFile(path: path)
             XCTAssertEqual(file.dimensions, [3, 4, 5])
             XCTAssertEqual(file.bytes, sample.bytes)
@@ -41,23 +43,27 @@ final class IDXFileTests: XCTestCase {
     }
 
     func testTrailingBytesAreRefused() throws {
-        assertThrowsWeftError(try IDXFile(contents: sample.encoded() + [1, 2], name: "long.idx"),
-                              containing: ["long.idx", "2 trailing bytes", "need 60 bytes", "has 62"])
+        assertThrowsWeftError(
+            try IDXFile(contents: sample.encoded() + [1, 2], name: "long.idx"),
+            containing: ["long.idx", "2 trailing bytes", "need 60 bytes", "has 62"])
     }
 
     func testWrongMagicIsRefused() throws {
         var bytes = sample.encoded()
         bytes[0] = 0x1F
-        assertThrowsWeftError(try IDXFile(contents: bytes, name: "magic.idx"), containing: ["magic.idx", "not an IDX file"])
-        assertThrowsWeftError(try IDXFile(contents: Array("P5\n28 28\n255\n".utf8), name: "image.pgm"),
-                              containing: ["image.pgm", "not an IDX file"])
+        assertThrowsWeftError(
+            try IDXFile(contents: bytes, name: "magic.idx"), containing: ["magic.idx", "not an IDX file"])
+        assertThrowsWeftError(
+            try IDXFile(contents: Array("P5\n28 28\n255\n".utf8), name: "image.pgm"),
+            containing: ["image.pgm", "not an IDX file"])
     }
 
     func testOtherDataTypesAreRefusedByName() throws {
         var bytes = sample.encoded()
         bytes[2] = 0x0D
-        assertThrowsWeftError(try IDXFile(contents: bytes, name: "floats.idx"),
-                              containing: ["floats.idx", "32-bit float", "0x0d", "unsigned-byte"])
+        assertThrowsWeftError(
+            try IDXFile(contents: bytes, name: "floats.idx"),
+            containing: ["floats.idx", "32-bit float", "0x0d", "unsigned-byte"])
         bytes[2] = 0x42
         assertThrowsWeftError(try IDXFile(contents: bytes, name: "odd.idx"), containing: ["odd.idx", "unknown"])
     }
@@ -66,17 +72,21 @@ final class IDXFileTests: XCTestCase {
         for rank: UInt8 in [0, 5, 255] {
             var bytes = sample.encoded()
             bytes[3] = rank
-            assertThrowsWeftError(try IDXFile(contents: bytes, name: "rank.idx"), containing: ["rank.idx", "rank \(rank)"])
+            assertThrowsWeftError(
+                try IDXFile(contents: bytes, name: "rank.idx"), containing: ["rank.idx", "rank \(rank)"])
         }
     }
 
     func testAbsurdDimensionsAreRefusedBeforeAllocating() throws {
         // Three dimensions of 2³²-1: the product overflows 64 bits.
         let header: [UInt8] = [0, 0, 8, 3] + [UInt8](repeating: 0xFF, count: 12) + [1, 2, 3]
-        assertThrowsWeftError(try IDXFile(contents: header, name: "huge.idx"), containing: ["huge.idx", "4294967295×4294967295×4294967295"])
+        assertThrowsWeftError(
+            try IDXFile(contents: header, name: "huge.idx"),
+            containing: ["huge.idx", "4294967295×4294967295×4294967295"])
         // 1,000,000 images of 10,000 × 10,000: 10¹⁴ bytes, above the limit.
         let big: [UInt8] = [0, 0, 8, 3, 0x00, 0x0F, 0x42, 0x40, 0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10]
-        assertThrowsWeftError(try IDXFile(contents: big, name: "big.idx"), containing: ["big.idx", "1000000×10000×10000"])
+        assertThrowsWeftError(
+            try IDXFile(contents: big, name: "big.idx"), containing: ["big.idx", "1000000×10000×10000"])
     }
 
     func testZeroSizedDimensionIsAnEmptyPayload() throws {

@@ -21,33 +21,43 @@ final class ImageDatasetTests: XCTestCase {
         let directory = try TemporaryDirectory()
         // Two 2×3 RGB images, [N, H, W, C]: sample (n, y, x, c) = 100n + 10(y*3+x) + c.
         var bytes = [UInt8]()
-        for image in 0..<2 { for pixel in 0..<6 { for channel in 0..<3 { bytes.append(UInt8(100 * image + 10 * pixel + channel)) } } }
+        for image in 0..<2 {
+            for pixel in 0..<6 { for channel in 0..<3 { bytes.append(UInt8(100 * image + 10 * pixel + channel)) } }
+        }
         let imagesPath = try directory.write(IDXFile(dimensions: [2, 2, 3, 3], bytes: bytes).encoded(), to: "rgb")
         let labelsPath = try directory.write(DataFixtures.labelFile([1, 0]).encoded(), to: "labels")
         let dataset = try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath)
         XCTAssertEqual([dataset.channels, dataset.height, dataset.width], [3, 2, 3])
         XCTAssertEqual(dataset.classNames, ["0", "1"])
-        for image in 0..<2 { for channel in 0..<3 { for pixel in 0..<6 {
-            XCTAssertEqual(dataset.images[image * 18 + channel * 6 + pixel], UInt8(100 * image + 10 * pixel + channel))
-        } } }
+        for image in 0..<2 {
+            for channel in 0..<3 {
+                for pixel in 0..<6 {
+                    XCTAssertEqual(
+                        dataset.images[image * 18 + channel * 6 + pixel], UInt8(100 * image + 10 * pixel + channel))
+                }
+            }
+        }
     }
 
     func testLabelCountMismatchIsMislabelled() throws {
         let directory = try TemporaryDirectory()
         let imagesPath = try directory.write(DataFixtures.imageFile(count: 4).encoded(), to: "images")
         let labelsPath = try directory.write(DataFixtures.labelFile([0, 1, 2]).encoded(), to: "labels")
-        assertThrowsWeftError(try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath),
-                              containing: [labelsPath, imagesPath, "mislabelled", "3 labels", "4 images"])
+        assertThrowsWeftError(
+            try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath),
+            containing: [labelsPath, imagesPath, "mislabelled", "3 labels", "4 images"])
     }
 
     func testLabelOutsideTheClassesIsMislabelled() throws {
         let directory = try TemporaryDirectory()
         let imagesPath = try directory.write(DataFixtures.imageFile(count: 3).encoded(), to: "images")
         let labelsPath = try directory.write(DataFixtures.labelFile([0, 7, 1]).encoded(), to: "labels")
-        assertThrowsWeftError(try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath, classNames: ["a", "b"]),
-                              containing: [labelsPath, "mislabelled", "image 1", "label 7"])
-        assertThrowsWeftError(try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath, classCount: 5),
-                              containing: [labelsPath, "label 7"])
+        assertThrowsWeftError(
+            try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath, classNames: ["a", "b"]),
+            containing: [labelsPath, "mislabelled", "image 1", "label 7"])
+        assertThrowsWeftError(
+            try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath, classCount: 5),
+            containing: [labelsPath, "label 7"])
         XCTAssertEqual(try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath).classCount, 8)
     }
 
@@ -55,18 +65,21 @@ final class ImageDatasetTests: XCTestCase {
         let directory = try TemporaryDirectory()
         let imagesPath = try directory.write(DataFixtures.imageFile(count: 3).encoded(), to: "images")
         let labelsPath = try directory.write(DataFixtures.labelFile([0, 1, 1]).encoded(), to: "labels")
-        assertThrowsWeftError(try ImageDataset.load(imagesPath: labelsPath, labelsPath: imagesPath),
-                              containing: [labelsPath, "rank 1"])
-        assertThrowsWeftError(try ImageDataset.load(imagesPath: imagesPath, labelsPath: imagesPath),
-                              containing: [imagesPath, "labels must have rank 1"])
+        assertThrowsWeftError(
+            try ImageDataset.load(imagesPath: labelsPath, labelsPath: imagesPath),
+            containing: [labelsPath, "rank 1"])
+        assertThrowsWeftError(
+            try ImageDataset.load(imagesPath: imagesPath, labelsPath: imagesPath),
+            containing: [imagesPath, "labels must have rank 1"])
     }
 
     func testEmptyDatasetIsRefused() throws {
         let directory = try TemporaryDirectory()
         let imagesPath = try directory.write(IDXFile(dimensions: [0, 28, 28], bytes: []).encoded(), to: "images")
         let labelsPath = try directory.write(DataFixtures.labelFile([]).encoded(), to: "labels")
-        assertThrowsWeftError(try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath, classNames: ["a"]),
-                              containing: [imagesPath, "no images"])
+        assertThrowsWeftError(
+            try ImageDataset.load(imagesPath: imagesPath, labelsPath: labelsPath, classNames: ["a"]),
+            containing: [imagesPath, "no images"])
     }
 
     func testIDXDatasetFindsPackedAndUnpackedNames() throws {
@@ -87,13 +100,16 @@ final class ImageDatasetTests: XCTestCase {
     func testMissingDirectoryOrFileSaysHowToGetIt() throws {
         let directory = try TemporaryDirectory()
         let absent = directory.file("nowhere")
-        assertThrowsWeftError(try FashionMNIST.load(.train, directory: absent),
-                              containing: [absent, "dataset-fashion-mnist", "--data-dir"])
+        assertThrowsWeftError(
+            try FashionMNIST.load(.train, directory: absent),
+            containing: [absent, "dataset-fashion-mnist", "--data-dir"])
         try directory.write(DataFixtures.imageFile(count: 1).encoded(), to: "train-images-idx3-ubyte")
-        assertThrowsWeftError(try FashionMNIST.load(.train, directory: directory.path),
-                              containing: ["train-labels-idx1-ubyte.gz", "missing", "dataset-fashion-mnist", "--data-dir"])
-        let generic = IDXDataset(name: "Digits", directory: directory.path, trainImages: "train-images-idx3-ubyte",
-                                 trainLabels: "labels", testImages: "t", testLabels: "u")
+        assertThrowsWeftError(
+            try FashionMNIST.load(.train, directory: directory.path),
+            containing: ["train-labels-idx1-ubyte.gz", "missing", "dataset-fashion-mnist", "--data-dir"])
+        let generic = IDXDataset(
+            name: "Digits", directory: directory.path, trainImages: "train-images-idx3-ubyte",
+            trainLabels: "labels", testImages: "t", testLabels: "u")
         assertThrowsWeftError(try generic.load(.train), containing: [directory.file("labels"), "Digits", "--data-dir"])
     }
 

@@ -37,11 +37,16 @@ final class InterruptionTests: XCTestCase {
     }
 
     private func tensors(_ path: String) throws -> [String: [UInt32]] {
-        Dictionary(uniqueKeysWithValues: try SafetensorsFile.read(path: path).entries.map { ($0.name, $0.values.map(\.bitPattern)) })
+        Dictionary(
+            uniqueKeysWithValues: try SafetensorsFile.read(path: path).entries.map {
+                ($0.name, $0.values.map(\.bitPattern))
+            })
     }
 
     func testCtrlCSavesPrintsHowToResumeAndResumingEqualsAnUninterruptedRun() throws {
-        guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
+        guard FileManager.default.isExecutableFile(atPath: weft.path) else {
+            throw XCTSkip("the weft executable is not built")
+        }
         let root = try workspace()
         for name in ["straight", "interrupted"] {
             try ResumeTests.configText(folder: "\(root)/\(name)", epochs: 2)
@@ -49,7 +54,8 @@ final class InterruptionTests: XCTestCase {
         }
         let straight = try start(["train", "\(root)/straight.json"], log: "\(root)/straight.log")
         straight.waitUntilExit()
-        XCTAssertEqual(straight.terminationStatus, 0, (try? String(contentsOfFile: "\(root)/straight.log", encoding: .utf8)) ?? "")
+        XCTAssertEqual(
+            straight.terminationStatus, 0, (try? String(contentsOfFile: "\(root)/straight.log", encoding: .utf8)) ?? "")
 
         let interrupted = try start(["train", "\(root)/interrupted.json"], log: "\(root)/interrupted.log")
         waitForTraining("\(root)/interrupted.log", process: interrupted)
@@ -61,13 +67,17 @@ final class InterruptionTests: XCTestCase {
 
         let resumed = try start(["resume", "\(root)/interrupted/last.safetensors"], log: "\(root)/resumed.log")
         resumed.waitUntilExit()
-        XCTAssertEqual(resumed.terminationStatus, 0, (try? String(contentsOfFile: "\(root)/resumed.log", encoding: .utf8)) ?? "")
-        XCTAssertEqual(try tensors("\(root)/interrupted/last.safetensors"), try tensors("\(root)/straight/last.safetensors"),
-                       "interrupted and resumed, the final weights must equal the uninterrupted run's bit for bit")
+        XCTAssertEqual(
+            resumed.terminationStatus, 0, (try? String(contentsOfFile: "\(root)/resumed.log", encoding: .utf8)) ?? "")
+        XCTAssertEqual(
+            try tensors("\(root)/interrupted/last.safetensors"), try tensors("\(root)/straight/last.safetensors"),
+            "interrupted and resumed, the final weights must equal the uninterrupted run's bit for bit")
     }
 
     func testKillNineNeverLeavesTheLatestCheckpointUnreadable() throws {
-        guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
+        guard FileManager.default.isExecutableFile(atPath: weft.path) else {
+            throw XCTSkip("the weft executable is not built")
+        }
         let root = try workspace()
         try ResumeTests.configText(folder: "\(root)/run", epochs: 3, everySteps: 1)
             .write(toFile: "\(root)/run.json", atomically: true, encoding: .utf8)
@@ -75,7 +85,8 @@ final class InterruptionTests: XCTestCase {
         var generator = RandomGenerator(seed: UInt64(Date().timeIntervalSince1970))
         var kills = 0
         for attempt in 0..<8 {
-            let arguments = FileManager.default.fileExists(atPath: last) ? ["resume", last] : ["train", "\(root)/run.json"]
+            let arguments =
+                FileManager.default.fileExists(atPath: last) ? ["resume", last] : ["train", "\(root)/run.json"]
             let process = try start(arguments, log: "\(root)/attempt\(attempt).log")
             waitForTraining("\(root)/attempt\(attempt).log", process: process)
             usleep(UInt32(generator.nextInt(below: 600_000)))
@@ -85,14 +96,19 @@ final class InterruptionTests: XCTestCase {
             }
             process.waitUntilExit()
             if FileManager.default.fileExists(atPath: last) {
-                XCTAssertNoThrow(try Checkpoint(path: last), "after kill -9 number \(attempt + 1), last.safetensors must load")
+                XCTAssertNoThrow(
+                    try Checkpoint(path: last), "after kill -9 number \(attempt + 1), last.safetensors must load")
             }
-            let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/run"))?.filter { $0.hasPrefix(".") } ?? []
-            XCTAssertLessThanOrEqual(leftovers.count, 1, "at most the one interrupted temporary file remains: \(leftovers)")
+            let leftovers =
+                (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/run"))?.filter { $0.hasPrefix(".") }
+                ?? []
+            XCTAssertLessThanOrEqual(
+                leftovers.count, 1, "at most the one interrupted temporary file remains: \(leftovers)")
         }
         XCTAssertGreaterThan(kills, 0, "the test must actually kill runs")
         let finish = try start(["resume", last], log: "\(root)/finish.log")
         finish.waitUntilExit()
-        XCTAssertEqual(finish.terminationStatus, 0, (try? String(contentsOfFile: "\(root)/finish.log", encoding: .utf8)) ?? "")
+        XCTAssertEqual(
+            finish.terminationStatus, 0, (try? String(contentsOfFile: "\(root)/finish.log", encoding: .utf8)) ?? "")
     }
 }

@@ -16,7 +16,8 @@ final class MPITrainingTests: XCTestCase {
     /// `mpirun` of Open MPI (Tests/setup.sh installs it with `openmpi-bin`).
     private var mpirun: URL {
         get throws {
-            for path in ["/usr/bin/mpirun", "/usr/local/bin/mpirun"] where FileManager.default.isExecutableFile(atPath: path) {
+            for path in ["/usr/bin/mpirun", "/usr/local/bin/mpirun"]
+            where FileManager.default.isExecutableFile(atPath: path) {
                 return URL(fileURLWithPath: path)
             }
             XCTFail("mpirun is missing: run Tests/setup.sh (it installs openmpi-bin)")
@@ -35,7 +36,9 @@ final class MPITrainingTests: XCTestCase {
     }
 
     private func requireWeft() throws {
-        guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
+        guard FileManager.default.isExecutableFile(atPath: weft.path) else {
+            throw XCTSkip("the weft executable is not built")
+        }
     }
 
     /// `weft arguments` without MPI, one thread.
@@ -50,11 +53,15 @@ final class MPITrainingTests: XCTestCase {
     }
 
     private func tensors(_ path: String) throws -> [String: [UInt32]] {
-        Dictionary(uniqueKeysWithValues: try SafetensorsFile.read(path: path).entries.map { ($0.name, $0.values.map(\.bitPattern)) })
+        Dictionary(
+            uniqueKeysWithValues: try SafetensorsFile.read(path: path).entries.map {
+                ($0.name, $0.values.map(\.bitPattern))
+            })
     }
 
     /// The small config of the resume tests (augmentation, dropout, batch-norm, AdamW), as a file.
-    private func augmentedConfig(_ root: String, name: String, epochs: Int = 2, everySteps: Int? = nil) throws -> String {
+    private func augmentedConfig(_ root: String, name: String, epochs: Int = 2, everySteps: Int? = nil) throws -> String
+    {
         let path = "\(root)/\(name).json"
         try ResumeTests.configText(folder: "\(root)/\(name)", epochs: epochs, everySteps: everySteps)
             .write(toFile: path, atomically: true, encoding: .utf8)
@@ -63,10 +70,14 @@ final class MPITrainingTests: XCTestCase {
 
     /// `Configs/quick.json` shrunk, writing into `root/name`.
     private func quick(_ root: String, name: String, trainLimit: Int, epochs: Int, testLimit: Int = 1000) -> [String] {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return ["train", repository.appendingPathComponent("Configs/quick.json").path,
-                "--set", "data.trainLimit=\(trainLimit)", "--set", "data.validationFraction=0.02", "--set", "data.testLimit=\(testLimit)", "--set", "training.epochs=\(epochs)",
-                "--set", "checkpoint.directory=\(root)/\(name)"]
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return [
+            "train", repository.appendingPathComponent("Configs/quick.json").path,
+            "--set", "data.trainLimit=\(trainLimit)", "--set", "data.validationFraction=0.02", "--set",
+            "data.testLimit=\(testLimit)", "--set", "training.epochs=\(epochs)",
+            "--set", "checkpoint.directory=\(root)/\(name)"
+        ]
     }
 
     /// The last record of a run folder's `metrics.jsonl` (the test result) and its epochs.
@@ -85,9 +96,11 @@ final class MPITrainingTests: XCTestCase {
         let one = try parallel(1, ["train", try augmentedConfig(root, name: "one", epochs: 1)])
         XCTAssertEqual(one.status, 0, one.errors)
         XCTAssertTrue(one.errors.contains("1 rank (MPI)"), "the run must know it runs under MPI: \(one.errors)")
-        XCTAssertEqual(try tensors("\(root)/one/last.safetensors"), try tensors("\(root)/alone/last.safetensors"),
-                       "weights, buffers and optimiser state of a 1-rank MPI run must equal the run without MPI bit for bit")
-        XCTAssertEqual(try metrics("\(root)/one").test["testAccuracy"], try metrics("\(root)/alone").test["testAccuracy"])
+        XCTAssertEqual(
+            try tensors("\(root)/one/last.safetensors"), try tensors("\(root)/alone/last.safetensors"),
+            "weights, buffers and optimiser state of a 1-rank MPI run must equal the run without MPI bit for bit")
+        XCTAssertEqual(
+            try metrics("\(root)/one").test["testAccuracy"], try metrics("\(root)/alone").test["testAccuracy"])
     }
 
     func testTwoRanksKeepBitIdenticalReplicasAfterEveryStepAndOnlyRankZeroSpeaks() throws {
@@ -99,12 +112,14 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertGreaterThan(steps, 30)
         XCTAssertTrue(run.errors.contains("of all 2 ranks were bit-identical after each of \(steps) steps"), run.errors)
         for epoch in 1...2 {
-            XCTAssertEqual(run.errors.components(separatedBy: "epoch \(epoch)/2: train loss").count - 1, 1,
-                           "one summary of epoch \(epoch): rank 1 prints nothing\n\(run.errors)")
+            XCTAssertEqual(
+                run.errors.components(separatedBy: "epoch \(epoch)/2: train loss").count - 1, 1,
+                "one summary of epoch \(epoch): rank 1 prints nothing\n\(run.errors)")
         }
         let state = try Checkpoint(path: "\(root)/two/last.safetensors").state
         XCTAssertEqual(state.replicaGenerators.count, 2, "the checkpoint holds both ranks' generators")
-        XCTAssertNotEqual(state.replicaGenerators[0], state.replicaGenerators[1], "each rank draws its own augmentation and dropout")
+        XCTAssertNotEqual(
+            state.replicaGenerators[0], state.replicaGenerators[1], "each rank draws its own augmentation and dropout")
         XCTAssertEqual(state.replicaGenerators[0].dropout, state.dropoutGenerator)
     }
 
@@ -115,8 +130,10 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertEqual(alone.status, 0, alone.errors)
         let perRank = try parallel(2, quick(root, name: "per-rank", trainLimit: 2000, epochs: 2))
         XCTAssertEqual(perRank.status, 0, perRank.errors)
-        let synced = try parallel(2, quick(root, name: "synced", trainLimit: 2000, epochs: 2)
-                                     + ["--set", "training.syncBatchNorm=true", "--check-replicas"])
+        let synced = try parallel(
+            2,
+            quick(root, name: "synced", trainLimit: 2000, epochs: 2)
+                + ["--set", "training.syncBatchNorm=true", "--check-replicas"])
         XCTAssertEqual(synced.status, 0, synced.errors)
         XCTAssertTrue(synced.errors.contains("of all 2 ranks were bit-identical"), synced.errors)
 
@@ -132,9 +149,12 @@ final class MPITrainingTests: XCTestCase {
         let expectedLoss = try XCTUnwrap(try metrics("\(root)/alone").epochs.first?["trainLoss"])
         let syncedLoss = try XCTUnwrap(try metrics("\(root)/synced").epochs.first?["trainLoss"])
         let perRankLoss = try XCTUnwrap(try metrics("\(root)/per-rank").epochs.first?["trainLoss"])
-        XCTAssertEqual(syncedLoss, expectedLoss, accuracy: 1e-4 * expectedLoss, "synchronised batch-norm: the whole batch's statistics")
-        XCTAssertGreaterThan(abs(perRankLoss - expectedLoss), 1e-4 * expectedLoss,
-                             "per-rank statistics differ from the whole batch's (else the comparison proves nothing)")
+        XCTAssertEqual(
+            syncedLoss, expectedLoss, accuracy: 1e-4 * expectedLoss,
+            "synchronised batch-norm: the whole batch's statistics")
+        XCTAssertGreaterThan(
+            abs(perRankLoss - expectedLoss), 1e-4 * expectedLoss,
+            "per-rank statistics differ from the whole batch's (else the comparison proves nothing)")
         // Two epochs of Adam amplify rounding: the synchronised run's weights end within a few 1e-3
         // of the 1-process run's (measured over seeds: 5e-4 to 1.9e-3 of the largest weight), the
         // per-rank run's about ten times farther (1.8e-2).
@@ -143,14 +163,18 @@ final class MPITrainingTests: XCTestCase {
             let weights = try tensors("\(root)/\(folder)/last.safetensors")
             return reference.filter { $0.key.hasSuffix("weight") }.map { name, values in
                 let largest = values.map { abs(Float(bitPattern: $0)) }.max() ?? 0
-                let difference = zip(values, weights[name] ?? []).map { abs(Float(bitPattern: $0) - Float(bitPattern: $1)) }.max() ?? .infinity
+                let difference =
+                    zip(values, weights[name] ?? []).map { abs(Float(bitPattern: $0) - Float(bitPattern: $1)) }.max()
+                    ?? .infinity
                 return Double(difference / max(largest, 1))
             }.max() ?? .infinity
         }
         let syncedDifference = try worstDifference("synced"), perRankDifference = try worstDifference("per-rank")
         XCTAssertLessThan(syncedDifference, 4e-3, "the synchronised run's weights follow the 1-process run's")
-        XCTAssertLessThan(syncedDifference, perRankDifference / 3,
-                          "synchronised statistics keep the weights closer to the 1-process run's than per-rank ones (\(syncedDifference) vs \(perRankDifference))")
+        XCTAssertLessThan(
+            syncedDifference, perRankDifference / 3,
+            "synchronised statistics keep the weights closer to the 1-process run's than per-rank ones (\(syncedDifference) vs \(perRankDifference))"
+        )
     }
 
     func testKillingOneRankEndsTheJobNamingItAndItsCheckpointResumes() throws {
@@ -164,8 +188,11 @@ final class MPITrainingTests: XCTestCase {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let job = Process()
         job.executableURL = try mpirun
-        job.arguments = mpirunOptions + ["-np", "2", weft.path, "train", try augmentedConfig(root, name: "killed", everySteps: 3),
-                                         "--threads", "1", "--no-report"]
+        job.arguments =
+            mpirunOptions + [
+                "-np", "2", weft.path, "train", try augmentedConfig(root, name: "killed", everySteps: 3),
+                "--threads", "1", "--no-report"
+            ]
         job.standardOutput = FileHandle(forWritingAtPath: log)
         job.standardError = FileHandle(forWritingAtPath: log)
         try job.run()
@@ -181,24 +208,29 @@ final class MPITrainingTests: XCTestCase {
         job.waitUntilExit()
         let message = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertNotEqual(job.terminationStatus, 0, message)
-        XCTAssertTrue(message.contains("process rank 1") && message.contains("signal 9"), "the message names the rank: \(message)")
+        XCTAssertTrue(
+            message.contains("process rank 1") && message.contains("signal 9"), "the message names the rank: \(message)"
+        )
 
         let checkpoint = try Checkpoint(path: last)
-        XCTAssertLessThan(checkpoint.state.step, try Checkpoint(path: "\(root)/reference/last.safetensors").state.step,
-                          "the job was killed before it finished")
+        XCTAssertLessThan(
+            checkpoint.state.step, try Checkpoint(path: "\(root)/reference/last.safetensors").state.step,
+            "the job was killed before it finished")
         XCTAssertEqual(checkpoint.state.replicaGenerators.count, 2)
         try FileManager.default.copyItem(atPath: "\(root)/killed", toPath: "\(root)/one-rank")
 
         let resumed = try parallel(2, ["resume", last])
         XCTAssertEqual(resumed.status, 0, resumed.errors)
         XCTAssertFalse(resumed.errors.contains("warning"), resumed.errors)
-        XCTAssertEqual(try tensors(last), try tensors("\(root)/reference/last.safetensors"),
-                       "killed, then resumed on 2 ranks: the final weights equal the uninterrupted 2-rank run's bit for bit")
+        XCTAssertEqual(
+            try tensors(last), try tensors("\(root)/reference/last.safetensors"),
+            "killed, then resumed on 2 ranks: the final weights equal the uninterrupted 2-rank run's bit for bit")
 
         let elsewhere = try plain(["resume", "\(root)/one-rank/last.safetensors"])
         XCTAssertEqual(elsewhere.status, 0, elsewhere.errors)
         XCTAssertTrue(elsewhere.errors.contains("trained on 2 ranks and resumes on 1"), elsewhere.errors)
-        XCTAssertGreaterThan(try metrics("\(root)/one-rank").test["testAccuracy"] ?? 0, 0.3, "the 1-process continuation learns")
+        XCTAssertGreaterThan(
+            try metrics("\(root)/one-rank").test["testAccuracy"] ?? 0, 0.3, "the 1-process continuation learns")
     }
 
     /// The child of `mpirun` (process `parent`) that is MPI rank `rank`, found through /proc.
@@ -206,9 +238,12 @@ final class MPITrainingTests: XCTestCase {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
             guard let pid = Int32(entry),
-                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  status.split(separator: "\n").contains(where: { $0.hasPrefix("PPid:") && $0.split(separator: "\t").last.map(String.init) == String(parent) }),
-                  let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+                let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                status.split(separator: "\n").contains(where: {
+                    $0.hasPrefix("PPid:") && $0.split(separator: "\t").last.map(String.init) == String(parent)
+                }),
+                let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+            else { continue }
             let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return pid }
         }

@@ -11,7 +11,9 @@ final class NumpyExportTests: XCTestCase {
             let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
             XCTAssertEqual((10 + headerLength) % 64, 0, "\(shape): the data starts on a 64-byte boundary")
             let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
-            let tuple = shape.isEmpty ? "()" : shape.count == 1 ? "(3,)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+            let tuple =
+                shape.isEmpty
+                ? "()" : shape.count == 1 ? "(3,)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
             XCTAssertTrue(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': \(tuple), }"), header)
             XCTAssertTrue(header.hasSuffix("\n"))
             XCTAssertEqual(bytes.count, 10 + headerLength + 4 * shape.reduce(1, *))
@@ -38,16 +40,16 @@ final class NumpyExportTests: XCTestCase {
         let path = folder.file("cnn-bn.npz")
         try model.export(as: .npz, to: path)
         let script = """
-        import json, sys, zipfile
-        import numpy as np
-        with zipfile.ZipFile(sys.argv[1]) as archive:
-            bad = archive.testzip()  # reads every member and checks its CRC-32
-            methods = sorted({info.compress_type for info in archive.infolist()})
-        arrays = np.load(sys.argv[1])
-        print(json.dumps({"bad": bad, "methods": methods, "names": arrays.files,
-                          "tensors": {k: {"shape": list(arrays[k].shape), "dtype": str(arrays[k].dtype),
-                                          "values": [float(x) for x in arrays[k].ravel()]} for k in arrays.files}}))
-        """
+            import json, sys, zipfile
+            import numpy as np
+            with zipfile.ZipFile(sys.argv[1]) as archive:
+                bad = archive.testzip()  # reads every member and checks its CRC-32
+                methods = sorted({info.compress_type for info in archive.infolist()})
+            arrays = np.load(sys.argv[1])
+            print(json.dumps({"bad": bad, "methods": methods, "names": arrays.files,
+                              "tensors": {k: {"shape": list(arrays[k].shape), "dtype": str(arrays[k].dtype),
+                                              "values": [float(x) for x in arrays[k].ravel()]} for k in arrays.files}}))
+            """
         let report = try ExportFixtures.python(script, [path])
         XCTAssertEqual(report["bad"], .null, "every CRC-32 matches")
         XCTAssertEqual(report["methods"], .array([.number(0)]), "stored, uncompressed")
@@ -57,7 +59,9 @@ final class NumpyExportTests: XCTestCase {
             let seen = report["tensors"]?[tensor.name]
             XCTAssertEqual(seen?["shape"]?.items.compactMap(\.number), tensor.shape.map(Double.init), tensor.name)
             XCTAssertEqual(seen?["dtype"], .string(tensor.isCount ? "int64" : "float32"), tensor.name)
-            XCTAssertEqual(seen?["values"]?.items.compactMap(\.number), tensor.values.map(Double.init), "\(tensor.name): values differ")
+            XCTAssertEqual(
+                seen?["values"]?.items.compactMap(\.number), tensor.values.map(Double.init),
+                "\(tensor.name): values differ")
         }
         XCTAssertEqual(report["tensors"]?["1.num_batches_tracked"]?["shape"], .array([]))
     }

@@ -29,39 +29,47 @@ final class ONNXExportTests: XCTestCase {
             arguments += [name, onnx, logits]
         }
         let script = """
-        import json, sys
-        import numpy as np, onnx, onnxruntime
-        pixels = np.load(sys.argv[1])
-        results = {}
-        for name, path, weft_path in zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3]):
-            model = onnx.load(path)
-            onnx.checker.check_model(model, full_check=True)
-            session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-            inputs = [(i.name, i.shape) for i in session.get_inputs()]
-            outputs = [(o.name, o.shape) for o in session.get_outputs()]
-            logits, probabilities = session.run(["logits", "probabilities"], {"images": pixels})
-            weft = np.load(weft_path)
-            ordered = np.sort(weft, axis=1)
-            margins = ordered[:, -1] - ordered[:, -2]
-            differ = np.nonzero(logits.argmax(1) != weft.argmax(1))[0]
-            softmax = np.exp(weft - weft.max(1, keepdims=True)); softmax /= softmax.sum(1, keepdims=True)
-            results[name] = {"maxAbs": float(np.abs(logits - weft).max()), "differ": differ.tolist(),
-                             "differMargins": margins[differ].tolist(), "smallestMargin": float(margins.min()),
-                             "probabilityMaxAbs": float(np.abs(probabilities - softmax).max()),
-                             "inputs": str(inputs), "outputs": str(outputs),
-                             "opset": model.opset_import[0].version, "ir": model.ir_version}
-        print(json.dumps(results))
-        """
+            import json, sys
+            import numpy as np, onnx, onnxruntime
+            pixels = np.load(sys.argv[1])
+            results = {}
+            for name, path, weft_path in zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3]):
+                model = onnx.load(path)
+                onnx.checker.check_model(model, full_check=True)
+                session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+                inputs = [(i.name, i.shape) for i in session.get_inputs()]
+                outputs = [(o.name, o.shape) for o in session.get_outputs()]
+                logits, probabilities = session.run(["logits", "probabilities"], {"images": pixels})
+                weft = np.load(weft_path)
+                ordered = np.sort(weft, axis=1)
+                margins = ordered[:, -1] - ordered[:, -2]
+                differ = np.nonzero(logits.argmax(1) != weft.argmax(1))[0]
+                softmax = np.exp(weft - weft.max(1, keepdims=True)); softmax /= softmax.sum(1, keepdims=True)
+                results[name] = {"maxAbs": float(np.abs(logits - weft).max()), "differ": differ.tolist(),
+                                 "differMargins": margins[differ].tolist(), "smallestMargin": float(margins.min()),
+                                 "probabilityMaxAbs": float(np.abs(probabilities - softmax).max()),
+                                 "inputs": str(inputs), "outputs": str(outputs),
+                                 "opset": model.opset_import[0].version, "ir": model.ir_version}
+            print(json.dumps(results))
+            """
         let report = try ExportFixtures.python(script, arguments)
         for (name, model) in models {
             let result = report[name]
             let maxAbs = result?["maxAbs"]?.number ?? .infinity
-            print("ONNX Runtime vs Weft, \(name): max |logit difference| \(maxAbs) over \(Self.imageCount) images, smallest top-2 margin \(result?["smallestMargin"]?.number ?? .nan)")
+            print(
+                "ONNX Runtime vs Weft, \(name): max |logit difference| \(maxAbs) over \(Self.imageCount) images, smallest top-2 margin \(result?["smallestMargin"]?.number ?? .nan)"
+            )
             XCTAssertLessThanOrEqual(maxAbs, Self.tolerance, "\(name): ONNX Runtime's logits differ from Weft's")
-            XCTAssertEqual(result?["differ"], .array([]), "\(name): predicted classes differ (Weft's top-2 margins there: \(result?["differMargins"] ?? .null))")
+            XCTAssertEqual(
+                result?["differ"], .array([]),
+                "\(name): predicted classes differ (Weft's top-2 margins there: \(result?["differMargins"] ?? .null))")
             XCTAssertLessThanOrEqual(result?["probabilityMaxAbs"]?.number ?? .infinity, Self.tolerance, name)
             XCTAssertEqual(result?["inputs"], .string("[('images', ['batch', 1, 28, 28])]"), name)
-            XCTAssertEqual(result?["outputs"], .string("[('logits', ['batch', \(model.classNames.count)]), ('probabilities', ['batch', \(model.classNames.count)])]"), name)
+            XCTAssertEqual(
+                result?["outputs"],
+                .string(
+                    "[('logits', ['batch', \(model.classNames.count)]), ('probabilities', ['batch', \(model.classNames.count)])]"
+                ), name)
             XCTAssertEqual(result?["opset"], .number(Double(ONNX.opsetVersion)), name)
             XCTAssertEqual(result?["ir"], .number(Double(ONNX.irVersion)), name)
         }
@@ -69,19 +77,24 @@ final class ONNXExportTests: XCTestCase {
 
     func testEveryShippedConfigPassesTheFullCheckerAndMatchesONNXRuntime() throws {
         let models = try ExportFixtures.shippedConfigNames().map { name in
-            (name: String(name.dropLast(".json".count)), model: try ExportFixtures.randomModel(try ExportFixtures.config(name)))
+            (
+                name: String(name.dropLast(".json".count)),
+                model: try ExportFixtures.randomModel(try ExportFixtures.config(name))
+            )
         }
         try compareWithONNXRuntime(models)
     }
 
     func testEveryLayerTypeMatchesONNXRuntime() throws {
-        let model = try ExportFixtures.randomModel(try ExportFixtures.config(text: ExportFixtures.everyLayerConfigText), seed: 5)
+        let model = try ExportFixtures.randomModel(
+            try ExportFixtures.config(text: ExportFixtures.everyLayerConfigText), seed: 5)
         try compareWithONNXRuntime([(name: "every-layer", model: model)])
     }
 
     func testTheGraphNormalisesInsideAndRecordsItsMetadata() throws {
-        let model = try ExportFixtures.randomModel(try ExportFixtures.config("cnn-bn.json"),
-                                                   normalization: Normalization(mean: 0.25, standardDeviation: 0.5))
+        let model = try ExportFixtures.randomModel(
+            try ExportFixtures.config("cnn-bn.json"),
+            normalization: Normalization(mean: 0.25, standardDeviation: 0.5))
         let onnx = try model.onnxModel()
         XCTAssertEqual(Array(onnx.nodes.prefix(2).map(\.operatorType)), ["Sub", "Div"])
         XCTAssertEqual(onnx.nodes.map(\.operatorType).filter { $0 == "Dropout" }, [], "dropout is left out")

@@ -15,24 +15,29 @@ final class OptimizerTests: XCTestCase {
 
     func testTrajectoriesMatchPyTorch() throws {
         let file = try GoldenFile.load("optimizers")
-        XCTAssertEqual(Set(file.cases.map(\.name)), [
-            "sgd", "sgdMomentumDampeningWeightDecay", "sgdNesterovWeightDecay",
-            "adam", "adamWeightDecay", "adamW", "adamClipped", "sgdMomentumClipped",
-        ])
+        XCTAssertEqual(
+            Set(file.cases.map(\.name)),
+            [
+                "sgd", "sgdMomentumDampeningWeightDecay", "sgdNesterovWeightDecay",
+                "adam", "adamWeightDecay", "adamW", "adamClipped", "sgdMomentumClipped"
+            ])
         for golden in file.cases {
             let settings = try Settings(golden)
             let trajectory = try Trajectory(golden, settings: settings)
             let name = golden.name
-            assertClose(Tensor(shape: [trajectory.losses.count], scalars: trajectory.losses),
-                        try golden.tensor("losses"), tolerance: Self.tolerance, "\(name) losses")
+            assertClose(
+                Tensor(shape: [trajectory.losses.count], scalars: trajectory.losses),
+                try golden.tensor("losses"), tolerance: Self.tolerance, "\(name) losses")
             if settings.clipMaxNorm != nil {
-                assertClose(Tensor(shape: [trajectory.gradientNorms.count], scalars: trajectory.gradientNorms),
-                            try golden.tensor("gradientNorms"), tolerance: Self.tolerance, "\(name) gradient norms")
+                assertClose(
+                    Tensor(shape: [trajectory.gradientNorms.count], scalars: trajectory.gradientNorms),
+                    try golden.tensor("gradientNorms"), tolerance: Self.tolerance, "\(name) gradient norms")
             }
             for step in Self.savedSteps {
                 for (index, parameterName) in TinyNet.parameterNames.enumerated() {
-                    assertClose(trajectory.snapshots[step]?[index], try golden.tensor("step\(step).\(parameterName)"),
-                                tolerance: Self.tolerance, "\(name) \(parameterName) after step \(step)")
+                    assertClose(
+                        trajectory.snapshots[step]?[index], try golden.tensor("step\(step).\(parameterName)"),
+                        tolerance: Self.tolerance, "\(name) \(parameterName) after step \(step)")
                 }
             }
         }
@@ -46,27 +51,27 @@ final class OptimizerTests: XCTestCase {
             "sgdMomentumDampeningWeightDecay": [
                 ("no momentum", { $0.momentum = 0 }),
                 ("no dampening", { $0.dampening = 0 }),
-                ("no weight decay", { $0.weightDecay = 0 }),
+                ("no weight decay", { $0.weightDecay = 0 })
             ],
             "sgdNesterovWeightDecay": [
                 ("classical momentum", { $0.nesterov = false }),
-                ("no weight decay", { $0.weightDecay = 0 }),
+                ("no weight decay", { $0.weightDecay = 0 })
             ],
             "adam": [
                 ("other beta1", { $0.beta1 = 0.8 }),
-                ("other beta2", { $0.beta2 = 0.99 }),
+                ("other beta2", { $0.beta2 = 0.99 })
             ],
             "adamWeightDecay": [
                 ("decoupled decay", { $0.decoupledWeightDecay = true }),
-                ("no weight decay", { $0.weightDecay = 0 }),
+                ("no weight decay", { $0.weightDecay = 0 })
             ],
             "adamW": [
                 ("L2 decay", { $0.decoupledWeightDecay = false }),
-                ("no weight decay", { $0.weightDecay = 0 }),
+                ("no weight decay", { $0.weightDecay = 0 })
             ],
             "adamClipped": [("no clipping", { $0.clipMaxNorm = nil })],
             "sgdMomentumClipped": [("no clipping", { $0.clipMaxNorm = nil })],
-            "sgd": [("momentum", { $0.momentum = 0.9 })],
+            "sgd": [("momentum", { $0.momentum = 0.9 })]
         ]
         for golden in file.cases {
             let expected = try golden.tensor("step20.layers.0.weight")
@@ -75,7 +80,9 @@ final class OptimizerTests: XCTestCase {
                 change(&settings)
                 let trajectory = try Trajectory(golden, settings: settings)
                 let error = relativeError(trajectory.snapshots[20]?[0], expected)
-                XCTAssertGreaterThan(error, 10 * Self.tolerance, "\(golden.name) with \(label) is indistinguishable from PyTorch's trajectory")
+                XCTAssertGreaterThan(
+                    error, 10 * Self.tolerance,
+                    "\(golden.name) with \(label) is indistinguishable from PyTorch's trajectory")
             }
         }
     }
@@ -128,18 +135,23 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testParametersWithoutGradientAreSkipped() throws {
-        let optimizers: [Optimizer] = [try SGD(momentum: 0.9, weightDecay: 0.1), try Adam(weightDecay: 0.1),
-                                       try Adam(weightDecay: 0.1, decoupledWeightDecay: true)]
+        let optimizers: [Optimizer] = [
+            try SGD(momentum: 0.9, weightDecay: 0.1), try Adam(weightDecay: 0.1),
+            try Adam(weightDecay: 0.1, decoupledWeightDecay: true)
+        ]
         for optimizer in optimizers {
             let trained = Tensor(shape: [2], scalars: [1, 2], requiresGradient: true)
             let untouched = Tensor(shape: [2], scalars: [3, 4], requiresGradient: true)
             trained.gradient = Tensor(shape: [2], scalars: [0.5, -0.5])
-            let parameters = [NamedParameter(name: "trained", tensor: trained),
-                              NamedParameter(name: "untouched", tensor: untouched)]
+            let parameters = [
+                NamedParameter(name: "trained", tensor: trained),
+                NamedParameter(name: "untouched", tensor: untouched)
+            ]
             optimizer.step(parameters, learningRate: 0.1)
             XCTAssertEqual(untouched.scalars, [3, 4], "\(type(of: optimizer))")
             XCTAssertNotEqual(trained.scalars, [1, 2], "\(type(of: optimizer))")
-            XCTAssertFalse(optimizer.stateTensors().keys.contains { $0.hasPrefix("untouched.") }, "\(type(of: optimizer))")
+            XCTAssertFalse(
+                optimizer.stateTensors().keys.contains { $0.hasPrefix("untouched.") }, "\(type(of: optimizer))")
         }
     }
 
@@ -170,8 +182,10 @@ final class OptimizerTests: XCTestCase {
         let first = Tensor(shape: [2], scalars: [3, 0], requiresGradient: true)
         let second = Tensor(shape: [1], scalars: [0], requiresGradient: true)
         let without = Tensor(shape: [1], scalars: [7], requiresGradient: true)
-        let parameters = [NamedParameter(name: "first", tensor: first), NamedParameter(name: "second", tensor: second),
-                          NamedParameter(name: "without", tensor: without)]
+        let parameters = [
+            NamedParameter(name: "first", tensor: first), NamedParameter(name: "second", tensor: second),
+            NamedParameter(name: "without", tensor: without)
+        ]
         first.gradient = Tensor(shape: [2], scalars: [3, 0])
         second.gradient = Tensor(shape: [1], scalars: [-4])
 
@@ -199,12 +213,13 @@ final class OptimizerTests: XCTestCase {
             ("SGD momentum", { try SGD(momentum: 0.9, dampening: 0.1, weightDecay: 1e-2) }),
             ("SGD Nesterov", { try SGD(momentum: 0.9, nesterov: true, weightDecay: 1e-2) }),
             ("Adam", { try Adam(weightDecay: 1e-2) }),
-            ("AdamW", { try Adam(weightDecay: 0.1, decoupledWeightDecay: true) }),
+            ("AdamW", { try Adam(weightDecay: 0.1, decoupledWeightDecay: true) })
         ]
         for (label, make) in makers {
             func train(_ net: TinyNet, _ optimizer: Optimizer, steps: Int) {
                 for _ in 0..<steps {
-                    _ = net.trainStep(optimizer, learningRate: schedule.learningRate(atStep: optimizer.stepCount, base: 0.05))
+                    _ = net.trainStep(
+                        optimizer, learningRate: schedule.learningRate(atStep: optimizer.stepCount, base: 0.05))
                 }
             }
             let uninterrupted = try TinyNet(golden), reference = try make()
@@ -232,7 +247,10 @@ final class OptimizerTests: XCTestCase {
             train(restarted, first, steps: 5)
             let fresh = try make()
             try fresh.loadState([:], stepCount: 0, parameters: restarted.parameters)
-            for _ in 0..<5 { _ = restarted.trainStep(fresh, learningRate: schedule.learningRate(atStep: fresh.stepCount + 5, base: 0.05)) }
+            for _ in 0..<5 {
+                _ = restarted.trainStep(
+                    fresh, learningRate: schedule.learningRate(atStep: fresh.stepCount + 5, base: 0.05))
+            }
             XCTAssertNotEqual(restarted.parameters[0].tensor.scalars, uninterrupted.parameters[0].tensor.scalars, label)
         }
     }
@@ -243,18 +261,26 @@ final class OptimizerTests: XCTestCase {
         let adam = try Adam()
         for _ in 0..<3 { _ = net.trainStep(adam, learningRate: 0.01) }
         let exported = adam.stateTensors()
-        XCTAssertEqual(exported.keys.sorted(), TinyNet.parameterNames.flatMap {
-            ["\($0).exponentialAverage", "\($0).exponentialAverageOfSquares"]
-        }.sorted())
+        XCTAssertEqual(
+            exported.keys.sorted(),
+            TinyNet.parameterNames.flatMap {
+                ["\($0).exponentialAverage", "\($0).exponentialAverageOfSquares"]
+            }.sorted())
 
-        func assertRefused(_ tensors: [String: Tensor], stepCount: Int = 3, into optimizer: Optimizer,
-                           mentioning expected: String, line: UInt = #line) {
+        func assertRefused(
+            _ tensors: [String: Tensor], stepCount: Int = 3, into optimizer: Optimizer,
+            mentioning expected: String, line: UInt = #line
+        ) {
             let before = optimizer.stateTensors().mapValues(\.scalars), stepsBefore = optimizer.stepCount
-            XCTAssertThrowsError(try optimizer.loadState(tensors, stepCount: stepCount, parameters: net.parameters), line: line) { error in
+            XCTAssertThrowsError(
+                try optimizer.loadState(tensors, stepCount: stepCount, parameters: net.parameters), line: line
+            ) { error in
                 guard let error = error as? WeftError else { return XCTFail("not a WeftError: \(error)", line: line) }
-                XCTAssertTrue(error.message.contains(expected), "message \"\(error.message)\" lacks \(expected)", line: line)
+                XCTAssertTrue(
+                    error.message.contains(expected), "message \"\(error.message)\" lacks \(expected)", line: line)
             }
-            XCTAssertEqual(optimizer.stateTensors().mapValues(\.scalars), before, "a refused load changed the state", line: line)
+            XCTAssertEqual(
+                optimizer.stateTensors().mapValues(\.scalars), before, "a refused load changed the state", line: line)
             XCTAssertEqual(optimizer.stepCount, stepsBefore, line: line)
         }
 
@@ -289,8 +315,9 @@ final class OptimizerTests: XCTestCase {
         let loaded = try Adam()
         try loaded.loadState(exported, stepCount: 3, parameters: net.parameters)
         exported["layers.0.bias.exponentialAverage"]?.data[0] += 1
-        XCTAssertNotEqual(loaded.stateTensors()["layers.0.bias.exponentialAverage"]?.scalars,
-                          exported["layers.0.bias.exponentialAverage"]?.scalars)
+        XCTAssertNotEqual(
+            loaded.stateTensors()["layers.0.bias.exponentialAverage"]?.scalars,
+            exported["layers.0.bias.exponentialAverage"]?.scalars)
     }
 }
 
@@ -318,11 +345,14 @@ private final class TinyNet {
 
     func loss() -> Tensor {
         let p = parameters.map(\.tensor)
-        return x.linear(weight: p[0], bias: p[1]).tanh().linear(weight: p[2], bias: p[3]).softmaxCrossEntropy(labels: labels)
+        return x.linear(weight: p[0], bias: p[1]).tanh().linear(weight: p[2], bias: p[3]).softmaxCrossEntropy(
+            labels: labels)
     }
 
     /// One training step; returns the loss before the update and, when clipping, the gradient norm.
-    func trainStep(_ optimizer: Optimizer, learningRate: Float, clipMaxNorm: Double? = nil) -> (loss: Float, norm: Float?) {
+    func trainStep(_ optimizer: Optimizer, learningRate: Float, clipMaxNorm: Double? = nil) -> (
+        loss: Float, norm: Float?
+    ) {
         zeroGradients(parameters)
         let loss = loss()
         loss.backward()
@@ -363,8 +393,9 @@ private struct Settings {
     func makeOptimizer() throws -> Optimizer {
         kind == "sgd"
             ? try SGD(momentum: momentum, dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
-            : try Adam(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
-                       decoupledWeightDecay: decoupledWeightDecay)
+            : try Adam(
+                beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+                decoupledWeightDecay: decoupledWeightDecay)
     }
 }
 
@@ -378,7 +409,8 @@ private struct Trajectory {
     init(_ golden: GoldenCase, settings: Settings) throws {
         let net = try TinyNet(golden), optimizer = try settings.makeOptimizer()
         for step in 1...settings.steps {
-            let (loss, norm) = net.trainStep(optimizer, learningRate: settings.learningRate, clipMaxNorm: settings.clipMaxNorm)
+            let (loss, norm) = net.trainStep(
+                optimizer, learningRate: settings.learningRate, clipMaxNorm: settings.clipMaxNorm)
             losses.append(loss)
             if let norm { gradientNorms.append(norm) }
             snapshots[step] = net.parameters.map { $0.tensor.copy() }

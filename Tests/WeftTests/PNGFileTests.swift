@@ -3,8 +3,9 @@ import XCTest
 
 final class PNGFileTests: XCTestCase {
     private func pattern(width: Int, height: Int, channels: Int) -> PixelImage {
-        PixelImage(width: width, height: height, channels: channels,
-                   pixels: (0..<(width * height * channels)).map { UInt8(($0 * 37 + $0 / 7) % 256) })
+        PixelImage(
+            width: width, height: height, channels: channels,
+            pixels: (0..<(width * height * channels)).map { UInt8(($0 * 37 + $0 / 7) % 256) })
     }
 
     func testGrayAndRGBRoundTripThroughAFile() throws {
@@ -57,13 +58,15 @@ final class PNGFileTests: XCTestCase {
         let missing = directory.file("absent.png")
         assertThrowsWeftError(try PNGFile.read(path: missing), containing: [missing])
         let unwritable = directory.file("no/such/directory/out.png")
-        assertThrowsWeftError(try PNGFile.write(pattern(width: 2, height: 2, channels: 1), to: unwritable),
-                              containing: [unwritable, "cannot write"])
+        assertThrowsWeftError(
+            try PNGFile.write(pattern(width: 2, height: 2, channels: 1), to: unwritable),
+            containing: [unwritable, "cannot write"])
     }
 
     func testBinaryAndASCIIPGM() throws {
         let directory = try TemporaryDirectory()
-        let binary = try directory.write(Array("P5\n# a comment\n3 2\n255\n".utf8) + [0, 10, 20, 30, 40, 255], to: "binary.pgm")
+        let binary = try directory.write(
+            Array("P5\n# a comment\n3 2\n255\n".utf8) + [0, 10, 20, 30, 40, 255], to: "binary.pgm")
         let expected = PixelImage(width: 3, height: 2, channels: 1, pixels: [0, 10, 20, 30, 40, 255])
         XCTAssertEqual(try PGMFile.read(path: binary), expected)
         XCTAssertEqual(try PixelImage.read(path: binary), expected)
@@ -82,7 +85,7 @@ final class PNGFileTests: XCTestCase {
             ("maximum.pgm", Array("P2\n1 1\n0\n0\n".utf8), "maximum value"),
             ("sample.pgm", Array("P2\n2 1\n10\n3 11\n".utf8), "above the maximum"),
             ("letters.pgm", Array("P2\n2 1\n10\n3 x\n".utf8), "1 of its 2 samples"),
-            ("huge.pgm", Array("P5\n999999999 999999999\n255\n".utf8), "999999999×999999999"),
+            ("huge.pgm", Array("P5\n999999999 999999999\n255\n".utf8), "999999999×999999999")
         ]
         for (name, bytes, fragment) in cases {
             let path = try directory.write(bytes, to: name)

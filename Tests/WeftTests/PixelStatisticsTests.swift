@@ -4,8 +4,9 @@ import XCTest
 final class PixelStatisticsTests: XCTestCase {
     func testMeanAndDeviationOfKnownPixels() throws {
         // Two 1×1×2 images: pixels 0, 255 and 51, 102 → /255: 0, 1, 0.2, 0.4.
-        let dataset = try ImageDataset(images: [0, 255, 51, 102], labels: [1, 0], channels: 1, height: 1, width: 2,
-                                       classNames: ["a", "b", "c"])
+        let dataset = try ImageDataset(
+            images: [0, 255, 51, 102], labels: [1, 0], channels: 1, height: 1, width: 2,
+            classNames: ["a", "b", "c"])
         let statistics = PixelStatistics(dataset: dataset)
         let values = [0.0, 1.0, 0.2, 0.4]
         let mean = values.reduce(0, +) / 4
@@ -23,8 +24,9 @@ final class PixelStatisticsTests: XCTestCase {
 
     func testPerChannelStatistics() throws {
         // One 2-channel image of 1×2: channel 0 all 255, channel 1 is 0 and 255.
-        let dataset = try ImageDataset(images: [255, 255, 0, 255], labels: [0], channels: 2, height: 1, width: 2,
-                                       classNames: ["only"])
+        let dataset = try ImageDataset(
+            images: [255, 255, 0, 255], labels: [0], channels: 2, height: 1, width: 2,
+            classNames: ["only"])
         let statistics = PixelStatistics(dataset: dataset)
         XCTAssertEqual(statistics.channelMeans, [1, 0.5])
         XCTAssertEqual(statistics.channelStandardDeviations, [0, 0.5])

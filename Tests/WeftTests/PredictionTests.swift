@@ -5,11 +5,17 @@ import XCTest
 /// Preparing arbitrary images for a model (colour, polarity, size) and ranking its classes.
 final class PredictionTests: XCTestCase {
     func testAreaAveragingShrinksByMeansAndEnlargesByRepeating() {
-        let image = PixelImage(width: 4, height: 2, channels: 1, pixels: [0, 10, 20, 30,
-                                                                            40, 50, 60, 70])
+        let image = PixelImage(
+            width: 4, height: 2, channels: 1,
+            pixels: [
+                0, 10, 20, 30,
+                40, 50, 60, 70
+            ])
         XCTAssertEqual(image.resized(width: 2, height: 1).pixels, [25, 45])
         XCTAssertEqual(image.resized(width: 4, height: 2), image)
-        XCTAssertEqual(image.resized(width: 8, height: 4).resized(width: 4, height: 2), image, "enlarging then shrinking by the same factor is exact")
+        XCTAssertEqual(
+            image.resized(width: 8, height: 4).resized(width: 4, height: 2), image,
+            "enlarging then shrinking by the same factor is exact")
         // 3 → 2: the middle source pixel is split in halves.
         let row = PixelImage(width: 3, height: 1, channels: 1, pixels: [0, 90, 180])
         XCTAssertEqual(row.resized(width: 2, height: 1).pixels, [30, 150])  // (0 + 45) / 1.5, (45 + 180) / 1.5
@@ -25,21 +31,28 @@ final class PredictionTests: XCTestCase {
     func testPreparationConvertsInvertsAndResizes() throws {
         // A dark square on a white background, in RGB, twice the model's size.
         var pixels = [UInt8](repeating: 255, count: 8 * 8 * 3)
-        for row in 2..<6 { for column in 2..<6 { for channel in 0..<3 { pixels[(row * 8 + column) * 3 + channel] = 0 } } }
+        for row in 2..<6 {
+            for column in 2..<6 { for channel in 0..<3 { pixels[(row * 8 + column) * 3 + channel] = 0 } }
+        }
         let photo = PixelImage(width: 8, height: 8, channels: 3, pixels: pixels)
         let automatic = try ImagePreparation(input: [1, 4, 4]).prepare(photo, source: "photo.png")
         XCTAssertTrue(automatic.inverted, "a light border means a light background: inverted")
         XCTAssertTrue(automatic.resized)
-        XCTAssertEqual(automatic.planes, [0, 0, 0, 0,
-                                          0, 255, 255, 0,
-                                          0, 255, 255, 0,
-                                          0, 0, 0, 0])
+        XCTAssertEqual(
+            automatic.planes,
+            [
+                0, 0, 0, 0,
+                0, 255, 255, 0,
+                0, 255, 255, 0,
+                0, 0, 0, 0
+            ])
         let kept = try ImagePreparation(input: [1, 4, 4], inversion: .never).prepare(photo, source: "photo.png")
         XCTAssertFalse(kept.inverted)
         XCTAssertEqual(kept.planes[5], 0)
         let dark = PixelImage(width: 4, height: 4, channels: 1, filledWith: 10)
         XCTAssertFalse(try ImagePreparation(input: [1, 4, 4]).prepare(dark, source: "dark.pgm").inverted)
-        XCTAssertTrue(try ImagePreparation(input: [1, 4, 4], inversion: .always).prepare(dark, source: "dark.pgm").inverted)
+        XCTAssertTrue(
+            try ImagePreparation(input: [1, 4, 4], inversion: .always).prepare(dark, source: "dark.pgm").inverted)
         let colour = try ImagePreparation(input: [3, 4, 4], inversion: .never).prepare(dark, source: "dark.pgm")
         XCTAssertEqual(colour.planes, [UInt8](repeating: 10, count: 48), "gray repeated in R, G and B planes")
     }
@@ -51,14 +64,19 @@ final class PredictionTests: XCTestCase {
         for index in 0..<3 {
             let original = Array(bytes[(index * 784)..<((index + 1) * 784)])
             // A dark garment on a light background, four times larger, as a PNG.
-            let photo = PixelImage(width: 28, height: 28, channels: 1, pixels: original).resized(width: 112, height: 112).inverted
+            let photo = PixelImage(width: 28, height: 28, channels: 1, pixels: original).resized(
+                width: 112, height: 112
+            ).inverted
             let path = folder.file("garment-\(index).png")
             try PNGFile.write(photo, to: path)
-            let prepared = try ImagePreparation(input: [1, 28, 28]).prepare(try PixelImage.read(path: path), source: path)
+            let prepared = try ImagePreparation(input: [1, 28, 28]).prepare(
+                try PixelImage.read(path: path), source: path)
             XCTAssertTrue(prepared.inverted)
-            XCTAssertEqual(prepared.planes, original, "image \(index): preparation undoes the enlarging and inversion exactly")
-            XCTAssertEqual(model.predict(imageBytes: prepared.planes, count: 1, top: 3),
-                           model.predict(imageBytes: original, count: 1, top: 3))
+            XCTAssertEqual(
+                prepared.planes, original, "image \(index): preparation undoes the enlarging and inversion exactly")
+            XCTAssertEqual(
+                model.predict(imageBytes: prepared.planes, count: 1, top: 3),
+                model.predict(imageBytes: original, count: 1, top: 3))
         }
     }
 
@@ -70,7 +88,8 @@ final class PredictionTests: XCTestCase {
             XCTAssertEqual(prediction.ranked.count, 10, "top is capped at the class count")
             XCTAssertEqual(prediction.ranked.reduce(0) { $0 + $1.probability }, 1, accuracy: 1e-5)
             XCTAssertEqual(prediction.ranked.map(\.probability), prediction.ranked.map(\.probability).sorted(by: >))
-            XCTAssertEqual(prediction.ranked.map { $0.className }, prediction.ranked.map { FashionMNIST.classNames[$0.label] })
+            XCTAssertEqual(
+                prediction.ranked.map { $0.className }, prediction.ranked.map { FashionMNIST.classNames[$0.label] })
         }
         let logits = ExportFixtures.logits(model, bytes: images, count: 5)
         for (row, prediction) in predictions.enumerated() {
@@ -82,6 +101,8 @@ final class PredictionTests: XCTestCase {
     func testAFileThatIsNotAnImageIsRefused() throws {
         let folder = try TemporaryDirectory()
         let path = try folder.write(Array("just text\n".utf8), to: "notes.png")
-        assertThrowsWeftError(try PixelImage.read(path: path), containing: ["notes.png: not a PNG or PGM image", "convert it to PNG or PGM"])
+        assertThrowsWeftError(
+            try PixelImage.read(path: path),
+            containing: ["notes.png: not a PNG or PGM image", "convert it to PNG or PGM"])
     }
 }

@@ -7,7 +7,8 @@ final class PrincipalComponentsTests: XCTestCase {
     func testComponentsVariancesAndProjectionEqualScikitLearnUpToSign() throws {
         for golden in try EvaluationGolden.cases("pca") {
             guard case .string(let name)? = golden["name"] else { return XCTFail("a case has no name") }
-            let rows = Int(try EvaluationGolden.number(golden["rows"])), columns = Int(try EvaluationGolden.number(golden["columns"]))
+            let rows = Int(try EvaluationGolden.number(golden["rows"])),
+                columns = Int(try EvaluationGolden.number(golden["columns"]))
             let values = try EvaluationGolden.numbers(golden["x"])
             let pca = PrincipalComponents(values: values, rows: rows, columns: columns, count: 2)
             let components = try EvaluationGolden.numbers(golden["components"])
@@ -19,12 +20,20 @@ final class PrincipalComponentsTests: XCTestCase {
                 let expected = Array(components[(component * columns)..<((component + 1) * columns)])
                 let sign: Double = zip(expected, pca.components[component]).reduce(0) { $0 + $1.0 * $1.1 } < 0 ? -1 : 1
                 for column in 0..<columns {
-                    XCTAssertEqual(sign * pca.components[component][column], expected[column], accuracy: 1e-6, "\(name) component \(component)")
+                    XCTAssertEqual(
+                        sign * pca.components[component][column], expected[column], accuracy: 1e-6,
+                        "\(name) component \(component)")
                 }
-                XCTAssertEqual(pca.explainedVariance[component], variances[component], accuracy: 1e-6 * max(1, variances[0]), "\(name) variance \(component)")
-                XCTAssertEqual(pca.explainedVarianceRatio[component], ratios[component], accuracy: 1e-6, "\(name) ratio \(component)")
+                XCTAssertEqual(
+                    pca.explainedVariance[component], variances[component], accuracy: 1e-6 * max(1, variances[0]),
+                    "\(name) variance \(component)")
+                XCTAssertEqual(
+                    pca.explainedVarianceRatio[component], ratios[component], accuracy: 1e-6,
+                    "\(name) ratio \(component)")
                 for row in 0..<rows {
-                    XCTAssertEqual(sign * projected[row * 2 + component], projection[row * 2 + component], accuracy: 1e-6 * max(1, variances[0].squareRoot()), "\(name) row \(row)")
+                    XCTAssertEqual(
+                        sign * projected[row * 2 + component], projection[row * 2 + component],
+                        accuracy: 1e-6 * max(1, variances[0].squareRoot()), "\(name) row \(row)")
                 }
             }
         }

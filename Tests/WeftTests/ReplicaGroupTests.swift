@@ -16,7 +16,9 @@ final class ReplicaGroupTests: XCTestCase {
             for i in 0..<count { values[i] *= Double(size) }
         }
         func broadcastFromRankZero(_ bytes: UnsafeMutableRawPointer, count: Int) throws {}
-        func allGather(_ values: [UInt64]) throws -> [UInt64] { Array([[UInt64]](repeating: values, count: size).joined()) }
+        func allGather(_ values: [UInt64]) throws -> [UInt64] {
+            Array([[UInt64]](repeating: values, count: size).joined())
+        }
         func barrier() throws {}
         func abort(status: Int32) -> Never { fatalError("abort \(status)") }
     }
@@ -24,10 +26,13 @@ final class ReplicaGroupTests: XCTestCase {
     func testEveryImageOfAGlobalBatchGoesToExactlyOneRankInOrder() {
         let batch = Array(100..<164)[5..<42]  // 37 images, a slice not starting at 0
         for size in [1, 2, 3, 4, 7] {
-            let shards = (0..<size).map { ReplicaGroup(communicator: MirrorCommunicator(rank: $0, size: size)).shard(of: batch) }
+            let shards = (0..<size).map {
+                ReplicaGroup(communicator: MirrorCommunicator(rank: $0, size: size)).shard(of: batch)
+            }
             XCTAssertEqual(Array(shards.joined()), Array(batch), "\(size) ranks")
             let counts = shards.map(\.count)
-            XCTAssertLessThanOrEqual((counts.max() ?? 0) - (counts.min() ?? 0), 1, "\(size) ranks: balanced shards \(counts)")
+            XCTAssertLessThanOrEqual(
+                (counts.max() ?? 0) - (counts.min() ?? 0), 1, "\(size) ranks: balanced shards \(counts)")
         }
     }
 
@@ -37,7 +42,8 @@ final class ReplicaGroupTests: XCTestCase {
         weight.gradient = Tensor(shape: [3], scalars: [4, 8, -12])
         let running = Tensor(shape: [2], scalars: [0.5, 7])
         group.beginStep(shardCount: 16, globalCount: 64)
-        let reduced = try group.averageGradients([NamedParameter(name: "w", tensor: weight)], buffers: [NamedParameter(name: "r", tensor: running)])
+        let reduced = try group.averageGradients(
+            [NamedParameter(name: "w", tensor: weight)], buffers: [NamedParameter(name: "r", tensor: running)])
         XCTAssertEqual(reduced, 5)
         // Every mirrored rank holds the same shard gradient g: Σ_r (16/64)·g = g; buffers: mean = itself.
         XCTAssertEqual(weight.gradient?.scalars, [4, 8, -12])
@@ -54,13 +60,15 @@ final class ReplicaGroupTests: XCTestCase {
     func testPerRankGeneratorsRoundTripThroughTheCheckpointState() throws {
         var state = TrainingState(seed: 5)
         state.replicaGenerators = (0..<3).map {
-            ReplicaGenerators(dropout: RandomGenerator(seed: UInt64($0)), augmentation: RandomGenerator(seed: UInt64(100 + $0)))
+            ReplicaGenerators(
+                dropout: RandomGenerator(seed: UInt64($0)), augmentation: RandomGenerator(seed: UInt64(100 + $0)))
         }
         let text = state.json.serialized(pretty: false)
         XCTAssertTrue(text.contains("\"ranks\""))
         let read = try TrainingState(json: try JSONParser.parse(text, source: "state"), source: "test")
         XCTAssertEqual(read, state)
-        XCTAssertFalse(TrainingState(seed: 5).json.serialized(pretty: false).contains("ranks"),
-                       "a run on one process writes the state exactly as before")
+        XCTAssertFalse(
+            TrainingState(seed: 5).json.serialized(pretty: false).contains("ranks"),
+            "a run on one process writes the state exactly as before")
     }
 }

@@ -27,22 +27,28 @@ final class ResumeTests: XCTestCase {
     }
 
     /// A resumed run of `checkpoint` without the progress line (`TrainingRunTests` uses it too).
-    static func resumedRun(_ checkpoint: String, overrides: [String] = [], force: Bool = false,
-                           threads: Int? = nil) throws -> TrainingRun {
+    static func resumedRun(
+        _ checkpoint: String, overrides: [String] = [], force: Bool = false,
+        threads: Int? = nil
+    ) throws -> TrainingRun {
         let progress = Progress(epochs: 2)
         progress.enabled = false
-        return try TrainingRun(resuming: checkpoint, overrides: overrides, force: force, threads: threads, progress: progress)
+        return try TrainingRun(
+            resuming: checkpoint, overrides: overrides, force: force, threads: threads, progress: progress)
     }
 
     /// A fresh run of `config` (in its `checkpoint.directory`) without the progress line.
     private func freshRun(_ config: TrainingConfig) throws -> TrainingRun {
         let progress = Progress(epochs: config.training.epochs)
         progress.enabled = false
-        return try TrainingRun(config: config, data: try TrainingData(config: config), source: "test.json", progress: progress)
+        return try TrainingRun(
+            config: config, data: try TrainingData(config: config), source: "test.json", progress: progress)
     }
 
     private func config(_ folder: String, epochs: Int = 2) throws -> TrainingConfig {
-        try TrainingConfig(json: try JSONParser.parse(Self.configText(folder: folder, epochs: epochs), source: "test.json"), source: "test.json")
+        try TrainingConfig(
+            json: try JSONParser.parse(Self.configText(folder: folder, epochs: epochs), source: "test.json"),
+            source: "test.json")
     }
 
     private func weights(_ trainer: Trainer) -> [[UInt32]] {
@@ -64,10 +70,12 @@ final class ResumeTests: XCTestCase {
         let checkpoint = try interrupt(first) { $0.step >= stopAfterSteps }
         let second = try Self.resumedRun(checkpoint)
         defer { second.release() }
-        XCTAssertEqual(second.trainer.state, first.trainer.state, "the training state round-trips through the checkpoint")
+        XCTAssertEqual(
+            second.trainer.state, first.trainer.state, "the training state round-trips through the checkpoint")
         XCTAssertEqual(weights(second.trainer), weights(first.trainer), "the weights round-trip through the checkpoint")
-        XCTAssertEqual(second.trainer.optimizer.stateTensors().mapValues { $0.scalars },
-                       first.trainer.optimizer.stateTensors().mapValues { $0.scalars })
+        XCTAssertEqual(
+            second.trainer.optimizer.stateTensors().mapValues { $0.scalars },
+            first.trainer.optimizer.stateTensors().mapValues { $0.scalars })
         let outcome = try second.run()
         return (weights(second.trainer), outcome, second.trainer.state.history)
     }
@@ -80,13 +88,17 @@ final class ResumeTests: XCTestCase {
         let stepsPerEpoch = straight.trainer.trainLoader.batchesPerEpoch
         // Timings differ between runs; everything else in the history must not.
         func comparable(_ history: [EpochRecord]) -> [EpochRecord] {
-            history.map { var record = $0; record.seconds = 0; record.imagesPerSecond = 0; return record }
+            history.map {
+                var record = $0; record.seconds = 0; record.imagesPerSecond = 0; return record
+            }
         }
         for stop in [stepsPerEpoch, stepsPerEpoch / 2, stepsPerEpoch + 3] {
             let (resumed, outcome, history) = try interruptedRun(stopAfterSteps: stop)
             XCTAssertEqual(resumed, expected, "stopped after step \(stop) and resumed: weights must be bit-identical")
             XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
-            XCTAssertEqual(comparable(history), comparable(straight.trainer.state.history), "stopped after step \(stop): same metric history")
+            XCTAssertEqual(
+                comparable(history), comparable(straight.trainer.state.history),
+                "stopped after step \(stop): same metric history")
         }
     }
 
@@ -107,9 +119,12 @@ final class ResumeTests: XCTestCase {
 
     func testChangedConfigIsRefusedListingTheKeysButEpochsMayChange() throws {
         let checkpoint = try interrupt(try freshRun(try config(folder()))) { $0.step >= 3 }
-        XCTAssertThrowsError(try Self.resumedRun(checkpoint, overrides: ["training.batchSize=16", "model.layers[0].filters=5"])) { error in
+        XCTAssertThrowsError(
+            try Self.resumedRun(checkpoint, overrides: ["training.batchSize=16", "model.layers[0].filters=5"])
+        ) { error in
             let message = (error as? WeftError)?.message ?? ""
-            XCTAssertTrue(message.contains("model.layers[0].filters, training.batchSize") && message.contains("--force"), message)
+            XCTAssertTrue(
+                message.contains("model.layers[0].filters, training.batchSize") && message.contains("--force"), message)
         }
         let extended = try ResumePlan(checkpointPath: checkpoint, overrides: ["training.epochs=3"], force: false)
         XCTAssertEqual(extended.changedKeys, ["training.epochs"])
@@ -138,7 +153,8 @@ final class ResumeTests: XCTestCase {
         try SafetensorsFile(metadata: metadata, entries: saved.file.entries).write(to: path)
         XCTAssertThrowsError(try Self.resumedRun(path)) { error in
             let message = (error as? WeftError)?.message ?? ""
-            XCTAssertTrue(message.hasPrefix(path) && message.contains("layers.0.weight has shape [4, 1, 3, 3]"), message)
+            XCTAssertTrue(
+                message.hasPrefix(path) && message.contains("layers.0.weight has shape [4, 1, 3, 3]"), message)
         }
     }
 
@@ -159,9 +175,11 @@ final class ResumeTests: XCTestCase {
         var misfit = original
         misfit.optimizerState = [.init(name: "layers.0.weight.exponentialAverage", shape: [1], values: [0])]
         misfit.optimizerStepCount = 1
-        for (snapshot, expected) in [(missing, "x.safetensors: has no tensor layers.0.weight, which the config's model needs"),
-                                     (stray, "x.safetensors: tensor layers.9.weight belongs to no layer of the config's model"),
-                                     (misfit, "x.safetensors: the optimiser state does not fit the model (")] {
+        for (snapshot, expected) in [
+            (missing, "x.safetensors: has no tensor layers.0.weight, which the config's model needs"),
+            (stray, "x.safetensors: tensor layers.9.weight belongs to no layer of the config's model"),
+            (misfit, "x.safetensors: the optimiser state does not fit the model (")
+        ] {
             XCTAssertThrowsError(try trainer.restore(from: snapshot, source: "x.safetensors")) { error in
                 let message = (error as? WeftError)?.message ?? ""
                 XCTAssertTrue(message.hasPrefix(expected), message)
@@ -173,18 +191,24 @@ final class ResumeTests: XCTestCase {
     func testDivergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws {
         let directory = folder()
         var json = try JSONParser.parse(Self.configText(folder: directory, everySteps: 1), source: "test.json")
-        json = try ConfigOverride("training.optimizer={\"type\": \"sgd\", \"learningRate\": 100, \"momentum\": 0.9}").apply(to: json)
+        json = try ConfigOverride("training.optimizer={\"type\": \"sgd\", \"learningRate\": 100, \"momentum\": 0.9}")
+            .apply(to: json)
         json = try ConfigOverride("training.schedule={\"type\": \"cosine\", \"warmupEpochs\": 1}").apply(to: json)
         let run = try freshRun(try TrainingConfig(json: json, source: "test.json"))
         defer { run.release() }
         XCTAssertThrowsError(try run.run()) { error in
             let message = (error as? WeftError)?.message ?? ""
-            XCTAssertTrue(message.hasPrefix("training diverged: the ") && message.contains("lower training.optimizer.learningRate"), message)
+            XCTAssertTrue(
+                message.hasPrefix("training diverged: the ")
+                    && message.contains("lower training.optimizer.learningRate"), message)
         }
         XCTAssertGreaterThan(run.trainer.state.step, 0, "some steps ran before the divergence")
         let last = try Checkpoint(path: try XCTUnwrap(run.lastCheckpoint))
-        XCTAssertEqual(last.state.step, run.trainer.state.step, "the last checkpoint is the step before the loss diverged")
-        XCTAssertTrue(last.file.entries.allSatisfy { $0.values.allSatisfy(\.isFinite) }, "the kept checkpoint holds finite weights")
+        XCTAssertEqual(
+            last.state.step, run.trainer.state.step, "the last checkpoint is the step before the loss diverged")
+        XCTAssertTrue(
+            last.file.entries.allSatisfy { $0.values.allSatisfy(\.isFinite) },
+            "the kept checkpoint holds finite weights")
     }
 
     func testWrongFormatAndNewerVersionAreRefused() throws {
@@ -196,12 +220,14 @@ final class ResumeTests: XCTestCase {
             XCTAssertTrue((error as? WeftError)?.message.contains("not a Weft checkpoint") == true, "\(error)")
         }
         let newer = directory + "/newer.safetensors"
-        try SafetensorsFile(metadata: [("format", "weft-checkpoint"), ("formatVersion", "99")], entries: []).write(to: newer)
+        try SafetensorsFile(metadata: [("format", "weft-checkpoint"), ("formatVersion", "99")], entries: []).write(
+            to: newer)
         XCTAssertThrowsError(try Checkpoint(path: newer)) { error in
             XCTAssertTrue((error as? WeftError)?.message.contains("format version 99 is newer") == true, "\(error)")
         }
         XCTAssertThrowsError(try Checkpoint(path: directory + "/missing.safetensors")) { error in
-            XCTAssertTrue((error as? WeftError)?.message.contains("missing.safetensors: cannot read") == true, "\(error)")
+            XCTAssertTrue(
+                (error as? WeftError)?.message.contains("missing.safetensors: cannot read") == true, "\(error)")
         }
     }
 }

@@ -46,7 +46,7 @@ final class RunFolderLockTests: XCTestCase {
         [
             "train", RunFolderLockTests.quick, "--set", "data.trainLimit=300", "--set", "data.validationFraction=0.02",
             "--set", "data.testLimit=200", "--set", "training.epochs=\(epochs)", "--set", "checkpoint.everySteps=2",
-            "--set", "checkpoint.directory=\(folder)", "--threads", "1", "--no-report",
+            "--set", "checkpoint.directory=\(folder)", "--threads", "1", "--no-report"
         ]
     }
 
@@ -154,7 +154,7 @@ final class RunFolderLockTests: XCTestCase {
                 try RunFolderLock(folder: folder, alternative: "choose another checkpoint.directory"),
                 containing: [
                     "\(folder) is in use by another weft process", "has not yet recorded its pid",
-                    "; wait for it, stop it, or choose another checkpoint.directory",
+                    "; wait for it, stop it, or choose another checkpoint.directory"
                 ],
                 "lock file \(recorded.debugDescription)")
         }
@@ -293,7 +293,7 @@ final class RunFolderLockTests: XCTestCase {
             weft,
             [
                 "tune", RunFolderLockTests.quick, "--grid", "training.batchSize=[32]", "--output", shared,
-                "--threads", "1",
+                "--threads", "1"
             ])
         XCTAssertEqual(tune.status, 1, tune.errors)
         assertRefusal(
@@ -386,7 +386,7 @@ final class RunFolderLockTests: XCTestCase {
             weft,
             [
                 "tune", RunFolderLockTests.quick, "--grid", "training.batchSize=[64]", "--output", folder,
-                "--threads", "1",
+                "--threads", "1"
             ])
         XCTAssertEqual(second.status, 1, second.errors)
         assertRefusal(

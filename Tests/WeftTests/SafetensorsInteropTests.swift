@@ -5,7 +5,8 @@ import XCTest
 /// Python's own `safetensors` reads a Weft checkpoint: the documented names, shapes and values.
 /// The Python environment comes from `Tests/setup.sh` (`.venv`).
 final class SafetensorsInteropTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The virtual environment's Python, or a skip telling how to make it.
     static func python() throws -> String {
@@ -27,10 +28,12 @@ final class SafetensorsInteropTests: XCTestCase {
         _ = try Self.python()
         let folder = NSTemporaryDirectory() + "weft-interop-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = try TrainingConfig(json: try JSONParser.parse(ResumeTests.configText(folder: folder), source: "t.json"), source: "t.json")
+        let config = try TrainingConfig(
+            json: try JSONParser.parse(ResumeTests.configText(folder: folder), source: "t.json"), source: "t.json")
         let progress = Progress(epochs: 1)
         progress.enabled = false
-        let run = try TrainingRun(config: config, data: try TrainingData(config: config), source: "t.json", progress: progress)
+        let run = try TrainingRun(
+            config: config, data: try TrainingData(config: config), source: "t.json", progress: progress)
         defer { run.release() }
         run.stopsWhen = { $0.step >= 2 }
         guard case .interrupted(let stop) = try run.run(), let path = stop.checkpoint else {
@@ -40,29 +43,32 @@ final class SafetensorsInteropTests: XCTestCase {
         let checkpoint = Checkpoint(snapshot: run.trainer.snapshot())
 
         let script = """
-        import json, sys
-        from safetensors import safe_open
-        from safetensors.numpy import load_file
-        tensors = load_file(sys.argv[1])
-        with safe_open(sys.argv[1], "np") as f:
-            meta = f.metadata()
-        print(json.dumps({"format": meta["format"], "version": meta["formatVersion"],
-                          "epochs": json.loads(meta["config"])["training"]["epochs"],
-                          "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype), "values": [float(x) for x in v.ravel()]}
-                                      for k, v in tensors.items()}}))
-        """
+            import json, sys
+            from safetensors import safe_open
+            from safetensors.numpy import load_file
+            tensors = load_file(sys.argv[1])
+            with safe_open(sys.argv[1], "np") as f:
+                meta = f.metadata()
+            print(json.dumps({"format": meta["format"], "version": meta["formatVersion"],
+                              "epochs": json.loads(meta["config"])["training"]["epochs"],
+                              "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype), "values": [float(x) for x in v.ravel()]}
+                                          for k, v in tensors.items()}}))
+            """
         let output = try Self.runPython(script, [path])
         let report = try JSONParser.parse(output, source: "python")
         XCTAssertEqual(report["format"], .string("weft-checkpoint"))
         XCTAssertEqual(report["version"], .string("1"))
         XCTAssertEqual(report["epochs"], .number(2))
-        guard case .object(let tensors)? = report["tensors"] else { return XCTFail("no tensors in \(output.prefix(200))") }
+        guard case .object(let tensors)? = report["tensors"] else {
+            return XCTFail("no tensors in \(output.prefix(200))")
+        }
         XCTAssertEqual(Set(tensors.map(\.key)), Set(checkpoint.file.entries.map(\.name)))
         for entry in checkpoint.file.entries {
             let seen = report["tensors"]?[entry.name]
             XCTAssertEqual(seen?["shape"], .array(entry.shape.map { .number(Double($0)) }), entry.name)
             XCTAssertEqual(seen?["dtype"], .string("float32"), entry.name)
-            XCTAssertEqual(seen?["values"], .array(entry.values.map { .number(Double($0)) }), "\(entry.name): values differ")
+            XCTAssertEqual(
+                seen?["values"], .array(entry.values.map { .number(Double($0)) }), "\(entry.name): values differ")
         }
         XCTAssertNotNil(report["tensors"]?["layers.0.weight"])
         XCTAssertNotNil(report["tensors"]?["layers.1.runningVariance"])

@@ -16,11 +16,13 @@ final class SampleGridTests: XCTestCase {
         var image = PixelImage(width: 40, height: 20, channels: 3, filledWith: 0)
         BitmapFont.draw("Hi!", into: &image, top: 2, left: 3, scale: 2, color: [255, 0, 0])
         var lit = 0
-        for y in 0..<20 { for x in 0..<40 where image.pixels[(y * 40 + x) * 3] == 255 {
-            lit += 1
-            XCTAssertTrue((2..<16).contains(y) && (3..<(3 + BitmapFont.width(of: "Hi!", scale: 2))).contains(x))
-            XCTAssertEqual(image.pixels[(y * 40 + x) * 3 + 1], 0)
-        } }
+        for y in 0..<20 {
+            for x in 0..<40 where image.pixels[(y * 40 + x) * 3] == 255 {
+                lit += 1
+                XCTAssertTrue((2..<16).contains(y) && (3..<(3 + BitmapFont.width(of: "Hi!", scale: 2))).contains(x))
+                XCTAssertEqual(image.pixels[(y * 40 + x) * 3 + 1], 0)
+            }
+        }
         XCTAssertGreaterThan(lit, 0)
         BitmapFont.draw("clipped", into: &image, top: 15, left: 30, scale: 3)  // partly outside: no crash
     }

@@ -7,7 +7,8 @@ import XCTest
 final class ScheduleTests: XCTestCase {
     func testSchedulesMatchPyTorch() throws {
         let file = try GoldenFile.load("schedules")
-        XCTAssertEqual(Set(try file.cases.map { try $0.string("type") }), ["constant", "step", "multiStep", "cosine", "oneCycle"])
+        XCTAssertEqual(
+            Set(try file.cases.map { try $0.string("type") }), ["constant", "step", "multiStep", "cosine", "oneCycle"])
         for golden in file.cases {
             let schedule = try Self.schedule(golden), base = try golden.float("base")
             XCTAssertNoThrow(try schedule.validate(), golden.name)
@@ -15,8 +16,9 @@ final class ScheduleTests: XCTestCase {
             let expected = try golden.tensor("learningRates").scalars
             XCTAssertEqual(steps.count, expected.count)
             for (step, rate) in zip(steps, expected) {
-                XCTAssertEqual(schedule.learningRate(atStep: step, base: base), rate, accuracy: 1e-6 * abs(rate) + 1e-12,
-                               "\(golden.name) at step \(step)")
+                XCTAssertEqual(
+                    schedule.learningRate(atStep: step, base: base), rate, accuracy: 1e-6 * abs(rate) + 1e-12,
+                    "\(golden.name) at step \(step)")
             }
         }
     }
@@ -30,16 +32,21 @@ final class ScheduleTests: XCTestCase {
             case .constant, .cosine, .oneCycle:
                 // The last golden step is the end of the schedule: the rate stays there.
                 for step in [last + 1, last + 2, last + 1000] {
-                    XCTAssertEqual(schedule.learningRate(atStep: step, base: base), lastRate, accuracy: 1e-6 * abs(lastRate) + 1e-12,
-                                   "\(golden.name) at step \(step)")
+                    XCTAssertEqual(
+                        schedule.learningRate(atStep: step, base: base), lastRate,
+                        accuracy: 1e-6 * abs(lastRate) + 1e-12,
+                        "\(golden.name) at step \(step)")
                 }
             case let .step(stepSize, gamma):
                 let step = last + 7 * stepSize
-                XCTAssertEqual(schedule.learningRate(atStep: step, base: base), lastRate * Float(pow(gamma, 7)),
-                               accuracy: 1e-5 * lastRate, golden.name)
+                XCTAssertEqual(
+                    schedule.learningRate(atStep: step, base: base), lastRate * Float(pow(gamma, 7)),
+                    accuracy: 1e-5 * lastRate, golden.name)
             case .multiStep:
                 // Every milestone is below the last golden step.
-                XCTAssertEqual(schedule.learningRate(atStep: 100_000, base: base), lastRate, accuracy: 1e-6 * lastRate, golden.name)
+                XCTAssertEqual(
+                    schedule.learningRate(atStep: 100_000, base: base), lastRate, accuracy: 1e-6 * lastRate, golden.name
+                )
             }
         }
     }
@@ -63,7 +70,9 @@ final class ScheduleTests: XCTestCase {
 
     func testOneCycleShapeIgnoresBase() {
         let schedule = LearningRateSchedule.oneCycle(totalSteps: 100, maxLearningRate: 0.5)
-        XCTAssertEqual(schedule, .oneCycle(totalSteps: 100, maxLearningRate: 0.5, percentStart: 0.3, divFactor: 25, finalDivFactor: 1e4))
+        XCTAssertEqual(
+            schedule,
+            .oneCycle(totalSteps: 100, maxLearningRate: 0.5, percentStart: 0.3, divFactor: 25, finalDivFactor: 1e4))
         XCTAssertEqual(schedule.learningRate(atStep: 0, base: 123), 0.02, accuracy: 1e-9)
         XCTAssertEqual(schedule.learningRate(atStep: 0, base: 0.001), 0.02, accuracy: 1e-9)
         XCTAssertEqual(schedule.learningRate(atStep: 29, base: 1), 0.5, accuracy: 1e-7)
@@ -71,10 +80,14 @@ final class ScheduleTests: XCTestCase {
     }
 
     func testStepAndMultiStep() {
-        XCTAssertEqual((0..<7).map { LearningRateSchedule.step(stepSize: 2, gamma: 0.5).learningRate(atStep: $0, base: 8) },
-                       [8, 8, 4, 4, 2, 2, 1])
-        XCTAssertEqual((0..<6).map { LearningRateSchedule.multiStep(milestones: [4, 1, 4], gamma: 0.5).learningRate(atStep: $0, base: 8) },
-                       [8, 4, 4, 4, 1, 1])
+        XCTAssertEqual(
+            (0..<7).map { LearningRateSchedule.step(stepSize: 2, gamma: 0.5).learningRate(atStep: $0, base: 8) },
+            [8, 8, 4, 4, 2, 2, 1])
+        XCTAssertEqual(
+            (0..<6).map {
+                LearningRateSchedule.multiStep(milestones: [4, 1, 4], gamma: 0.5).learningRate(atStep: $0, base: 8)
+            },
+            [8, 4, 4, 4, 1, 1])
         XCTAssertEqual(LearningRateSchedule.constant.learningRate(atStep: 1_000_000, base: 0.3), 0.3)
     }
 
@@ -88,18 +101,21 @@ final class ScheduleTests: XCTestCase {
             .oneCycle(totalSteps: 0, maxLearningRate: 0.1), .oneCycle(totalSteps: 10, maxLearningRate: 0),
             .oneCycle(totalSteps: 10, maxLearningRate: 0.1, percentStart: 1.5),
             .oneCycle(totalSteps: 10, maxLearningRate: 0.1, divFactor: 0),
-            .oneCycle(totalSteps: 10, maxLearningRate: 0.1, finalDivFactor: .infinity),
+            .oneCycle(totalSteps: 10, maxLearningRate: 0.1, finalDivFactor: .infinity)
         ]
         for schedule in invalid {
             XCTAssertThrowsError(try schedule.validate(), "\(schedule)") { XCTAssertTrue($0 is WeftError) }
         }
-        XCTAssertNoThrow(try LearningRateSchedule.cosine(totalSteps: 10, warmupSteps: 10, minimumLearningRate: 0).validate())
+        XCTAssertNoThrow(
+            try LearningRateSchedule.cosine(totalSteps: 10, warmupSteps: 10, minimumLearningRate: 0).validate())
     }
 
     /// The schedule a golden case describes.
     private static func schedule(_ golden: GoldenCase) throws -> LearningRateSchedule {
         func number(_ key: String) throws -> Double {
-            guard case .number(let value)? = golden.params[key] else { throw GoldenError.missing("\(golden.name): no \(key)") }
+            guard case .number(let value)? = golden.params[key] else {
+                throw GoldenError.missing("\(golden.name): no \(key)")
+            }
             return value
         }
         switch try golden.string("type") {
@@ -108,14 +124,17 @@ final class ScheduleTests: XCTestCase {
         case "step":
             return .step(stepSize: try golden.int("stepSize"), gamma: try number("gamma"))
         case "multiStep":
-            return .multiStep(milestones: try golden.tensor("milestones").scalars.map { Int($0) }, gamma: try number("gamma"))
+            return .multiStep(
+                milestones: try golden.tensor("milestones").scalars.map { Int($0) }, gamma: try number("gamma"))
         case "cosine":
-            return .cosine(totalSteps: try golden.int("totalSteps"), warmupSteps: try golden.int("warmupSteps"),
-                           minimumLearningRate: try number("minimumLearningRate"))
+            return .cosine(
+                totalSteps: try golden.int("totalSteps"), warmupSteps: try golden.int("warmupSteps"),
+                minimumLearningRate: try number("minimumLearningRate"))
         case "oneCycle":
-            return .oneCycle(totalSteps: try golden.int("totalSteps"), maxLearningRate: try number("maxLearningRate"),
-                             percentStart: try number("percentStart"), divFactor: try number("divFactor"),
-                             finalDivFactor: try number("finalDivFactor"))
+            return .oneCycle(
+                totalSteps: try golden.int("totalSteps"), maxLearningRate: try number("maxLearningRate"),
+                percentStart: try number("percentStart"), divFactor: try number("divFactor"),
+                finalDivFactor: try number("finalDivFactor"))
         case let other:
             throw GoldenError.missing("\(golden.name): unknown schedule type \(other)")
         }

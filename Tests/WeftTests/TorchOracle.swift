@@ -35,24 +35,28 @@ struct TorchOracleCase {
         }
         let cases = try records.enumerated().map { index, record in
             guard case .string(let name)? = record["name"], case .array(let input)? = record["input"],
-                  case .array(let labels)? = record["labels"], let layers = record["layers"],
-                  let trainingLayers = record["trainingLayers"], case .object(let errors)? = record["float32Error"],
-                  case .array(let zeroUpdates)? = record["zeroUpdates"] else {
+                case .array(let labels)? = record["labels"], let layers = record["layers"],
+                let trainingLayers = record["trainingLayers"], case .object(let errors)? = record["float32Error"],
+                case .array(let zeroUpdates)? = record["zeroUpdates"]
+            else {
                 throw WeftError("\(path): case \(index) is incomplete; run Tests/Fixtures/make_oracle.py again")
             }
             let number = String(format: "%03d", index)
-            return TorchOracleCase(name: name, input: input.compactMap { $0.number.map(Int.init) },
-                                   labels: labels.compactMap { $0.number.map(Int.init) }, layers: layers,
-                                   trainingLayers: trainingLayers,
-                                   float32Error: Dictionary(uniqueKeysWithValues: errors.compactMap { member in
-                                       member.value.number.map { (member.key, $0) }
-                                   }),
-                                   zeroUpdates: Set(zeroUpdates.compactMap { value -> String? in
-                                       if case .string(let key) = value { return key }
-                                       return nil
-                                   }),
-                                   weightsPath: "\(folder)/\(number)-weights.safetensors",
-                                   expectedPath: "\(folder)/\(number)-expected.safetensors")
+            return TorchOracleCase(
+                name: name, input: input.compactMap { $0.number.map(Int.init) },
+                labels: labels.compactMap { $0.number.map(Int.init) }, layers: layers,
+                trainingLayers: trainingLayers,
+                float32Error: Dictionary(
+                    uniqueKeysWithValues: errors.compactMap { member in
+                        member.value.number.map { (member.key, $0) }
+                    }),
+                zeroUpdates: Set(
+                    zeroUpdates.compactMap { value -> String? in
+                        if case .string(let key) = value { return key }
+                        return nil
+                    }),
+                weightsPath: "\(folder)/\(number)-weights.safetensors",
+                expectedPath: "\(folder)/\(number)-expected.safetensors")
         }
         return (cases, Float(rate))
     }
@@ -63,8 +67,13 @@ struct TorchOracleCase {
             ("name", .string(name)),
             ("data", .object([("dataset", .string("fashion-mnist"))])),
             ("model", .object([("input", .array(input.map { .number(Double($0)) })), ("layers", layers)])),
-            ("training", .object([("epochs", .number(1)), ("batchSize", .number(Double(labels.count))),
-                                  ("optimizer", .object([("type", .string("sgd")), ("learningRate", .float(learningRate))]))])),
+            (
+                "training",
+                .object([
+                    ("epochs", .number(1)), ("batchSize", .number(Double(labels.count))),
+                    ("optimizer", .object([("type", .string("sgd")), ("learningRate", .float(learningRate))]))
+                ])
+            )
         ])
         return try TrainingConfig(json: json, source: "\(name) (cases.json)")
     }
@@ -84,7 +93,10 @@ struct TorchOracleComparison {
     mutating func compare(_ what: String, _ value: [Float], _ expected: [Float], floor: Double, float32Error: Double?) {
         let tolerance = max(2e-3, 10 * (float32Error ?? .infinity))
         guard value.count == expected.count else {
-            rows.append(Row(what: "\(what) (\(value.count) values, expected \(expected.count))", error: .infinity, tolerance: tolerance))
+            rows.append(
+                Row(
+                    what: "\(what) (\(value.count) values, expected \(expected.count))", error: .infinity,
+                    tolerance: tolerance))
             return
         }
         var difference: Double = 0, norm: Double = 0
@@ -92,7 +104,9 @@ struct TorchOracleComparison {
             difference += (Double(a) - Double(b)) * (Double(a) - Double(b))
             norm += Double(b) * Double(b)
         }
-        rows.append(Row(what: what, error: difference.squareRoot() / max(norm.squareRoot(), floor, 1e-12), tolerance: tolerance))
+        rows.append(
+            Row(what: what, error: difference.squareRoot() / max(norm.squareRoot(), floor, 1e-12), tolerance: tolerance)
+        )
     }
 
     /// The Euclidean norm of `values`.
@@ -120,14 +134,18 @@ extension TorchOracleCase {
         let images = Tensor(shape: Shape([labels.count] + input), scalars: pixels.map { table[Int($0)] })
         var comparison = TorchOracleComparison()
 
-        let evaluated = try TorchImport.load(path: weightsPath, config: try config(layers: layers, learningRate: learningRate),
-                                             configSource: name, normalization: normalization)
-        comparison.compare("eval.logits", evaluated.logits(images).scalars, try values("eval.logits"), floor: 0,
-                           float32Error: float32Error["eval.logits"])
+        let evaluated = try TorchImport.load(
+            path: weightsPath, config: try config(layers: layers, learningRate: learningRate),
+            configSource: name, normalization: normalization)
+        comparison.compare(
+            "eval.logits", evaluated.logits(images).scalars, try values("eval.logits"), floor: 0,
+            float32Error: float32Error["eval.logits"])
 
         let trainingConfig = try config(layers: trainingLayers, learningRate: learningRate)
-        let model = try TorchImport.load(path: weightsPath, config: trainingConfig, configSource: name,
-                                         normalization: normalization).model
+        let model = try TorchImport.load(
+            path: weightsPath, config: trainingConfig, configSource: name,
+            normalization: normalization
+        ).model
         let parameters = model.parameters
         let before = parameters.map(\.tensor.scalars)
         let countsBefore = model.buffers.filter { $0.name.hasSuffix("batchesTracked") }.map { $0.tensor.scalars[0] }
@@ -138,8 +156,9 @@ extension TorchOracleCase {
         zeroGradients(parameters)
         loss.backward()
         Autograd.withoutRecording { optimizer.step(parameters, learningRate: learningRate) }
-        comparison.compare("train.logits", logits.scalars, try values("train.logits"), floor: 0,
-                           float32Error: float32Error["train.logits"])
+        comparison.compare(
+            "train.logits", logits.scalars, try values("train.logits"), floor: 0,
+            float32Error: float32Error["train.logits"])
         for (parameter, old) in zip(parameters, before) {
             let key = "update." + TorchNaming.torchName(weftName: parameter.name)
             let update = zip(parameter.tensor.scalars, old).map { $0 - $1 }
@@ -148,8 +167,9 @@ extension TorchOracleCase {
                 comparison.rows.append(.init(what: "\(key) (0 in exact arithmetic)", error: moved, tolerance: 1e-5))
                 continue
             }
-            comparison.compare(key, update, try values(key), floor: 1e-6 * TorchOracleComparison.norm(old),
-                               float32Error: float32Error[key])
+            comparison.compare(
+                key, update, try values(key), floor: 1e-6 * TorchOracleComparison.norm(old),
+                float32Error: float32Error[key])
         }
         for buffer in model.buffers where !buffer.name.hasSuffix("batchesTracked") {
             let key = "after." + TorchNaming.torchName(weftName: buffer.name)

@@ -19,8 +19,10 @@ final class TorchOracleTests: XCTestCase {
                 let comparison = try oracleCase.compare(learningRate: learningRate)
                 XCTAssertGreaterThan(comparison.rows.count, 3, "\(oracleCase.name): nothing was compared")
                 for row in comparison.failures {
-                    XCTFail(String(format: "%@ at %d thread(s): %@ is off by %.2e (tolerance %.2e)",
-                                   oracleCase.name, threads, row.what, row.error, row.tolerance))
+                    XCTFail(
+                        String(
+                            format: "%@ at %d thread(s): %@ is off by %.2e (tolerance %.2e)",
+                            oracleCase.name, threads, row.what, row.error, row.tolerance))
                 }
                 for row in comparison.rows where row.error / row.tolerance > worst.ratio {
                     worst = (row.error / row.tolerance, "\(oracleCase.name) \(row.what) at \(threads) thread(s)")
@@ -28,7 +30,10 @@ final class TorchOracleTests: XCTestCase {
                 compared += comparison.rows.count
             }
         }
-        print(String(format: "oracle: %d architectures × 3 thread counts, %d tensors compared; worst %.2f of its tolerance (%@)",
-                     cases.count, compared, worst.ratio, worst.what))
+        print(
+            String(
+                format:
+                    "oracle: %d architectures × 3 thread counts, %d tensors compared; worst %.2f of its tolerance (%@)",
+                cases.count, compared, worst.ratio, worst.what))
     }
 }

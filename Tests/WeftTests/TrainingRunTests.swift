@@ -21,10 +21,12 @@ final class TrainingRunTests: XCTestCase {
         return path
     }
 
-
     /// `ResumeTests`' config (augmentation, dropout, batch-norm, AdamW; 20 steps an epoch) with `overrides`.
-    private func config(_ folder: String, epochs: Int = 2, everySteps: Int? = nil, _ overrides: [String] = []) throws -> TrainingConfig {
-        var json = try JSONParser.parse(ResumeTests.configText(folder: folder, epochs: epochs, everySteps: everySteps), source: "test.json")
+    private func config(_ folder: String, epochs: Int = 2, everySteps: Int? = nil, _ overrides: [String] = []) throws
+        -> TrainingConfig
+    {
+        var json = try JSONParser.parse(
+            ResumeTests.configText(folder: folder, epochs: epochs, everySteps: everySteps), source: "test.json")
         for override in overrides { json = try ConfigOverride(override).apply(to: json) }
         return try TrainingConfig(json: json, source: "test.json")
     }
@@ -32,7 +34,8 @@ final class TrainingRunTests: XCTestCase {
     private func freshRun(_ config: TrainingConfig) throws -> TrainingRun {
         let progress = Progress(epochs: config.training.epochs)
         progress.enabled = false
-        return try TrainingRun(config: config, data: try TrainingData(config: config), source: "test.json", progress: progress)
+        return try TrainingRun(
+            config: config, data: try TrainingData(config: config), source: "test.json", progress: progress)
     }
 
     func testAFinishedRunKeepsItsConfigMetricsAndCheckpoints() throws {
@@ -55,13 +58,14 @@ final class TrainingRunTests: XCTestCase {
         // below float32's resolution): the validation accuracy never improves after epoch 1.
         let path = folder()
         let text = """
-        { "name": "early", "data": { "dataset": "fashion-mnist", "validationFraction": 0.1, "trainLimit": 300, "testLimit": 100 },
-          "model": { "input": [1, 28, 28], "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10 } ] },
-          "training": { "epochs": 5, "batchSize": 50, "earlyStoppingPatience": 1,
-                        "optimizer": { "type": "sgd", "learningRate": 1e-12 } },
-          "checkpoint": { "directory": "\(path)" } }
-        """
-        let run = try freshRun(try TrainingConfig(json: try JSONParser.parse(text, source: "early.json"), source: "early.json"))
+            { "name": "early", "data": { "dataset": "fashion-mnist", "validationFraction": 0.1, "trainLimit": 300, "testLimit": 100 },
+              "model": { "input": [1, 28, 28], "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10 } ] },
+              "training": { "epochs": 5, "batchSize": 50, "earlyStoppingPatience": 1,
+                            "optimizer": { "type": "sgd", "learningRate": 1e-12 } },
+              "checkpoint": { "directory": "\(path)" } }
+            """
+        let run = try freshRun(
+            try TrainingConfig(json: try JSONParser.parse(text, source: "early.json"), source: "early.json"))
         defer { run.release() }
         guard case .earlyStopped(let test) = try run.run() else { return XCTFail("the run must stop early") }
         XCTAssertEqual(test.count, 100)
@@ -74,10 +78,12 @@ final class TrainingRunTests: XCTestCase {
         defer { run.release() }
         run.stopsWhen = { $0.step >= 3 }
         let last = path + "/last.safetensors"
-        let expected = TrainingRun.Interrupted(epoch: 1, step: 3, checkpoint: last, resumeCommand: "weft resume \(last)",
-                                               exitStatus: 130)
+        let expected = TrainingRun.Interrupted(
+            epoch: 1, step: 3, checkpoint: last, resumeCommand: "weft resume \(last)",
+            exitStatus: 130)
         XCTAssertEqual(try run.run(), .interrupted(expected))
-        XCTAssertEqual(expected.message, ["interrupted at epoch 1, step 3: saved \(last)", "resume with: weft resume \(last)"])
+        XCTAssertEqual(
+            expected.message, ["interrupted at epoch 1, step 3: saved \(last)", "resume with: weft resume \(last)"])
         let saved = try Checkpoint(path: last)
         XCTAssertEqual(saved.state, run.trainer.state, "the checkpoint holds the state at the stop")
         XCTAssertEqual(saved.snapshot, run.trainer.snapshot(), "and the weights, buffers and optimiser state")
@@ -98,7 +104,9 @@ final class TrainingRunTests: XCTestCase {
                 }
                 return false
             }
-            guard case .interrupted(let stop) = try run.run() else { return XCTFail("signal \(signal) must stop the run") }
+            guard case .interrupted(let stop) = try run.run() else {
+                return XCTFail("signal \(signal) must stop the run")
+            }
             run.release()
             XCTAssertEqual(stop.step, 2, "signal \(signal): the run stops after the step it arrived in")
             XCTAssertEqual(stop.exitStatus, status)
@@ -116,14 +124,18 @@ final class TrainingRunTests: XCTestCase {
         }
         XCTAssertThrowsError(try freshRun(config)) { error in
             let message = (error as? WeftError)?.message ?? ""
-            XCTAssertTrue(message.contains("\(path) is in use by weft (pid \(getpid())") && message.contains("checkpoint.directory"), message)
+            XCTAssertTrue(
+                message.contains("\(path) is in use by weft (pid \(getpid())")
+                    && message.contains("checkpoint.directory"), message)
         }
         XCTAssertThrowsError(try ResumeTests.resumedRun(checkpoint)) { error in
             let message = (error as? WeftError)?.message ?? ""
-            XCTAssertTrue(message.contains("is in use by weft") && message.contains("resume a copy of the checkpoint"), message)
+            XCTAssertTrue(
+                message.contains("is in use by weft") && message.contains("resume a copy of the checkpoint"), message)
         }
         first.release()
-        XCTAssertFalse(FileManager.default.fileExists(atPath: RunFolderLock.path(in: path)), "releasing removes the lock file")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: RunFolderLock.path(in: path)), "releasing removes the lock file")
         let second = try freshRun(config)
         defer { second.release() }
         XCTAssertEqual(second.notes, ["moved the previous run in \(path) to \(path).1"])
@@ -140,7 +152,8 @@ final class TrainingRunTests: XCTestCase {
         func numbered() throws -> [String] {
             try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("step-") }.sorted()
         }
-        XCTAssertEqual(try numbered(), [5, 10, 15, 20, 25, 30, 35, 40].map { String(format: "step-%08d.safetensors", $0) })
+        XCTAssertEqual(
+            try numbered(), [5, 10, 15, 20, 25, 30, 35, 40].map { String(format: "step-%08d.safetensors", $0) })
         let earlier = path + "/step-00000025.safetensors"
         let resumed = try ResumeTests.resumedRun(earlier, threads: 1)
         defer {
@@ -148,10 +161,15 @@ final class TrainingRunTests: XCTestCase {
             Parallel.setThreadCount(2)
         }
         XCTAssertEqual(Parallel.threadCount, 1)
-        XCTAssertEqual(resumed.notes, ["warning: the run used 2 threads and resumes on 1; results will not be bit-identical to an uninterrupted run"])
+        XCTAssertEqual(
+            resumed.notes,
+            [
+                "warning: the run used 2 threads and resumes on 1; results will not be bit-identical to an uninterrupted run"
+            ])
         XCTAssertEqual(resumed.trainer.state.step, 25)
-        XCTAssertEqual(try numbered(), [5, 10, 15, 20, 25].map { String(format: "step-%08d.safetensors", $0) },
-                       "the checkpoints after step 25 belong to a trajectory the resumed run abandons")
+        XCTAssertEqual(
+            try numbered(), [5, 10, 15, 20, 25].map { String(format: "step-%08d.safetensors", $0) },
+            "the checkpoints after step 25 belong to a trajectory the resumed run abandons")
         let records = try RunLog(directory: path).records()
         XCTAssertEqual(records.count, 1, "only epoch 1 finished before step 25")
         XCTAssertEqual(records.first?["epoch"], .number(1))

@@ -7,20 +7,22 @@ import XCTest
 final class TrainingTests: XCTestCase {
     override func setUp() { Parallel.setThreadCount(2) }
 
-    private func config(_ extra: String = "", epochs: Int = 2, trainLimit: Int = 2000, folder: String) throws -> TrainingConfig {
+    private func config(_ extra: String = "", epochs: Int = 2, trainLimit: Int = 2000, folder: String) throws
+        -> TrainingConfig
+    {
         let text = """
-        { "name": "test-run",
-          "data": { "dataset": "fashion-mnist", "validationFraction": 0.1, "trainLimit": \(trainLimit), "testLimit": 1000 \(extra) },
-          "model": { "input": [1, 28, 28], "layers": [
-            { "type": "conv2d", "filters": 8, "kernel": 3, "padding": 1 }, { "type": "batchNorm" }, { "type": "relu" },
-            { "type": "maxPool", "size": 2 },
-            { "type": "conv2d", "filters": 16, "kernel": 3, "padding": 1 }, { "type": "relu" },
-            { "type": "maxPool", "size": 2 },
-            { "type": "flatten" }, { "type": "dropout", "rate": 0.1 }, { "type": "dense", "units": 10 } ] },
-          "training": { "epochs": \(epochs), "batchSize": 64, "seed": 5,
-            "optimizer": { "type": "adam", "learningRate": 0.003 }, "schedule": { "type": "cosine" } },
-          "checkpoint": { "directory": "\(folder)" } }
-        """
+            { "name": "test-run",
+              "data": { "dataset": "fashion-mnist", "validationFraction": 0.1, "trainLimit": \(trainLimit), "testLimit": 1000 \(extra) },
+              "model": { "input": [1, 28, 28], "layers": [
+                { "type": "conv2d", "filters": 8, "kernel": 3, "padding": 1 }, { "type": "batchNorm" }, { "type": "relu" },
+                { "type": "maxPool", "size": 2 },
+                { "type": "conv2d", "filters": 16, "kernel": 3, "padding": 1 }, { "type": "relu" },
+                { "type": "maxPool", "size": 2 },
+                { "type": "flatten" }, { "type": "dropout", "rate": 0.1 }, { "type": "dense", "units": 10 } ] },
+              "training": { "epochs": \(epochs), "batchSize": 64, "seed": 5,
+                "optimizer": { "type": "adam", "learningRate": 0.003 }, "schedule": { "type": "cosine" } },
+              "checkpoint": { "directory": "\(folder)" } }
+            """
         return try TrainingConfig(json: try JSONParser.parse(text, source: "test.json"), source: "test.json")
     }
 
@@ -43,8 +45,9 @@ final class TrainingTests: XCTestCase {
         let data = try TrainingData(config: config)
         var generator = RandomGenerator(seed: 11)
         let model = try ModelBuilder(config: config.model, source: "test.json").build(generator: &generator)
-        let loader = BatchLoader(dataset: data.train, indices: Array(data.trainIndices.prefix(64)), batchSize: 64,
-                                 normalization: data.normalization, seed: 1)
+        let loader = BatchLoader(
+            dataset: data.train, indices: Array(data.trainIndices.prefix(64)), batchSize: 64,
+            normalization: data.normalization, seed: 1)
         var none: RandomGenerator? = nil
         let (images, labels) = loader.batch(indices: loader.indices[...], augment: &none)
         let optimizer = try Adam()
@@ -82,8 +85,10 @@ final class TrainingTests: XCTestCase {
 
     func testSameConfigSeedAndThreadsGiveIdenticalWeights() throws {
         func finalWeights() throws -> [[Float]] {
-            let run = try quietRun(try config(", \"augment\": { \"randomCrop\": { \"padding\": 2 }, \"horizontalFlip\": true }",
-                                                      epochs: 1, trainLimit: 600, folder: temporaryFolder()))
+            let run = try quietRun(
+                try config(
+                    ", \"augment\": { \"randomCrop\": { \"padding\": 2 }, \"horizontalFlip\": true }",
+                    epochs: 1, trainLimit: 600, folder: temporaryFolder()))
             _ = try run.run()
             return (run.trainer.parameters + run.trainer.model.buffers).map { $0.tensor.scalars }
         }
@@ -93,29 +98,42 @@ final class TrainingTests: XCTestCase {
 
     func testBatchNormOnFlatInputNeverSeesABatchOfOneImage() throws {
         let flat = """
-        { "name": "flat-bn", "data": { "dataset": "fashion-mnist", "trainLimit": 129, "testLimit": 100 },
-          "model": { "input": [1, 28, 28], "layers": [ { "type": "flatten" }, { "type": "dense", "units": 16 },
-            { "type": "batchNorm" }, { "type": "relu" }, { "type": "dense", "units": 10 } ] },
-          "training": { "epochs": 1, "batchSize": 64, "optimizer": { "type": "sgd", "learningRate": 0.1 } },
-          "checkpoint": { "directory": "\(temporaryFolder())" } }
-        """
+            { "name": "flat-bn", "data": { "dataset": "fashion-mnist", "trainLimit": 129, "testLimit": 100 },
+              "model": { "input": [1, 28, 28], "layers": [ { "type": "flatten" }, { "type": "dense", "units": 16 },
+                { "type": "batchNorm" }, { "type": "relu" }, { "type": "dense", "units": 10 } ] },
+              "training": { "epochs": 1, "batchSize": 64, "optimizer": { "type": "sgd", "learningRate": 0.1 } },
+              "checkpoint": { "directory": "\(temporaryFolder())" } }
+            """
         let config = try TrainingConfig(json: try JSONParser.parse(flat, source: "flat.json"), source: "flat.json")
         let run = try quietRun(config)
-        XCTAssertEqual(run.trainer.trainLoader.batchesPerEpoch, 2, "129 images in batches of 64: the last, single image is dropped")
+        XCTAssertEqual(
+            run.trainer.trainLoader.batchesPerEpoch, 2, "129 images in batches of 64: the last, single image is dropped"
+        )
         guard case .finished(let test) = try run.run() else { return XCTFail("the run did not finish") }
         XCTAssertTrue(test.loss.isFinite)
-        let single = try TrainingConfig(json: try ConfigOverride("training.batchSize=1").apply(to: config.json), source: "flat.json")
-        XCTAssertThrowsError(try Trainer(config: single, data: try TrainingData(config: single), source: "flat.json")) { error in
-            XCTAssertTrue((error as? WeftError)?.message.contains("needs at least 2 images per batch") == true, "\(error)")
+        let single = try TrainingConfig(
+            json: try ConfigOverride("training.batchSize=1").apply(to: config.json), source: "flat.json")
+        XCTAssertThrowsError(try Trainer(config: single, data: try TrainingData(config: single), source: "flat.json")) {
+            error in
+            XCTAssertTrue(
+                (error as? WeftError)?.message.contains("needs at least 2 images per batch") == true, "\(error)")
         }
     }
 
     func testDatasetAndModelMismatchesAreRefused() throws {
-        let wrongInput = try TrainingConfig(json: try ConfigOverride("model.input=[3, 28, 28]").apply(to: try config(folder: "x").json), source: "test.json")
-        XCTAssertThrowsError(try Trainer(config: wrongInput, data: try TrainingData(config: wrongInput), source: "test.json")) { error in
-            XCTAssertTrue((error as? WeftError)?.message.hasPrefix("test.json: model.input: the dataset's images are [1, 28, 28]") == true, "\(error)")
+        let wrongInput = try TrainingConfig(
+            json: try ConfigOverride("model.input=[3, 28, 28]").apply(to: try config(folder: "x").json),
+            source: "test.json")
+        XCTAssertThrowsError(
+            try Trainer(config: wrongInput, data: try TrainingData(config: wrongInput), source: "test.json")
+        ) { error in
+            XCTAssertTrue(
+                (error as? WeftError)?.message.hasPrefix("test.json: model.input: the dataset's images are [1, 28, 28]")
+                    == true, "\(error)")
         }
-        XCTAssertThrowsError(try TrainingData(config: try config(folder: "x"), directoryOverride: "/nonexistent/folder")) { error in
+        XCTAssertThrowsError(
+            try TrainingData(config: try config(folder: "x"), directoryOverride: "/nonexistent/folder")
+        ) { error in
             XCTAssertTrue((error as? WeftError)?.message.contains("/nonexistent/folder") == true, "\(error)")
         }
     }

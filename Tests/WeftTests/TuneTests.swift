@@ -21,10 +21,15 @@ final class TuneTests: XCTestCase {
     private static let quick = ExportFixtures.path("Configs/quick.json")
 
     /// `quick.json` on 600 training images, 1 epoch: a fold trains in well under a second.
-    private func spec(_ space: String, trainLimit: Int = 600, epochs: Int = 1, halving: Bool = false, eta: Int = 3) throws -> TuneSpec {
-        let config = try TrainingConfig.load(path: TuneTests.quick, overrides: ["data.trainLimit=\(trainLimit)", "training.epochs=\(epochs)"])
-        return try TuneSpec(source: TuneTests.quick, config: config, space: try SearchSpace(json: try JSONParser.parse(space, source: "test"), source: "test"),
-                            folds: 3, trials: nil, seed: 42, halving: halving, eta: eta, dataDirectory: nil, threads: 1)
+    private func spec(_ space: String, trainLimit: Int = 600, epochs: Int = 1, halving: Bool = false, eta: Int = 3)
+        throws -> TuneSpec
+    {
+        let config = try TrainingConfig.load(
+            path: TuneTests.quick, overrides: ["data.trainLimit=\(trainLimit)", "training.epochs=\(epochs)"])
+        return try TuneSpec(
+            source: TuneTests.quick, config: config,
+            space: try SearchSpace(json: try JSONParser.parse(space, source: "test"), source: "test"),
+            folds: 3, trials: nil, seed: 42, halving: halving, eta: eta, dataDirectory: nil, threads: 1)
     }
 
     /// Learning rate 1e-5 barely moves in one epoch; 0.003 learns: the winner must use 0.003.
@@ -50,8 +55,10 @@ final class TuneTests: XCTestCase {
 
     /// The results without their wall times, which differ from run to run.
     private func timeless(_ results: [FoldResult]) -> [FoldResult] {
-        results.map { var result = $0; result.seconds = 0; return result }
-            .sorted { ($0.rung, $0.trial, $0.fold) < ($1.rung, $1.trial, $1.fold) }
+        results.map {
+            var result = $0; result.seconds = 0; return result
+        }
+        .sorted { ($0.rung, $0.trial, $0.fold) < ($1.rung, $1.trial, $1.fold) }
     }
 
     /// The uninterrupted 2×2 grid, run once for the tests that compare with it.
@@ -79,13 +86,16 @@ final class TuneTests: XCTestCase {
         }
         // The winner uses the learning rate that learns, and has the highest mean of all.
         XCTAssertEqual(best.parameters.first?.value, .number(0.003))
-        let means = Dictionary(grouping: results, by: \.trial).mapValues { $0.reduce(0) { $0 + $1.validationAccuracy } / 3 }
+        let means = Dictionary(grouping: results, by: \.trial).mapValues {
+            $0.reduce(0) { $0 + $1.validationAccuracy } / 3
+        }
         XCTAssertEqual(best.trial, means.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key)
         XCTAssertEqual(best.mean, means[best.trial]!, accuracy: 1e-12)
         XCTAssertGreaterThan(best.mean, 0.5)
         XCTAssertLessThan(means.values.min() ?? 1, 0.4, "learning rate 1e-5 must stay far behind")
         // Every validation fold holds a third of the 600 images.
-        XCTAssertTrue(results.allSatisfy { abs($0.validationAccuracy * 200 - ($0.validationAccuracy * 200).rounded()) < 1e-9 })
+        XCTAssertTrue(
+            results.allSatisfy { abs($0.validationAccuracy * 200 - ($0.validationAccuracy * 200).rounded()) < 1e-9 })
 
         // best-config.json: ready to train, the validation fraction and epochs of the base config.
         let bestConfig = try TrainingConfig.load(path: "\(path)/best-config.json")
@@ -96,10 +106,13 @@ final class TuneTests: XCTestCase {
         // tune.csv: a header and a line per candidate; the report has the per-trial and per-key charts.
         let csv = try String(contentsOfFile: "\(path)/tune.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 5)
-        XCTAssertTrue(csv[0].hasPrefix("trial,training.optimizer.learningRate,training.batchSize,rung,epochs,folds,mean_validation_accuracy"))
+        XCTAssertTrue(
+            csv[0].hasPrefix(
+                "trial,training.optimizer.learningRate,training.batchSize,rung,epochs,folds,mean_validation_accuracy"))
         XCTAssertEqual(csv.filter { $0.hasSuffix(",best") }.count, 1)
         let report = try String(contentsOfFile: "\(path)/tune-report.html", encoding: .utf8)
-        XCTAssertEqual(report.components(separatedBy: "<svg").count - 1, 3, "per trial, per learning rate, per batch size")
+        XCTAssertEqual(
+            report.components(separatedBy: "<svg").count - 1, 3, "per trial, per learning rate, per batch size")
     }
 
     func testResumingAfterAnInterruptionEndsWithTheSameResults() throws {
@@ -107,7 +120,9 @@ final class TuneTests: XCTestCase {
         let path = folder()
         let first = try start(try spec(TuneTests.grid), in: path)
         var polls = 0
-        first.shouldStop = { polls += 1; return polls > 40 }  // in the 3rd fold (14 polls a fold)
+        first.shouldStop = {
+            polls += 1; return polls > 40
+        }  // in the 3rd fold (14 polls a fold)
         XCTAssertEqual(try first.run(), .interrupted)
         let recorded = first.log.results.count
         XCTAssertGreaterThan(recorded, 0)
@@ -116,17 +131,23 @@ final class TuneTests: XCTestCase {
         let resumed = try TuneSearch(spec: try TuneSpec.load(folder: path), folder: path)
         resumed.output = { _ in }
         var trained = 0
-        resumed.makeProgress = { epochs in trained += 1; let progress = Progress(epochs: epochs); progress.enabled = false; return progress }
+        resumed.makeProgress = { epochs in
+            trained += 1; let progress = Progress(epochs: epochs); progress.enabled = false; return progress
+        }
         guard case .finished(let best) = try resumed.run() else { return XCTFail("the resumed search must finish") }
         XCTAssertEqual(trained, 12 - recorded, "only the folds not yet recorded train again")
-        XCTAssertEqual(timeless(resumed.log.results), expected.results, "resumed, the fold results must equal the uninterrupted search's")
+        XCTAssertEqual(
+            timeless(resumed.log.results), expected.results,
+            "resumed, the fold results must equal the uninterrupted search's")
         XCTAssertEqual(best.trial, expected.best.trial)
     }
 
     func testHalvingKeepsTheBestThirdAtEachRung() throws {
         // 5 candidates, η = 3, 3 epochs: rung 1 trains 5 × 1 epoch, the best ⌈5/3⌉ = 2 go on to 3 epochs.
-        let search = try start(try spec(#"{"training.optimizer.learningRate": [0.00001, 0.0001, 0.001, 0.003, 0.01]}"#,
-                                        trainLimit: 300, epochs: 3, halving: true), in: folder())
+        let search = try start(
+            try spec(
+                #"{"training.optimizer.learningRate": [0.00001, 0.0001, 0.001, 0.003, 0.01]}"#,
+                trainLimit: 300, epochs: 3, halving: true), in: folder())
         XCTAssertEqual(search.plan.rungs, [.init(candidates: 5, epochs: 1), .init(candidates: 2, epochs: 3)])
         guard case .finished(let best) = try search.run() else { return XCTFail("the search must finish") }
         let results = search.log.results
@@ -152,12 +173,15 @@ final class TuneTests: XCTestCase {
         XCTAssertEqual(log.components(separatedBy: "\"invalid\"").count - 1, 2)
         XCTAssertEqual(search.log.results.count, 0, "nothing has trained yet")
 
-        assertThrowsWeftError(try TuneSearch(spec: try spec(#"{"model.layers[0].kernel": [0]}"#), folder: folder()),
-                              containing: ["every candidate", "model.layers[0].kernel"])
+        assertThrowsWeftError(
+            try TuneSearch(spec: try spec(#"{"model.layers[0].kernel": [0]}"#), folder: folder()),
+            containing: ["every candidate", "model.layers[0].kernel"])
     }
 
     func testCtrlCAndKillNineThenResumeOnTheCommandLine() throws {
-        guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
+        guard FileManager.default.isExecutableFile(atPath: weft.path) else {
+            throw XCTSkip("the weft executable is not built")
+        }
         let expected = try uninterruptedGrid()
         let path = folder()
         let log = "\(path).log"
@@ -165,15 +189,19 @@ final class TuneTests: XCTestCase {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = weft
-        process.arguments = ["tune", TuneTests.quick, "--grid", "training.optimizer.learningRate=[0.00001,0.003]",
-                             "--grid", "training.batchSize=[32,64]", "--set", "data.trainLimit=600", "--set", "training.epochs=1",
-                             "--folds", "3", "--output", path, "--threads", "1"]
+        process.arguments = [
+            "tune", TuneTests.quick, "--grid", "training.optimizer.learningRate=[0.00001,0.003]",
+            "--grid", "training.batchSize=[32,64]", "--set", "data.trainLimit=600", "--set", "training.epochs=1",
+            "--folds", "3", "--output", path, "--threads", "1"
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         // Wait for the first recorded fold (up to 2 minutes), then press Ctrl-C.
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, process.isRunning, (try? String(contentsOfFile: "\(path)/tune.jsonl", encoding: .utf8)) == nil {
+        while Date() < deadline, process.isRunning,
+            (try? String(contentsOfFile: "\(path)/tune.jsonl", encoding: .utf8)) == nil
+        {
             usleep(20_000)
         }
         kill(process.processIdentifier, SIGINT)
@@ -191,7 +219,8 @@ final class TuneTests: XCTestCase {
         killed.standardError = FileHandle.nullDevice
         try killed.run()
         let killDeadline = Date().addingTimeInterval(120)
-        while Date() < killDeadline, killed.isRunning, ((try? TuneLog(folder: path))?.results.count ?? 0) <= afterCtrlC {
+        while Date() < killDeadline, killed.isRunning, ((try? TuneLog(folder: path))?.results.count ?? 0) <= afterCtrlC
+        {
             usleep(20_000)
         }
         kill(killed.processIdentifier, SIGKILL)
@@ -202,34 +231,65 @@ final class TuneTests: XCTestCase {
 
         let resumed = try runProcess(weft, ["tune", "--resume", path, "--threads", "1"])
         XCTAssertEqual(resumed.status, 0, resumed.errors)
-        XCTAssertTrue(resumed.output.contains("train it on the whole training split and test it: weft train \(path)/best-config.json"), resumed.output)
+        XCTAssertTrue(
+            resumed.output.contains(
+                "train it on the whole training split and test it: weft train \(path)/best-config.json"), resumed.output
+        )
         XCTAssertTrue(resumed.output.contains("best: trial \(expected.best.trial) "), resumed.output)
-        XCTAssertEqual(timeless(try TuneLog(folder: path).results), expected.results,
-                       "the resumed command-line search must end with the library's uninterrupted results")
+        XCTAssertEqual(
+            timeless(try TuneLog(folder: path).results), expected.results,
+            "the resumed command-line search must end with the library's uninterrupted results")
     }
 
     func testCommandLineErrorsNameTheFileThePlaceAndTheFix() throws {
-        guard FileManager.default.isExecutableFile(atPath: weft.path) else { throw XCTSkip("the weft executable is not built") }
+        guard FileManager.default.isExecutableFile(atPath: weft.path) else {
+            throw XCTSkip("the weft executable is not built")
+        }
         let directory = try TemporaryDirectory()
-        let bad = try directory.write(Array(#"{"training.optimizer.learningRate": {"min": 0.1, "max": 0.01}}"#.utf8), to: "search.json")
+        let bad = try directory.write(
+            Array(#"{"training.optimizer.learningRate": {"min": 0.1, "max": 0.01}}"#.utf8), to: "search.json")
         let cases: [([String], [String])] = [
-            (["tune", TuneTests.quick, "--search", bad], ["error: \(bad): training.optimizer.learningRate: a range needs min < max"]),
-            (["tune", TuneTests.quick, "--grid", "training.batchSize"], ["error: --grid training.batchSize: expected KEY=[v1,v2,...]"]),
-            (["tune", TuneTests.quick, "--grid", "data.trainLimit=[10,20]"], ["error: --grid: data.trainLimit: a search cannot vary the data"]),
-            (["tune", TuneTests.quick, "--grid", "training.batchSize=[32]", "--folds", "1"], ["error: --folds must be from 2 to 100"]),
-            (["tune", TuneTests.quick, "--grid", "training.epochs=[1,2]", "--halving"], ["error: training.epochs: successive halving"]),
+            (
+                ["tune", TuneTests.quick, "--search", bad],
+                ["error: \(bad): training.optimizer.learningRate: a range needs min < max"]
+            ),
+            (
+                ["tune", TuneTests.quick, "--grid", "training.batchSize"],
+                ["error: --grid training.batchSize: expected KEY=[v1,v2,...]"]
+            ),
+            (
+                ["tune", TuneTests.quick, "--grid", "data.trainLimit=[10,20]"],
+                ["error: --grid: data.trainLimit: a search cannot vary the data"]
+            ),
+            (
+                ["tune", TuneTests.quick, "--grid", "training.batchSize=[32]", "--folds", "1"],
+                ["error: --folds must be from 2 to 100"]
+            ),
+            (
+                ["tune", TuneTests.quick, "--grid", "training.epochs=[1,2]", "--halving"],
+                ["error: training.epochs: successive halving"]
+            ),
             (["tune", TuneTests.quick], ["nothing to search"]),
             // Two candidates, 3 epochs: rungs of 1 and 3 epochs, and a 1-epoch warm-up fits only the second.
-            (["tune", TuneTests.quick, "--grid", "training.optimizer.learningRate=[0.001,0.003]", "--halving", "--set", "training.epochs=3",
-              "--set", "training.schedule.warmupEpochs=1", "--set", "data.trainLimit=300"],
-             ["every candidate of the search is invalid", "warmupEpochs", "--min-epochs"]),
-            (["tune", "--resume", directory.file("nothing")], ["error: \(directory.file("nothing"))/search.json: not found"]),
+            (
+                [
+                    "tune", TuneTests.quick, "--grid", "training.optimizer.learningRate=[0.001,0.003]", "--halving",
+                    "--set", "training.epochs=3",
+                    "--set", "training.schedule.warmupEpochs=1", "--set", "data.trainLimit=300"
+                ],
+                ["every candidate of the search is invalid", "warmupEpochs", "--min-epochs"]
+            ),
+            (
+                ["tune", "--resume", directory.file("nothing")],
+                ["error: \(directory.file("nothing"))/search.json: not found"]
+            )
         ]
         for (arguments, fragments) in cases {
             let outcome = try runProcess(weft, arguments)
             XCTAssertNotEqual(outcome.status, 0, arguments.joined(separator: " "))
             for fragment in fragments {
-                XCTAssertTrue(outcome.errors.contains(fragment), "\(arguments.joined(separator: " ")): \(outcome.errors)")
+                XCTAssertTrue(
+                    outcome.errors.contains(fragment), "\(arguments.joined(separator: " ")): \(outcome.errors)")
             }
             XCTAssertFalse(outcome.errors.contains("Fatal error"), outcome.errors)
         }

@@ -11,8 +11,11 @@ public struct EngineBenchmark {
 
         /// Whether Winograd can compute this convolution (`ConvolutionAlgorithm.best` picks it).
         public var hasWinogradPath: Bool {
-            guard let g = ConvolutionGeometry(input: [1, channels, size, size], kernelHeight: kernel, kernelWidth: kernel,
-                                              stride: 1, padding: padding) else { return false }
+            guard
+                let g = ConvolutionGeometry(
+                    input: [1, channels, size, size], kernelHeight: kernel, kernelWidth: kernel,
+                    stride: 1, padding: padding)
+            else { return false }
             return Winograd.fits(g, filters: filters)
         }
 
@@ -37,7 +40,7 @@ public struct EngineBenchmark {
     /// The convolutions of the reference `cnn` (and `cnn-bn`) of the PyTorch peer scripts.
     public static let referenceConvolutions = [
         Convolution(name: "conv1 1→32 3×3 @28×28", channels: 1, size: 28, filters: 32, kernel: 3, padding: 1),
-        Convolution(name: "conv2 32→64 3×3 @14×14", channels: 32, size: 14, filters: 64, kernel: 3, padding: 1),
+        Convolution(name: "conv2 32→64 3×3 @14×14", channels: 32, size: 14, filters: 64, kernel: 3, padding: 1)
     ]
 
     public let batch: Int
@@ -74,16 +77,21 @@ public struct EngineBenchmark {
         let bias = Tensor.zeros([c.filters], requiresGradient: true)
         let flops = 2 * Double(c.forwardMultiplyAdds * batch)
         let forward = medianSeconds {
-            _ = Autograd.withoutRecording { input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm) }
+            _ = Autograd.withoutRecording {
+                input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm)
+            }
         }
         let output = input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm)
         let dout = Tensor.normal(output.shape, using: &generator)
-        let backward = medianSeconds {
-            let output = input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm)
-            output.backward(gradient: dout)
-        } - forward
-        return (Result(name: c.name + " forward" + label, seconds: forward, flops: flops),
-                Result(name: c.name + " backward" + label, seconds: backward, flops: 2 * flops))
+        let backward =
+            medianSeconds {
+                let output = input.conv2d(weight: weight, bias: bias, padding: c.padding, algorithm: algorithm)
+                output.backward(gradient: dout)
+            } - forward
+        return (
+            Result(name: c.name + " forward" + label, seconds: forward, flops: flops),
+            Result(name: c.name + " backward" + label, seconds: backward, flops: 2 * flops)
+        )
     }
 
     /// A square sgemm of side `size`.
@@ -106,12 +114,15 @@ extension EngineBenchmark {
         let bytes = Double(batch * channels * size * size * 4)
         let forward = medianSeconds { _ = input.reluMaxPool2x2() }
         let dout = Tensor.normal([batch, channels, size / 2, size / 2], using: &generator)
-        let backward = medianSeconds {
-            input.gradient = nil  // a fresh gradient, as for a layer's output in training
-            let output = input.reluMaxPool2x2()
-            output.backward(gradient: dout)
-        } - forward
-        return (Result(name: name + " forward", seconds: forward, flops: bytes),
-                Result(name: name + " backward", seconds: backward, flops: bytes))
+        let backward =
+            medianSeconds {
+                input.gradient = nil  // a fresh gradient, as for a layer's output in training
+                let output = input.reluMaxPool2x2()
+                output.backward(gradient: dout)
+            } - forward
+        return (
+            Result(name: name + " forward", seconds: forward, flops: bytes),
+            Result(name: name + " backward", seconds: backward, flops: bytes)
+        )
     }
 }

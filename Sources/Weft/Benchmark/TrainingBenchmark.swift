@@ -41,7 +41,8 @@ public struct TrainingBenchmark {
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     public func run() throws -> Result {
@@ -52,7 +53,8 @@ public struct TrainingBenchmark {
         let loader = trainer.trainLoader
         let batches = loader.batches(order: loader.epochOrder(epoch: 0)).filter { $0.count == loader.batchSize }
         guard !batches.isEmpty else {
-            throw WeftError("\(source): the training split has fewer images than one batch of \(loader.batchSize); lower --batch")
+            throw WeftError(
+                "\(source): the training split has fewer images than one batch of \(loader.batchSize); lower --batch")
         }
         var generator: RandomGenerator? = loader.augmentation == .none ? nil : loader.augmentationGenerator(epoch: 0)
         var batchIndex = 0
@@ -62,7 +64,8 @@ public struct TrainingBenchmark {
             let (images, labels) = loader.batch(indices: batches[batchIndex % batches.count], augment: &generator)
             let dataSeconds = clock.lap()
             batchIndex += 1
-            _ = try trainer.step(images: images, labels: labels, learningRate: trainer.config.training.optimizer.learningRate)
+            _ = try trainer.step(
+                images: images, labels: labels, learningRate: trainer.config.training.optimizer.learningRate)
             let times = trainer.lastStepTimes
             for (index, value) in [dataSeconds, times.forward, times.backward, times.optimizer].enumerated() {
                 phaseSamples[index].append(value)
@@ -82,16 +85,22 @@ public struct TrainingBenchmark {
         Profiler.isEnabled = false
         let steps = Double(windows * stepsPerWindow)
         // Layers in model order, then the engine's own rows (im2col+col2im) after them.
-        let order = Profiler.order.filter { $0.hasPrefix("layers.") || $0.isEmpty }
+        let order =
+            Profiler.order.filter { $0.hasPrefix("layers.") || $0.isEmpty }
             + Profiler.order.filter { !$0.hasPrefix("layers.") && !$0.isEmpty }
         let layers = order.map { name in
-            (name: name, forward: (Profiler.times[name]?.forward ?? 0) / steps, backward: (Profiler.times[name]?.backward ?? 0) / steps)
+            (
+                name: name, forward: (Profiler.times[name]?.forward ?? 0) / steps,
+                backward: (Profiler.times[name]?.backward ?? 0) / steps
+            )
         }
 
-        let model = TrainedModel(config: config, model: trainer.model, normalization: data.normalization, classNames: data.test.classNames)
+        let model = TrainedModel(
+            config: config, model: trainer.model, normalization: data.normalization, classNames: data.test.classNames)
         let evaluationIndices = Array(data.testIndices.prefix(evaluationBatchSize))
-        let evaluationLoader = BatchLoader(dataset: data.test, indices: evaluationIndices, batchSize: evaluationIndices.count,
-                                           normalization: data.normalization, seed: 0)
+        let evaluationLoader = BatchLoader(
+            dataset: data.test, indices: evaluationIndices, batchSize: evaluationIndices.count,
+            normalization: data.normalization, seed: 0)
         guard let (_, images, _) = evaluationLoader.evaluationBatches(order: evaluationIndices).first else {
             throw WeftError("\(source): the test split is empty; weft bench needs test images to time evaluation")
         }
@@ -107,9 +116,10 @@ public struct TrainingBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let names = ["data", "forward", "backward", "optimizer"]
-        return Result(batchSize: loader.batchSize, threads: Parallel.threadCount, trainWindows: windowRates,
-                      evalImagesPerSecond: TrainingBenchmark.median(evaluationRates), flopsPerImage: builder.flopsPerImage,
-                      sgemmGflops: sgemm, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
-                      phases: zip(names, phaseSamples).map { ($0, TrainingBenchmark.median($1)) }, layers: layers)
+        return Result(
+            batchSize: loader.batchSize, threads: Parallel.threadCount, trainWindows: windowRates,
+            evalImagesPerSecond: TrainingBenchmark.median(evaluationRates), flopsPerImage: builder.flopsPerImage,
+            sgemmGflops: sgemm, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
+            phases: zip(names, phaseSamples).map { ($0, TrainingBenchmark.median($1)) }, layers: layers)
     }
 }

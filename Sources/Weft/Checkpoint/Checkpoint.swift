@@ -27,8 +27,9 @@ public struct Checkpoint {
         let optimizer = snapshot.optimizerState.sorted { $0.name < $1.name }.map {
             SafetensorsFile.Entry(name: "optimizer.\($0.name)", shape: $0.shape, values: $0.values)
         }
-        self.init(config: snapshot.config, state: snapshot.state, optimizerStepCount: snapshot.optimizerStepCount,
-                  normalization: snapshot.normalization, classNames: snapshot.classNames, entries: model + optimizer)
+        self.init(
+            config: snapshot.config, state: snapshot.state, optimizerStepCount: snapshot.optimizerStepCount,
+            normalization: snapshot.normalization, classNames: snapshot.classNames, entries: model + optimizer)
     }
 
     /// A checkpoint of a model that has not been trained by Weft (an imported one): see
@@ -37,8 +38,10 @@ public struct Checkpoint {
         self.init(snapshot: TrainingSnapshot(untrained: model))
     }
 
-    private init(config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
-                 classNames: [String], entries: [SafetensorsFile.Entry]) {
+    private init(
+        config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
+        classNames: [String], entries: [SafetensorsFile.Entry]
+    ) {
         let metadata: [(key: String, value: String)] = [
             ("format", Checkpoint.formatName),
             ("formatVersion", String(Checkpoint.formatVersion)),
@@ -48,7 +51,7 @@ public struct Checkpoint {
             ("optimizerStepCount", String(optimizerStepCount)),
             ("normalization", normalization.metadataJSON),
             ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
-            ("threads", String(Parallel.threadCount)),
+            ("threads", String(Parallel.threadCount))
         ]
         file = SafetensorsFile(metadata: metadata, entries: entries)
         path = ""
@@ -69,28 +72,40 @@ public struct Checkpoint {
     /// normalisation, class names); `path` names it in errors.
     public init(file: SafetensorsFile, path: String) throws {
         func damaged(_ what: String) -> WeftError {
-            WeftError("\(path): \(what); the file is damaged or not a Weft checkpoint — use another checkpoint from the run folder")
+            WeftError(
+                "\(path): \(what); the file is damaged or not a Weft checkpoint — use another checkpoint from the run folder"
+            )
         }
         guard file.metadata("format") == Checkpoint.formatName else {
-            throw WeftError("\(path): not a Weft checkpoint (no \"format\": \"\(Checkpoint.formatName)\" in its metadata); pass a file written by weft train")
+            throw WeftError(
+                "\(path): not a Weft checkpoint (no \"format\": \"\(Checkpoint.formatName)\" in its metadata); pass a file written by weft train"
+            )
         }
-        guard let version = file.metadata("formatVersion").flatMap(Int.init), version >= 1 else { throw damaged("no format version") }
+        guard let version = file.metadata("formatVersion").flatMap(Int.init), version >= 1 else {
+            throw damaged("no format version")
+        }
         guard version <= Checkpoint.formatVersion else {
-            throw WeftError("\(path): checkpoint format version \(version) is newer than this Weft reads (\(Checkpoint.formatVersion)); update Weft")
+            throw WeftError(
+                "\(path): checkpoint format version \(version) is newer than this Weft reads (\(Checkpoint.formatVersion)); update Weft"
+            )
         }
         guard let configText = file.metadata("config"), let stateText = file.metadata("state"),
-              let stepText = file.metadata("optimizerStepCount"), let stepCount = Int(stepText),
-              let normalizationText = file.metadata("normalization"), let namesText = file.metadata("classNames") else {
+            let stepText = file.metadata("optimizerStepCount"), let stepCount = Int(stepText),
+            let normalizationText = file.metadata("normalization"), let namesText = file.metadata("classNames")
+        else {
             throw damaged("its metadata lacks config, state, optimizer step, normalization or class names")
         }
-        config = try TrainingConfig(json: try JSONParser.parse(configText, source: "\(path) (config)"), source: "\(path) (config)")
+        config = try TrainingConfig(
+            json: try JSONParser.parse(configText, source: "\(path) (config)"), source: "\(path) (config)")
         state = try TrainingState(json: try JSONParser.parse(stateText, source: "\(path) (state)"), source: path)
         optimizerStepCount = stepCount
         guard let normalization = Normalization(metadataJSON: normalizationText) else {
             throw damaged("its normalization is malformed")
         }
         self.normalization = normalization
-        guard case .array(let names) = try JSONParser.parse(namesText, source: path) else { throw damaged("its class names are malformed") }
+        guard case .array(let names) = try JSONParser.parse(namesText, source: path) else {
+            throw damaged("its class names are malformed")
+        }
         classNames = try names.map { value in
             guard case .string(let name) = value else { throw damaged("its class names are malformed") }
             return name
@@ -101,7 +116,8 @@ public struct Checkpoint {
             throw damaged("it names \(classNames.count) classes but its model outputs \(builder.outputShape)")
         }
         guard normalization.fits(channels: config.model.input[0]) else {
-            throw damaged("its normalization has \(normalization.mean.count) values for \(config.model.input[0]) input channels")
+            throw damaged(
+                "its normalization has \(normalization.mean.count) values for \(config.model.input[0]) input channels")
         }
         self.file = file
         self.path = path
@@ -121,9 +137,10 @@ public struct Checkpoint {
                 model.append(.init(name: entry.name, shape: entry.shape, values: entry.values))
             }
         }
-        return TrainingSnapshot(config: config, state: state, model: model, optimizerState: optimizer,
-                                optimizerStepCount: optimizerStepCount, normalization: normalization,
-                                classNames: classNames)
+        return TrainingSnapshot(
+            config: config, state: state, model: model, optimizerState: optimizer,
+            optimizerStepCount: optimizerStepCount, normalization: normalization,
+            classNames: classNames)
     }
 
     /// Writes the checkpoint atomically to `path`.

@@ -83,7 +83,9 @@ public struct SafetensorsFile {
         data.reserveCapacity(entries.reduce(0) { $0 + $1.dataType.byteCount * $1.values.count })
         var tensorMembers: [(key: String, value: JSONValue)] = []
         for entry in entries {
-            precondition(entry.shape.reduce(1, *) == entry.values.count, "SafetensorsFile: \(entry.name) has \(entry.values.count) values for shape \(entry.shape)")
+            precondition(
+                entry.shape.reduce(1, *) == entry.values.count,
+                "SafetensorsFile: \(entry.name) has \(entry.values.count) values for shape \(entry.shape)")
             let begin = data.count
             switch entry.dataType {
             case .float32:
@@ -95,11 +97,15 @@ public struct SafetensorsFile {
                     withUnsafeBytes(of: integer.littleEndian) { data.append(contentsOf: $0) }
                 }
             }
-            tensorMembers.append((entry.name, .object([
-                ("dtype", .string(entry.dataType.rawValue)),
-                ("shape", .array(entry.shape.map { .number(Double($0)) })),
-                ("data_offsets", .array([.number(Double(begin)), .number(Double(data.count))])),
-            ])))
+            tensorMembers.append(
+                (
+                    entry.name,
+                    .object([
+                        ("dtype", .string(entry.dataType.rawValue)),
+                        ("shape", .array(entry.shape.map { .number(Double($0)) })),
+                        ("data_offsets", .array([.number(Double(begin)), .number(Double(data.count))]))
+                    ])
+                ))
         }
         let dataCrc = SafetensorsFile.crc32(data)
         var meta = metadata.filter { $0.key != "dataCrc32" && $0.key != "headerCrc32" }
@@ -109,8 +115,9 @@ public struct SafetensorsFile {
         var header = JSONValue.object([("__metadata__", .object(meta))] + tensorMembers).serialized(pretty: false)
         while header.utf8.count % 8 != 0 { header += " " }
         let headerCrc = SafetensorsFile.crc32(Array(header.utf8))
-        header = header.replacingOccurrences(of: "\"headerCrc32\": \"00000000\"",
-                                             with: "\"headerCrc32\": \"\(SafetensorsFile.hex(headerCrc))\"")
+        header = header.replacingOccurrences(
+            of: "\"headerCrc32\": \"00000000\"",
+            with: "\"headerCrc32\": \"\(SafetensorsFile.hex(headerCrc))\"")
         var bytes: [UInt8] = []
         bytes.reserveCapacity(8 + header.utf8.count + data.count)
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
@@ -127,7 +134,8 @@ public struct SafetensorsFile {
     // MARK: - reading
 
     /// What a damaged Weft checkpoint's error message advises.
-    public static let checkpointAdvice = "the file is damaged or not a Weft checkpoint — use another checkpoint (the run folder keeps the previous ones)"
+    public static let checkpointAdvice =
+        "the file is damaged or not a Weft checkpoint — use another checkpoint (the run folder keeps the previous ones)"
 
     /// Reads and validates the file at `path`; with `requireChecksums` (Weft's own files) both
     /// CRC-32 fields must be present and match.
@@ -136,27 +144,37 @@ public struct SafetensorsFile {
     ///   - allowedTypes: the element types accepted; any other tensor is refused (checkpoints
     ///     accept only `F32`).
     ///   - advice: what an error about a damaged file tells the reader to do.
-    public static func read(path: String, requireChecksums: Bool = false, allowedTypes: Set<DataType> = [.float32],
-                            advice: String = checkpointAdvice) throws -> SafetensorsFile {
+    public static func read(
+        path: String, requireChecksums: Bool = false, allowedTypes: Set<DataType> = [.float32],
+        advice: String = checkpointAdvice
+    ) throws -> SafetensorsFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WeftError("\(path): cannot read the file; check the path and permissions")
         }
-        return try decode(Array(data), name: path, requireChecksums: requireChecksums, allowedTypes: allowedTypes, advice: advice)
+        return try decode(
+            Array(data), name: path, requireChecksums: requireChecksums, allowedTypes: allowedTypes, advice: advice)
     }
 
     /// Validates and decodes `bytes`; `name` names the file in errors. See `read(path:...)`.
-    public static func decode(_ bytes: [UInt8], name: String, requireChecksums: Bool = false,
-                              allowedTypes: Set<DataType> = [.float32], advice: String = checkpointAdvice) throws -> SafetensorsFile {
+    public static func decode(
+        _ bytes: [UInt8], name: String, requireChecksums: Bool = false,
+        allowedTypes: Set<DataType> = [.float32], advice: String = checkpointAdvice
+    ) throws -> SafetensorsFile {
         func damaged(_ what: String) -> WeftError {
             WeftError("\(name): \(what); \(advice)")
         }
         guard bytes.count >= 8 else { throw damaged("only \(bytes.count) bytes, too short for a safetensors header") }
-        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerLength >= 2, headerLength <= UInt64(min(maximumHeaderBytes, bytes.count - 8)) else {
-            throw damaged("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length field")
+            throw damaged(
+                "the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length field")
         }
         let headerBytes = Array(bytes[8..<(8 + Int(headerLength))])
-        guard String(validating: headerBytes, as: UTF8.self) != nil else { throw damaged("the header is not UTF-8 text") }
+        guard String(validating: headerBytes, as: UTF8.self) != nil else {
+            throw damaged("the header is not UTF-8 text")
+        }
         let header: JSONValue
         do {
             header = try JSONParser.parse(bytes: headerBytes)
@@ -172,7 +190,9 @@ public struct SafetensorsFile {
             guard case .object(let pairs) = meta else { throw damaged("__metadata__ is not an object") }
             metadata.reserveCapacity(pairs.count)
             for pair in pairs {
-                guard case .string(let value) = pair.value else { throw damaged("__metadata__.\(pair.key) is not a string") }
+                guard case .string(let value) = pair.value else {
+                    throw damaged("__metadata__.\(pair.key) is not a string")
+                }
                 metadata.append((pair.key, value))
             }
         }
@@ -184,7 +204,8 @@ public struct SafetensorsFile {
         if let stored = storedHeaderCrc {
             let isHexDigit = { (byte: UInt8) in (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) }
             guard stored.utf8.count == 8, stored.utf8.allSatisfy(isHexDigit),
-                  hex(crc32(zeroingHeaderCrc(in: headerBytes, stored: stored))) == stored else {
+                hex(crc32(zeroingHeaderCrc(in: headerBytes, stored: stored))) == stored
+            else {
                 throw damaged("the header's CRC-32 does not match (it was altered)")
             }
         }
@@ -194,7 +215,8 @@ public struct SafetensorsFile {
         let accepted = DataType.allCases.filter { allowedTypes.contains($0) }.map(\.rawValue).joined(separator: " or ")
         for member in members where member.key != "__metadata__" {
             guard case .string(let dtype)? = member.value["dtype"], let dataType = DataType(rawValue: dtype),
-                  allowedTypes.contains(dataType) else {
+                allowedTypes.contains(dataType)
+            else {
                 let found = member.value["dtype"].map { $0.summary } ?? "none"
                 throw damaged("tensor \(member.key) has dtype \(found), but only \(accepted) is read here")
             }
@@ -203,26 +225,33 @@ public struct SafetensorsFile {
             }
             var shape: [Int] = [], elements = 1
             for value in shapeValues {
-                guard case .number(let number) = value, number >= 0, number == number.rounded(), number <= Double(dataCount) else {
+                guard case .number(let number) = value, number >= 0, number == number.rounded(),
+                    number <= Double(dataCount)
+                else {
                     throw damaged("tensor \(member.key) has an impossible dimension")
                 }
                 shape.append(Int(number))
-                elements = elements.multipliedReportingOverflow(by: Int(number)).overflow ? Int.max : elements * Int(number)
+                elements =
+                    elements.multipliedReportingOverflow(by: Int(number)).overflow ? Int.max : elements * Int(number)
             }
             guard case .array(let offsets)? = member.value["data_offsets"], offsets.count == 2,
-                  case .number(let begin) = offsets[0], case .number(let end) = offsets[1],
-                  begin >= 0, begin <= end, end <= Double(dataCount), begin == begin.rounded(), end == end.rounded() else {
+                case .number(let begin) = offsets[0], case .number(let end) = offsets[1],
+                begin >= 0, begin <= end, end <= Double(dataCount), begin == begin.rounded(), end == end.rounded()
+            else {
                 throw damaged("tensor \(member.key) has data offsets outside the \(dataCount) data bytes")
             }
             let size = dataType.byteCount
             guard elements <= dataCount / size, Int(end) - Int(begin) == elements * size else {
-                throw damaged("tensor \(member.key) of shape \(shape) does not match its \(Int(end) - Int(begin)) data bytes")
+                throw damaged(
+                    "tensor \(member.key) of shape \(shape) does not match its \(Int(end) - Int(begin)) data bytes")
             }
             layouts.append(Layout(name: member.key, shape: shape, dataType: dataType, begin: Int(begin), end: Int(end)))
         }
         var position = 0
         for layout in layouts.sorted(by: { $0.begin < $1.begin }) {
-            guard layout.begin == position else { throw damaged("the tensors' data overlap or leave gaps (at \(layout.name))") }
+            guard layout.begin == position else {
+                throw damaged("the tensors' data overlap or leave gaps (at \(layout.name))")
+            }
             position = layout.end
         }
         guard position == dataCount else {
@@ -230,7 +259,9 @@ public struct SafetensorsFile {
         }
         let data = bytes[dataStart...]
         if let stored = storedDataCrc {
-            guard hex(crc32(data)) == stored else { throw damaged("the data's CRC-32 does not match (the tensors were altered or cut)") }
+            guard hex(crc32(data)) == stored else {
+                throw damaged("the data's CRC-32 does not match (the tensors were altered or cut)")
+            }
         }
         let entries = layouts.map { layout -> Entry in
             var offset = dataStart + layout.begin

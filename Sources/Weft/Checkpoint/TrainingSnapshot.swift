@@ -34,8 +34,10 @@ public struct TrainingSnapshot: Equatable, Sendable {
     /// The dataset's class names, in label order.
     public var classNames: [String]
 
-    public init(config: TrainingConfig, state: TrainingState, model: [SavedTensor], optimizerState: [SavedTensor],
-                optimizerStepCount: Int, normalization: Normalization, classNames: [String]) {
+    public init(
+        config: TrainingConfig, state: TrainingState, model: [SavedTensor], optimizerState: [SavedTensor],
+        optimizerStepCount: Int, normalization: Normalization, classNames: [String]
+    ) {
         self.config = config
         self.state = state
         self.model = model
@@ -52,8 +54,9 @@ public struct TrainingSnapshot: Equatable, Sendable {
         let tensors = (model.model.parameters + model.model.buffers).map {
             SavedTensor(name: $0.name, shape: $0.tensor.shape.dimensions, values: $0.tensor.scalars)
         }
-        self.init(config: model.config, state: TrainingState(seed: model.config.training.seed), model: tensors,
-                  optimizerState: [], optimizerStepCount: 0, normalization: model.normalization,
-                  classNames: model.classNames)
+        self.init(
+            config: model.config, state: TrainingState(seed: model.config.training.seed), model: tensors,
+            optimizerState: [], optimizerStepCount: 0, normalization: model.normalization,
+            classNames: model.classNames)
     }
 }

@@ -7,19 +7,31 @@ extension TrainingState {
             .array(g.state.map { .string(String($0, radix: 16)) })
         }
         var members: [(key: String, value: JSONValue)] = [
-            ("epoch", .number(Double(epoch))), ("batchInEpoch", .number(Double(batchInEpoch))), ("step", .number(Double(step))),
-            ("dropoutGenerator", generator(dropoutGenerator)), ("augmentationGenerator", generator(augmentationGenerator)),
+            ("epoch", .number(Double(epoch))), ("batchInEpoch", .number(Double(batchInEpoch))),
+            ("step", .number(Double(step))),
+            ("dropoutGenerator", generator(dropoutGenerator)),
+            ("augmentationGenerator", generator(augmentationGenerator)),
             ("epochLossSum", .number(epochLossSum)), ("epochCorrect", .number(Double(epochCorrect))),
             ("epochImages", .number(Double(epochImages))), ("epochSeconds", .number(epochSeconds)),
-            ("history", .array(history.map(\.json))),
+            ("history", .array(history.map(\.json)))
         ]
         if let bestValidationAccuracy, let bestEpoch {
-            members += [("bestValidationAccuracy", .number(bestValidationAccuracy)), ("bestEpoch", .number(Double(bestEpoch)))]
+            members += [
+                ("bestValidationAccuracy", .number(bestValidationAccuracy)), ("bestEpoch", .number(Double(bestEpoch)))
+            ]
         }
         if !replicaGenerators.isEmpty {
-            members.append(("ranks", .array(replicaGenerators.map {
-                .object([("dropoutGenerator", generator($0.dropout)), ("augmentationGenerator", generator($0.augmentation))])
-            })))
+            members.append(
+                (
+                    "ranks",
+                    .array(
+                        replicaGenerators.map {
+                            .object([
+                                ("dropoutGenerator", generator($0.dropout)),
+                                ("augmentationGenerator", generator($0.augmentation))
+                            ])
+                        })
+                ))
         }
         return .object(members)
     }
@@ -33,7 +45,9 @@ extension TrainingState {
                 guard let value = UInt64(try word.string(), radix: 16) else { throw word.error("must be a hex word") }
                 return value
             }
-            guard let generator = RandomGenerator(state: words) else { throw node.error("is not a valid generator state") }
+            guard let generator = RandomGenerator(state: words) else {
+                throw node.error("is not a valid generator state")
+            }
             return generator
         }
         func double(_ key: String) throws -> Double {
@@ -59,8 +73,9 @@ extension TrainingState {
         if let ranks = root.optional("ranks") {
             replicaGenerators = try ranks.array(minimumCount: 2, maximumCount: 1 << 20).map { node in
                 let object = try node.object()
-                let generators = ReplicaGenerators(dropout: try generator("dropoutGenerator", in: object),
-                                                   augmentation: try generator("augmentationGenerator", in: object))
+                let generators = ReplicaGenerators(
+                    dropout: try generator("dropoutGenerator", in: object),
+                    augmentation: try generator("augmentationGenerator", in: object))
                 try object.finish()
                 return generators
             }

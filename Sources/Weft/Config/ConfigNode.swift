@@ -28,16 +28,23 @@ public struct ConfigNode {
     /// This value as a list of nodes.
     public func array(minimumCount: Int = 0, maximumCount: Int = 100_000) throws -> [ConfigNode] {
         guard case .array(let items) = value else { throw error("must be a list [...], got \(value.summary)") }
-        guard items.count >= minimumCount else { throw error("must have at least \(minimumCount) item\(minimumCount == 1 ? "" : "s"), got \(items.count)") }
-        guard items.count <= maximumCount else { throw error("must have at most \(maximumCount) items, got \(items.count)") }
+        guard items.count >= minimumCount else {
+            throw error("must have at least \(minimumCount) item\(minimumCount == 1 ? "" : "s"), got \(items.count)")
+        }
+        guard items.count <= maximumCount else {
+            throw error("must have at most \(maximumCount) items, got \(items.count)")
+        }
         return items.enumerated().map { ConfigNode(value: $0.element, path: "\(path)[\($0.offset)]", source: source) }
     }
 
     /// An integer in `range`.
     public func int(_ range: ClosedRange<Int>) throws -> Int {
-        let expectation = range.lowerBound == 1 && range.upperBound >= 1 << 40 ? "a positive integer"
-            : range.lowerBound == 0 && range.upperBound >= 1 << 40 ? "a non-negative integer"
-            : "an integer from \(range.lowerBound) to \(range.upperBound)"
+        let expectation =
+            range.lowerBound == 1 && range.upperBound >= 1 << 40
+            ? "a positive integer"
+            : range.lowerBound == 0 && range.upperBound >= 1 << 40
+                ? "a non-negative integer"
+                : "an integer from \(range.lowerBound) to \(range.upperBound)"
         guard case .number(let number) = value, number == number.rounded(), abs(number) < 9e15 else {
             throw error("must be \(expectation), got \(value.summary)")
         }
@@ -47,8 +54,10 @@ public struct ConfigNode {
 
     /// A number in `range` (closed unless `openAbove`).
     public func float(_ range: ClosedRange<Double>, openAbove: Bool = false) throws -> Float {
-        let expectation = "a number from \(JSONValue.format(range.lowerBound)) to \(JSONValue.format(range.upperBound))\(openAbove ? " (exclusive)" : "")"
-        guard case .number(let number) = value, range.contains(number), !(openAbove && number == range.upperBound) else {
+        let expectation =
+            "a number from \(JSONValue.format(range.lowerBound)) to \(JSONValue.format(range.upperBound))\(openAbove ? " (exclusive)" : "")"
+        guard case .number(let number) = value, range.contains(number), !(openAbove && number == range.upperBound)
+        else {
             throw error("must be \(expectation), got \(value.summary)")
         }
         return Float(number)
@@ -62,7 +71,9 @@ public struct ConfigNode {
 
     /// A non-empty string, one of `choices` when given.
     public func string(oneOf choices: [String]? = nil) throws -> String {
-        guard case .string(let text) = value, !text.isEmpty else { throw error("must be a non-empty string, got \(value.summary)") }
+        guard case .string(let text) = value, !text.isEmpty else {
+            throw error("must be a non-empty string, got \(value.summary)")
+        }
         if let choices, !choices.contains(text) {
             throw error("must be one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(text)\"")
         }
@@ -95,8 +106,9 @@ public final class ConfigObject {
             return members.first { $0.key == key }?.value
         }
         if index == nil {
-            index = Dictionary(members.enumerated().map { ($0.element.key, $0.offset) },
-                               uniquingKeysWith: { first, _ in first })
+            index = Dictionary(
+                members.enumerated().map { ($0.element.key, $0.offset) },
+                uniquingKeysWith: { first, _ in first })
         }
         return index?[key].map { members[$0].value }
     }
@@ -126,8 +138,11 @@ public final class ConfigObject {
         for member in members where !knownSet.contains(member.key) {
             let shown = member.key.count > 80 ? String(member.key.prefix(80)) + "…" : member.key
             let path = node.path.isEmpty ? shown : "\(node.path).\(shown)"
-            let suggestion = ConfigObject.closest(to: member.key, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
-            throw WeftError("\(node.source): \(path): unknown key\(suggestion) (known here: \(known.sorted().joined(separator: ", ")))")
+            let suggestion =
+                ConfigObject.closest(to: member.key, among: known).map { "; did you mean \"\($0)\"?" } ?? ""
+            throw WeftError(
+                "\(node.source): \(path): unknown key\(suggestion) (known here: \(known.sorted().joined(separator: ", ")))"
+            )
         }
     }
 

@@ -24,18 +24,25 @@ public struct ConfigOverride {
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
             var name = Substring(part)
             var indices: [Int] = []  // innermost (rightmost) first
-            while name.hasSuffix("]"), let open = name.lastIndex(of: "["), indices.count <= ConfigOverride.maximumSteps {
-                guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]), index >= 0 else {
-                    throw WeftError("--set \(text): \(part) has an invalid list index; use e.g. model.layers[0].filters")
+            while name.hasSuffix("]"), let open = name.lastIndex(of: "["), indices.count <= ConfigOverride.maximumSteps
+            {
+                guard let index = Int(name[name.index(after: open)..<name.index(before: name.endIndex)]), index >= 0
+                else {
+                    throw WeftError(
+                        "--set \(text): \(part) has an invalid list index; use e.g. model.layers[0].filters")
                 }
                 indices.append(index)
                 name = name[..<open]
             }
-            guard !name.isEmpty else { throw WeftError("--set \(text): empty key in \(path); use e.g. training.epochs") }
+            guard !name.isEmpty else {
+                throw WeftError("--set \(text): empty key in \(path); use e.g. training.epochs")
+            }
             steps.append(.key(String(name)))
             steps += indices.reversed().map { .index($0) }
             guard steps.count <= ConfigOverride.maximumSteps else {
-                throw WeftError("--set \(text.prefix(80)): the key path has more than \(ConfigOverride.maximumSteps) steps, deeper than any config; use e.g. model.layers[0].filters")
+                throw WeftError(
+                    "--set \(text.prefix(80)): the key path has more than \(ConfigOverride.maximumSteps) steps, deeper than any config; use e.g. model.layers[0].filters"
+                )
             }
         }
         self.steps = steps
@@ -54,7 +61,8 @@ public struct ConfigOverride {
             let here = walked.isEmpty ? key : "\(walked).\(key)"
             var members = members
             if let position = members.firstIndex(where: { $0.key == key }) {
-                members[position].value = try replace(in: members[position].value, steps: steps.dropFirst(), walked: here)
+                members[position].value = try replace(
+                    in: members[position].value, steps: steps.dropFirst(), walked: here)
             } else if case .key = steps.dropFirst().first ?? .key("") {
                 // A missing key (or object on the way) is added; the config's own key check refuses typos.
                 members.append((key, try replace(in: .object([]), steps: steps.dropFirst(), walked: here)))
@@ -70,7 +78,8 @@ public struct ConfigOverride {
             items[index] = try replace(in: items[index], steps: steps.dropFirst(), walked: "\(walked)[\(index)]")
             return .array(items)
         default:
-            throw WeftError("--set \(text): \(walked.isEmpty ? "the config" : walked) is \(node.summary), which has no \(step)")
+            throw WeftError(
+                "--set \(text): \(walked.isEmpty ? "the config" : walked) is \(node.summary), which has no \(step)")
         }
     }
 }

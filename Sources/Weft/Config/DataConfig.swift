@@ -46,16 +46,20 @@ public struct DataConfig: Equatable, Sendable {
                 testLabels: try files.required("testLabels", "the test labels' IDX file").string())
             try files.finish()
         } else if dataset == "idx" {
-            throw object.node.error("missing \"files\" (trainImages, trainLabels, testImages, testLabels), needed for the \"idx\" dataset")
+            throw object.node.error(
+                "missing \"files\" (trainImages, trainLabels, testImages, testLabels), needed for the \"idx\" dataset")
         }
-        classNames = try object.optional("classNames")?.array(minimumCount: 2, maximumCount: 100_000).map { try $0.string() }
+        classNames = try object.optional("classNames")?.array(minimumCount: 2, maximumCount: 100_000).map {
+            try $0.string()
+        }
         validationFraction = try object.optional("validationFraction")?.float(0...1, openAbove: true) ?? 0.1
         trainLimit = try object.optional("trainLimit")?.int(1...1 << 40)
         testLimit = try object.optional("testLimit")?.int(1...1 << 40)
         if let node = object.optional("normalization") {
             let normalization = try node.object()
-            self.normalization = Normalization(mean: try normalization.required("mean", "pixel mean in [0, 1]").float(0...1),
-                                               standardDeviation: try normalization.required("std", "pixel std in (0, 1]").float(1e-6...1))
+            self.normalization = Normalization(
+                mean: try normalization.required("mean", "pixel mean in [0, 1]").float(0...1),
+                standardDeviation: try normalization.required("std", "pixel std in (0, 1]").float(1e-6...1))
             try normalization.finish()
         }
         augment = AugmentConfig(randomCropPadding: nil, horizontalFlip: false, randomErasingProbability: nil)
@@ -81,19 +85,33 @@ public struct DataConfig: Equatable, Sendable {
         var members: [(key: String, value: JSONValue)] = [("dataset", .string(dataset))]
         if let directory { members.append(("directory", .string(directory))) }
         if let files {
-            members.append(("files", .object([("trainImages", .string(files.trainImages)), ("trainLabels", .string(files.trainLabels)),
-                                              ("testImages", .string(files.testImages)), ("testLabels", .string(files.testLabels))])))
+            members.append(
+                (
+                    "files",
+                    .object([
+                        ("trainImages", .string(files.trainImages)), ("trainLabels", .string(files.trainLabels)),
+                        ("testImages", .string(files.testImages)), ("testLabels", .string(files.testLabels))
+                    ])
+                ))
         }
         if let classNames { members.append(("classNames", .array(classNames.map { .string($0) }))) }
         members.append(("validationFraction", .float(validationFraction)))
         if let trainLimit { members.append(("trainLimit", .number(Double(trainLimit)))) }
         if let testLimit { members.append(("testLimit", .number(Double(testLimit)))) }
         if let normalization {
-            members.append(("normalization", .object([("mean", .float(normalization.mean[0])),
-                                                      ("std", .float(normalization.standardDeviation[0]))])))
+            members.append(
+                (
+                    "normalization",
+                    .object([
+                        ("mean", .float(normalization.mean[0])),
+                        ("std", .float(normalization.standardDeviation[0]))
+                    ])
+                ))
         }
         var augmentMembers: [(key: String, value: JSONValue)] = []
-        if let padding = augment.randomCropPadding { augmentMembers.append(("randomCrop", .object([("padding", .number(Double(padding)))]))) }
+        if let padding = augment.randomCropPadding {
+            augmentMembers.append(("randomCrop", .object([("padding", .number(Double(padding)))])))
+        }
         augmentMembers.append(("horizontalFlip", .bool(augment.horizontalFlip)))
         if let probability = augment.randomErasingProbability {
             augmentMembers.append(("randomErasing", .object([("probability", .float(probability))])))

@@ -76,12 +76,15 @@ public struct JSONParser {
         do {
             let value = try parser.parseValue()
             parser.skipWhitespace()
-            guard parser.position == parser.bytes.count else { throw parser.syntax("unexpected text after the JSON value") }
+            guard parser.position == parser.bytes.count else {
+                throw parser.syntax("unexpected text after the JSON value")
+            }
             return value
         } catch let error as Located {
             let (line, column) = parser.lineAndColumn(of: error.position)
-            throw Failure(line: line, column: column, path: JSONParser.describe(error.path), problem: error.problem,
-                          fix: error.fix)
+            throw Failure(
+                line: line, column: column, path: JSONParser.describe(error.path), problem: error.problem,
+                fix: error.fix)
         }
     }
 
@@ -169,8 +172,9 @@ public struct JSONParser {
     private mutating func enter() throws {
         depth += 1
         if depth > limits.maximumDepth {
-            throw Located(problem: "the JSON is nested deeper than \(limits.maximumDepth) levels",
-                          fix: "no Weft file nests that deep; check that this is the intended file", position: position)
+            throw Located(
+                problem: "the JSON is nested deeper than \(limits.maximumDepth) levels",
+                fix: "no Weft file nests that deep; check that this is the intended file", position: position)
         }
     }
 
@@ -190,7 +194,9 @@ public struct JSONParser {
             let keyPosition = position
             let key = try parseString()
             if members.count < JSONParser.linearKeyCheckLimit {
-                if members.contains(where: { $0.key == key }) { throw syntax("duplicate key \"\(key)\"", at: keyPosition) }
+                if members.contains(where: { $0.key == key }) {
+                    throw syntax("duplicate key \"\(key)\"", at: keyPosition)
+                }
             } else {
                 if seen.isEmpty { seen = Set(members.lazy.map(\.key)) }
                 if !seen.insert(key).inserted { throw syntax("duplicate key \"\(key)\"", at: keyPosition) }
@@ -239,8 +245,9 @@ public struct JSONParser {
     // MARK: - strings
 
     private func tooLong(_ start: Int) -> Located {
-        Located(problem: "a string longer than \(limits.maximumStringBytes) bytes",
-                fix: "shorten it (Weft reads strings of up to \(limits.maximumStringBytes) bytes)", position: start)
+        Located(
+            problem: "a string longer than \(limits.maximumStringBytes) bytes",
+            fix: "shorten it (Weft reads strings of up to \(limits.maximumStringBytes) bytes)", position: start)
     }
 
     /// The string starting at the opening quote under `position`.
@@ -284,7 +291,8 @@ public struct JSONParser {
                     var code = try hexEscape()
                     // A UTF-16 surrogate pair (\uD83D\uDC55) makes one scalar.
                     if (0xD800...0xDBFF).contains(code), position + 6 <= bytes.count,
-                       bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                        bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+                    {
                         let saved = position
                         position += 2
                         let low = try hexEscape()
@@ -341,8 +349,9 @@ public struct JSONParser {
         let start = position
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
         let invalid = { (parser: JSONParser) -> Located in
-            let text = String(decoding: parser.bytes[start..<min(parser.position + 1, parser.bytes.count)].prefix(40),
-                              as: UTF8.self)
+            let text = String(
+                decoding: parser.bytes[start..<min(parser.position + 1, parser.bytes.count)].prefix(40),
+                as: UTF8.self)
             return parser.syntax("invalid number \(text)", at: start)
         }
         guard isDigit(position) else { throw invalid(self) }
@@ -361,9 +370,11 @@ public struct JSONParser {
             skipDigits()
         }
         guard position - start <= limits.maximumNumberLength else {
-            let problem = "a number of \(position - start) characters, more than the \(limits.maximumNumberLength) allowed"
-            throw Located(problem: problem,
-                          fix: "write it with fewer digits (17 significant digits are exact for a double)", position: start)
+            let problem =
+                "a number of \(position - start) characters, more than the \(limits.maximumNumberLength) allowed"
+            throw Located(
+                problem: problem,
+                fix: "write it with fewer digits (17 significant digits are exact for a double)", position: start)
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         guard let number = Double(text), number.isFinite else {

@@ -14,7 +14,9 @@ extension JSONValue {
                 }
             }
         case let (.array(mine), .array(theirs)) where mine.count == theirs.count:
-            return zip(mine, theirs).enumerated().flatMap { $0.element.0.differingPaths(from: $0.element.1, at: "\(path)[\($0.offset)]") }
+            return zip(mine, theirs).enumerated().flatMap {
+                $0.element.0.differingPaths(from: $0.element.1, at: "\(path)[\($0.offset)]")
+            }
         default:
             return self == other ? [] : [path]
         }

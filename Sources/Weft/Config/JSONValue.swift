@@ -73,7 +73,9 @@ public enum JSONValue: Equatable, Sendable {
         case .string(let string): text += JSONValue.quote(string)
         case .array(let items):
             if items.isEmpty { text += "[]"; return }
-            let scalarsOnly = items.allSatisfy { if case .object = $0 { return false }; if case .array = $0 { return false }; return true }
+            let scalarsOnly = items.allSatisfy {
+                if case .object = $0 { return false }; if case .array = $0 { return false }; return true
+            }
             text += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { text += scalarsOnly || indent == nil ? ", " : "," }

@@ -17,8 +17,10 @@ public indirect enum LayerSpec: Equatable, Sendable {
     case residual(layers: [LayerSpec], projection: Bool?)
 
     /// The `type` names, in the order the reference lists them.
-    public static let typeNames = ["conv2d", "dense", "batchNorm", "maxPool", "avgPool", "globalAvgPool", "relu",
-                                   "leakyRelu", "sigmoid", "tanh", "dropout", "flatten", "residual"]
+    public static let typeNames = [
+        "conv2d", "dense", "batchNorm", "maxPool", "avgPool", "globalAvgPool", "relu",
+        "leakyRelu", "sigmoid", "tanh", "dropout", "flatten", "residual"
+    ]
 
     /// Reads one layer object.
     public init(_ node: ConfigNode) throws {
@@ -27,17 +29,20 @@ public indirect enum LayerSpec: Equatable, Sendable {
             .string(oneOf: LayerSpec.typeNames)
         switch type {
         case "conv2d":
-            self = .conv2d(filters: try object.required("filters", "output channels").int(1...65_536),
-                           kernel: try object.required("kernel", "the kernel's size").int(1...1024),
-                           stride: try object.optional("stride")?.int(1...1024) ?? 1,
-                           padding: try object.optional("padding")?.int(0...1024) ?? 0,
-                           bias: try object.optional("bias")?.bool() ?? true)
+            self = .conv2d(
+                filters: try object.required("filters", "output channels").int(1...65_536),
+                kernel: try object.required("kernel", "the kernel's size").int(1...1024),
+                stride: try object.optional("stride")?.int(1...1024) ?? 1,
+                padding: try object.optional("padding")?.int(0...1024) ?? 0,
+                bias: try object.optional("bias")?.bool() ?? true)
         case "dense":
-            self = .dense(units: try object.required("units", "output features").int(1...1 << 20),
-                          bias: try object.optional("bias")?.bool() ?? true)
+            self = .dense(
+                units: try object.required("units", "output features").int(1...1 << 20),
+                bias: try object.optional("bias")?.bool() ?? true)
         case "batchNorm":
-            self = .batchNorm(momentum: try object.optional("momentum")?.float(0...1) ?? 0.1,
-                              epsilon: try object.optional("epsilon")?.float(1e-12...1) ?? 1e-5)
+            self = .batchNorm(
+                momentum: try object.optional("momentum")?.float(0...1) ?? 0.1,
+                epsilon: try object.optional("epsilon")?.float(1e-12...1) ?? 1e-5)
         case "maxPool", "avgPool":
             let size = try object.required("size", "the window's size").int(1...1024)
             let stride = try object.optional("stride")?.int(1...1024) ?? size
@@ -45,7 +50,9 @@ public indirect enum LayerSpec: Equatable, Sendable {
             if padding * 2 > size {
                 throw object.optional("padding")!.error("must be at most half the window size \(size), got \(padding)")
             }
-            self = type == "maxPool" ? .maxPool(size: size, stride: stride, padding: padding)
+            self =
+                type == "maxPool"
+                ? .maxPool(size: size, stride: stride, padding: padding)
                 : .avgPool(size: size, stride: stride, padding: padding)
         case "globalAvgPool": self = .globalAvgPool
         case "relu": self = .relu
@@ -53,7 +60,9 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case "sigmoid": self = .sigmoid
         case "tanh": self = .tanh
         case "dropout":
-            self = .dropout(rate: try object.required("rate", "the probability of zeroing an element").float(0...1, openAbove: true))
+            self = .dropout(
+                rate: try object.required("rate", "the probability of zeroing an element").float(0...1, openAbove: true)
+            )
         case "flatten": self = .flatten
         default:  // residual
             let layers = try object.required("layers", "the block's layers").array(minimumCount: 1).map(LayerSpec.init)
@@ -71,8 +80,12 @@ public indirect enum LayerSpec: Equatable, Sendable {
         func number(_ value: Float) -> JSONValue { .float(value) }
         switch self {
         case let .conv2d(filters, kernel, stride, padding, bias):
-            return object("conv2d", [("filters", number(filters)), ("kernel", number(kernel)), ("stride", number(stride)),
-                                     ("padding", number(padding)), ("bias", .bool(bias))])
+            return object(
+                "conv2d",
+                [
+                    ("filters", number(filters)), ("kernel", number(kernel)), ("stride", number(stride)),
+                    ("padding", number(padding)), ("bias", .bool(bias))
+                ])
         case let .dense(units, bias): return object("dense", [("units", number(units)), ("bias", .bool(bias))])
         case let .batchNorm(momentum, epsilon):
             return object("batchNorm", [("momentum", number(momentum)), ("epsilon", number(epsilon))])
@@ -88,7 +101,10 @@ public indirect enum LayerSpec: Equatable, Sendable {
         case let .dropout(rate): return object("dropout", [("rate", number(rate))])
         case .flatten: return object("flatten")
         case let .residual(layers, projection):
-            return object("residual", [("layers", .array(layers.map(\.json)))] + (projection.map { [("projection", JSONValue.bool($0))] } ?? []))
+            return object(
+                "residual",
+                [("layers", .array(layers.map(\.json)))]
+                    + (projection.map { [("projection", JSONValue.bool($0))] } ?? []))
         }
     }
 }

@@ -5,8 +5,11 @@ extension ModelBuilder {
         let header = ["layer", "type", "output", "parameters", "MFLOP/image"]
         var body = [["input", "", ModelBuilder.describe(config.input), "", ""]]
         for row in rows {
-            body.append([row.name, row.type, ModelBuilder.describe(row.outputShape), row.parameters > 0 ? String(row.parameters) : "",
-                         row.flops > 0 ? ModelBuilder.megaflops(row.flops) : ""])
+            body.append([
+                row.name, row.type, ModelBuilder.describe(row.outputShape),
+                row.parameters > 0 ? String(row.parameters) : "",
+                row.flops > 0 ? ModelBuilder.megaflops(row.flops) : ""
+            ])
         }
         let total = ["total", "", "", String(parameterCount), ModelBuilder.megaflops(flopsPerImage)]
         let all = [header] + body + [total]

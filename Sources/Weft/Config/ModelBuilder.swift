@@ -43,10 +43,14 @@ public struct ModelBuilder {
         outputShape = try walk(config.layers, input: config.input, prefix: "layers", path: "model.layers")
         guard parameterCount <= ModelBuilder.maximumParameters else {
             let count = parameterCount == Int.max ? "more than \(Int.max)" : String(parameterCount)
-            throw WeftError("\(source): model.layers: the model would have \(count) parameters, more than the \(ModelBuilder.maximumParameters) Weft allows; use fewer filters or units")
+            throw WeftError(
+                "\(source): model.layers: the model would have \(count) parameters, more than the \(ModelBuilder.maximumParameters) Weft allows; use fewer filters or units"
+            )
         }
         guard activationsPerImage <= ModelBuilder.maximumActivationsPerImage else {
-            throw WeftError("\(source): model.layers: one image would need \(activationsPerImage) activations, more than \(ModelBuilder.maximumActivationsPerImage); use smaller layers or inputs")
+            throw WeftError(
+                "\(source): model.layers: one image would need \(activationsPerImage) activations, more than \(ModelBuilder.maximumActivationsPerImage); use smaller layers or inputs"
+            )
         }
     }
 
@@ -65,7 +69,9 @@ public struct ModelBuilder {
     /// Checks that the model ends in one score per class.
     public func checkOutput(classCount: Int) throws {
         guard outputShape == [classCount] else {
-            throw WeftError("\(source): model.layers: the last layer outputs \(outputShape), but the dataset has \(classCount) classes; end with {\"type\": \"dense\", \"units\": \(classCount)}")
+            throw WeftError(
+                "\(source): model.layers: the last layer outputs \(outputShape), but the dataset has \(classCount) classes; end with {\"type\": \"dense\", \"units\": \(classCount)}"
+            )
         }
     }
 
@@ -87,23 +93,33 @@ public struct ModelBuilder {
     private func product(_ factors: Int..., path: String) throws -> Int {
         try factors.reduce(1) { running, factor in
             let (result, overflow) = running.multipliedReportingOverflow(by: factor)
-            guard !overflow else { throw error(path, "the layer is far too large to build; use fewer filters or units or a smaller input") }
+            guard !overflow else {
+                throw error(path, "the layer is far too large to build; use fewer filters or units or a smaller input")
+            }
             return result
         }
     }
 
     private func image(_ shape: [Int], _ type: String, _ path: String) throws -> (Int, Int, Int) {
         guard shape.count == 3 else {
-            throw error(path, "\(type) needs an image input [channels, height, width], got \(shape); remove the flatten/dense layers before it")
+            throw error(
+                path,
+                "\(type) needs an image input [channels, height, width], got \(shape); remove the flatten/dense layers before it"
+            )
         }
         return (shape[0], shape[1], shape[2])
     }
 
-    private func windowOutput(_ extent: Int, kernel: Int, stride: Int, padding: Int, _ type: String,
-                              _ path: String, _ shape: [Int]) throws -> Int {
+    private func windowOutput(
+        _ extent: Int, kernel: Int, stride: Int, padding: Int, _ type: String,
+        _ path: String, _ shape: [Int]
+    ) throws -> Int {
         let span = extent + 2 * padding - kernel
         guard span >= 0 else {
-            throw error(path, "\(type) window \(kernel) with padding \(padding) is larger than its input \(shape); use a smaller kernel or more padding")
+            throw error(
+                path,
+                "\(type) window \(kernel) with padding \(padding) is larger than its input \(shape); use a smaller kernel or more padding"
+            )
         }
         return span / stride + 1
     }
@@ -116,20 +132,29 @@ public struct ModelBuilder {
         switch layer {
         case let .conv2d(filters, kernel, stride, padding, bias):
             let (channels, height, width) = try image(input, "conv2d", path)
-            let outHeight = try windowOutput(height, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
-            let outWidth = try windowOutput(width, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
+            let outHeight = try windowOutput(
+                height, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
+            let outWidth = try windowOutput(
+                width, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
             let weights = try product(filters, channels, kernel, kernel, path: path)
             let flops = try product(2, weights, outHeight, outWidth, path: path)
-            return add("conv2d \(kernel)×\(kernel)/\(stride)", [filters, outHeight, outWidth],
-                       parameters: weights + (bias ? filters : 0), flops: flops)
+            return add(
+                "conv2d \(kernel)×\(kernel)/\(stride)", [filters, outHeight, outWidth],
+                parameters: weights + (bias ? filters : 0), flops: flops)
         case let .dense(units, bias):
             guard input.count == 1 else {
-                throw error(path, "dense needs a flat input, got \(input); add {\"type\": \"flatten\"} (or globalAvgPool and flatten) before it")
+                throw error(
+                    path,
+                    "dense needs a flat input, got \(input); add {\"type\": \"flatten\"} (or globalAvgPool and flatten) before it"
+                )
             }
             let weights = try product(input[0], units, path: path)
-            return add("dense", [units], parameters: weights + (bias ? units : 0), flops: try product(2, weights, path: path))
+            return add(
+                "dense", [units], parameters: weights + (bias ? units : 0), flops: try product(2, weights, path: path))
         case .batchNorm:
-            guard input.count == 3 || input.count == 1 else { throw error(path, "batchNorm needs [C, H, W] or [F], got \(input)") }
+            guard input.count == 3 || input.count == 1 else {
+                throw error(path, "batchNorm needs [C, H, W] or [F], got \(input)")
+            }
             if input.dropFirst().allSatisfy({ $0 == 1 }) { needsBatchesAboveOne = true }
             return add(input.count == 3 ? "batchNorm2d" : "batchNorm1d", input, parameters: 2 * input[0])
         case let .maxPool(size, stride, padding), let .avgPool(size, stride, padding):
@@ -152,19 +177,27 @@ public struct ModelBuilder {
             let output = try walk(layers, input: input, prefix: "\(name).body", path: "\(path).layers")
             let needsProjection = output != input
             if projection == false && needsProjection {
-                throw error(path, "residual block changes the shape from \(input) to \(output), so it needs \"projection\": true")
+                throw error(
+                    path,
+                    "residual block changes the shape from \(input) to \(output), so it needs \"projection\": true")
             }
             var projectionParameters = 0, projectionFlops = 0
             if projection == true || needsProjection {
                 guard input.count == 3, output.count == 3, output[1] > 0, input[1] % output[1] == 0,
-                      input[1] / output[1] == input[2] / max(output[2], 1), input[2] % max(output[2], 1) == 0 else {
-                    throw error(path, "residual block maps \(input) to \(output), which a 1×1 strided projection cannot match; keep the body's output size an integer fraction of its input")
+                    input[1] / output[1] == input[2] / max(output[2], 1), input[2] % max(output[2], 1) == 0
+                else {
+                    throw error(
+                        path,
+                        "residual block maps \(input) to \(output), which a 1×1 strided projection cannot match; keep the body's output size an integer fraction of its input"
+                    )
                 }
                 let stride = input[1] / output[1]
                 projectionParameters = try product(output[0], input[0], path: path) + output[0]
                 projectionFlops = try product(2, output[0], input[0], output[1], output[2], path: path)
-                rows.append(Row(name: "\(name).projection", type: "conv2d 1×1/\(stride)", outputShape: output,
-                                parameters: projectionParameters, flops: projectionFlops))
+                rows.append(
+                    Row(
+                        name: "\(name).projection", type: "conv2d 1×1/\(stride)", outputShape: output,
+                        parameters: projectionParameters, flops: projectionFlops))
                 activationsPerImage += output.reduce(1, *)
             }
             return add("residual add", output)
@@ -207,8 +240,9 @@ public struct ModelBuilder {
             switch layer {
             case let .conv2d(filters, kernel, stride, padding, _):
                 let output = outputShape(of: layer, input: shape)
-                return .conv2d(algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
-                               outputAtLeast2x2: output[1] >= 2 && output[2] >= 2)
+                return .conv2d(
+                    algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
+                    outputAtLeast2x2: output[1] >= 2 && output[2] >= 2)
             case .batchNorm: return .batchNorm
             case .relu: return .relu
             case let .maxPool(size, stride, padding) where size == 2 && stride == 2 && padding == 0: return .maxPool2x2
@@ -219,8 +253,11 @@ public struct ModelBuilder {
 
     /// The convolution algorithm of a layer for a per-image input `[C, H, W]`.
     static func algorithm(filters: Int, kernel: Int, stride: Int, padding: Int, input: [Int]) -> ConvolutionAlgorithm {
-        guard let g = ConvolutionGeometry(input: Shape([1] + input), kernelHeight: kernel, kernelWidth: kernel, stride: stride,
-                                          padding: padding) else { return .im2col }
+        guard
+            let g = ConvolutionGeometry(
+                input: Shape([1] + input), kernelHeight: kernel, kernelWidth: kernel, stride: stride,
+                padding: padding)
+        else { return .im2col }
         return ConvolutionAlgorithm.best(for: g, filters: filters)
     }
 
@@ -245,7 +282,9 @@ public struct ModelBuilder {
 
     /// The per-image output shape of a layer (the config already validated).
     static func outputShape(of layer: LayerSpec, input shape: [Int]) -> [Int] {
-        func window(_ extent: Int, _ size: Int, _ stride: Int, _ padding: Int) -> Int { (extent + 2 * padding - size) / stride + 1 }
+        func window(_ extent: Int, _ size: Int, _ stride: Int, _ padding: Int) -> Int {
+            (extent + 2 * padding - size) / stride + 1
+        }
         switch layer {
         case let .conv2d(filters, kernel, stride, padding, _):
             return [filters, window(shape[1], kernel, stride, padding), window(shape[2], kernel, stride, padding)]
@@ -259,7 +298,9 @@ public struct ModelBuilder {
         }
     }
 
-    private static func sequential(_ layers: [LayerSpec], shape: inout [Int], generator: inout RandomGenerator) -> Sequential {
+    private static func sequential(_ layers: [LayerSpec], shape: inout [Int], generator: inout RandomGenerator)
+        -> Sequential
+    {
         let plan = ModelBuilder.plan(layers, input: shape)
         let modules = layers.map { layer in
             defer { shape = outputShape(of: layer, input: shape) }
@@ -271,9 +312,11 @@ public struct ModelBuilder {
     private static func module(_ layer: LayerSpec, input shape: [Int], generator: inout RandomGenerator) -> Module {
         switch layer {
         case let .conv2d(filters, kernel, stride, padding, bias):
-            return Conv2d(inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride, padding: padding,
-                          bias: bias, algorithm: algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
-                          generator: &generator)
+            return Conv2d(
+                inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride, padding: padding,
+                bias: bias,
+                algorithm: algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
+                generator: &generator)
         case let .dense(units, bias):
             return Dense(inputFeatures: shape[0], outputFeatures: units, bias: bias, generator: &generator)
         case let .batchNorm(momentum, epsilon):
@@ -294,8 +337,9 @@ public struct ModelBuilder {
             let body = sequential(layers, shape: &output, generator: &generator)
             var shortcut: Conv2d?
             if projection == true || output != shape {
-                shortcut = Conv2d(inputChannels: shape[0], outputChannels: output[0], kernelSize: 1, stride: shape[1] / output[1],
-                                  algorithm: .im2col, generator: &generator)
+                shortcut = Conv2d(
+                    inputChannels: shape[0], outputChannels: output[0], kernelSize: 1, stride: shape[1] / output[1],
+                    algorithm: .im2col, generator: &generator)
             }
             return Residual(body: body, projection: shortcut)
         }

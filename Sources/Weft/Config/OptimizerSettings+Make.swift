@@ -4,11 +4,13 @@ extension OptimizerSettings {
     public func makeOptimizer() throws -> Optimizer {
         switch type {
         case "sgd":
-            return try SGD(momentum: Double(momentum), dampening: Double(dampening), nesterov: nesterov,
-                           weightDecay: Double(weightDecay))
+            return try SGD(
+                momentum: Double(momentum), dampening: Double(dampening), nesterov: nesterov,
+                weightDecay: Double(weightDecay))
         default:
-            return try Adam(beta1: Double(betas.0), beta2: Double(betas.1), epsilon: Double(epsilon),
-                            weightDecay: Double(weightDecay), decoupledWeightDecay: type == "adamw")
+            return try Adam(
+                beta1: Double(betas.0), beta2: Double(betas.1), epsilon: Double(epsilon),
+                weightDecay: Double(weightDecay), decoupledWeightDecay: type == "adamw")
         }
     }
 }
@@ -24,11 +26,13 @@ extension ScheduleSettings {
         case "multiStep":
             schedule = .multiStep(milestones: milestones.map { $0 * stepsPerEpoch }, gamma: Double(gamma))
         case "cosine":
-            schedule = .cosine(totalSteps: totalSteps, warmupSteps: Int((Double(warmupEpochs) * Double(stepsPerEpoch)).rounded()),
-                               minimumLearningRate: Double(minimumLearningRate))
+            schedule = .cosine(
+                totalSteps: totalSteps, warmupSteps: Int((Double(warmupEpochs) * Double(stepsPerEpoch)).rounded()),
+                minimumLearningRate: Double(minimumLearningRate))
         case "oneCycle":
-            schedule = .oneCycle(totalSteps: totalSteps, maxLearningRate: Double(maxLearningRate ?? learningRate),
-                                 percentStart: Double(percentStart))
+            schedule = .oneCycle(
+                totalSteps: totalSteps, maxLearningRate: Double(maxLearningRate ?? learningRate),
+                percentStart: Double(percentStart))
         default:
             schedule = .constant
         }

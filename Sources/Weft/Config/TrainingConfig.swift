@@ -21,10 +21,14 @@ public struct TrainingConfig: Equatable, Sendable {
         checkpoint = try CheckpointConfig(root.optional("checkpoint")?.object(), name: name)
         try root.finish()
         if data.validationFraction == 0, training.earlyStoppingPatience != nil {
-            throw WeftError("\(source): training.earlyStoppingPatience: early stopping watches validation accuracy, but data.validationFraction is 0; hold out a validation split or remove the key")
+            throw WeftError(
+                "\(source): training.earlyStoppingPatience: early stopping watches validation accuracy, but data.validationFraction is 0; hold out a validation split or remove the key"
+            )
         }
         if data.dataset == "fashion-mnist", data.files != nil {
-            throw WeftError("\(source): data.files: Fashion-MNIST uses its standard file names; remove \"files\" or set \"dataset\": \"idx\"")
+            throw WeftError(
+                "\(source): data.files: Fashion-MNIST uses its standard file names; remove \"files\" or set \"dataset\": \"idx\""
+            )
         }
     }
 
@@ -32,7 +36,8 @@ public struct TrainingConfig: Equatable, Sendable {
     /// validation.
     public static func load(path: String, overrides: [String] = []) throws -> TrainingConfig {
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw WeftError("\(path): cannot read the config file; check the path (the shipped configs are in Configs/)")
+            throw WeftError(
+                "\(path): cannot read the config file; check the path (the shipped configs are in Configs/)")
         }
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw WeftError("\(path): the config file is not UTF-8 text; save it as UTF-8 JSON")
@@ -46,8 +51,10 @@ public struct TrainingConfig: Equatable, Sendable {
 
     /// The resolved config: every default written out, keys in a fixed order.
     public var json: JSONValue {
-        .object([("name", .string(name)), ("data", data.json), ("model", model.json),
-                 ("training", training.json), ("checkpoint", checkpoint.json)])
+        .object([
+            ("name", .string(name)), ("data", data.json), ("model", model.json),
+            ("training", training.json), ("checkpoint", checkpoint.json)
+        ])
     }
 }
 
@@ -89,7 +96,9 @@ public struct CheckpointConfig: Equatable, Sendable {
     }
 
     var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("directory", .string(directory)), ("everyEpochs", .number(Double(everyEpochs)))]
+        var members: [(key: String, value: JSONValue)] = [
+            ("directory", .string(directory)), ("everyEpochs", .number(Double(everyEpochs)))
+        ]
         if let everySteps { members.append(("everySteps", .number(Double(everySteps)))) }
         members += [("keepLast", .number(Double(keepLast))), ("keepBest", .bool(keepBest))]
         return .object(members)

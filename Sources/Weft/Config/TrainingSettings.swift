@@ -21,7 +21,8 @@ public struct TrainingSettings: Equatable, Sendable {
         epochs = try object.required("epochs", "how many passes over the training data").int(1...100_000)
         batchSize = try object.required("batchSize", "images per step").int(1...65_536)
         seed = UInt64(try object.optional("seed")?.int(0...(1 << 53)) ?? 42)
-        optimizer = try OptimizerSettings(try object.required("optimizer", "{\"type\": \"adam\", \"learningRate\": 0.001}").object())
+        optimizer = try OptimizerSettings(
+            try object.required("optimizer", "{\"type\": \"adam\", \"learningRate\": 0.001}").object())
         schedule = try ScheduleSettings(object.optional("schedule")?.object(), epochs: epochs)
         labelSmoothing = try object.optional("labelSmoothing")?.float(0...1, openAbove: true) ?? 0
         earlyStoppingPatience = try object.optional("earlyStoppingPatience")?.int(1...100_000)
@@ -33,10 +34,13 @@ public struct TrainingSettings: Equatable, Sendable {
 
     var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
-            ("epochs", .number(Double(epochs))), ("batchSize", .number(Double(batchSize))), ("seed", .number(Double(seed))),
-            ("optimizer", optimizer.json), ("schedule", schedule.json), ("labelSmoothing", .float(labelSmoothing)),
+            ("epochs", .number(Double(epochs))), ("batchSize", .number(Double(batchSize))),
+            ("seed", .number(Double(seed))),
+            ("optimizer", optimizer.json), ("schedule", schedule.json), ("labelSmoothing", .float(labelSmoothing))
         ]
-        if let earlyStoppingPatience { members.append(("earlyStoppingPatience", .number(Double(earlyStoppingPatience)))) }
+        if let earlyStoppingPatience {
+            members.append(("earlyStoppingPatience", .number(Double(earlyStoppingPatience))))
+        }
         if let gradientClipNorm { members.append(("gradientClipNorm", .float(gradientClipNorm))) }
         members.append(("evaluationBatchSize", .number(Double(evaluationBatchSize))))
         if syncBatchNorm { members.append(("syncBatchNorm", .bool(true))) }
@@ -70,7 +74,9 @@ public struct OptimizerSettings: Equatable, Sendable {
             let nesterovNode = object.optional("nesterov")
             nesterov = try nesterovNode?.bool() ?? false
             if nesterov, momentum <= 0 || dampening != 0 {
-                throw nesterovNode!.error("Nesterov momentum needs momentum > 0 and dampening 0, got momentum \(momentum), dampening \(dampening)")
+                throw nesterovNode!.error(
+                    "Nesterov momentum needs momentum > 0 and dampening 0, got momentum \(momentum), dampening \(dampening)"
+                )
             }
         } else {
             if let betasNode = object.optional("betas") {
@@ -83,7 +89,9 @@ public struct OptimizerSettings: Equatable, Sendable {
     }
 
     var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [("type", .string(type)), ("learningRate", .float(learningRate))]
+        var members: [(key: String, value: JSONValue)] = [
+            ("type", .string(type)), ("learningRate", .float(learningRate))
+        ]
         if type == "sgd" {
             members += [("momentum", .float(momentum)), ("dampening", .float(dampening)), ("nesterov", .bool(nesterov))]
         } else {
@@ -107,7 +115,8 @@ public struct ScheduleSettings: Equatable, Sendable {
     public var percentStart: Float
 
     init(_ object: ConfigObject?, epochs: Int) throws {
-        type = try object?.required("type", "constant, step, multiStep, cosine or oneCycle")
+        type =
+            try object?.required("type", "constant, step, multiStep, cosine or oneCycle")
             .string(oneOf: ["constant", "step", "multiStep", "cosine", "oneCycle"]) ?? "constant"
         warmupEpochs = 0; stepEpochs = 1; milestones = []; gamma = 0.1; minimumLearningRate = 0; percentStart = 0.3
         switch type {
@@ -125,7 +134,8 @@ public struct ScheduleSettings: Equatable, Sendable {
             let warmupNode = object!.optional("warmupEpochs")
             warmupEpochs = try warmupNode?.float(0...100_000) ?? 0
             if warmupEpochs >= Float(epochs) {
-                throw warmupNode!.error("must be fewer than the \(epochs) training epochs, got \(JSONValue.format(Double(warmupEpochs)))")
+                throw warmupNode!.error(
+                    "must be fewer than the \(epochs) training epochs, got \(JSONValue.format(Double(warmupEpochs)))")
             }
             minimumLearningRate = try object!.optional("minimumLearningRate")?.float(0...100) ?? 0
         case "oneCycle":
@@ -141,8 +151,10 @@ public struct ScheduleSettings: Equatable, Sendable {
         var members: [(key: String, value: JSONValue)] = [("type", .string(type))]
         switch type {
         case "step": members += [("stepEpochs", .number(Double(stepEpochs))), ("gamma", .float(gamma))]
-        case "multiStep": members += [("milestones", .array(milestones.map { .number(Double($0)) })), ("gamma", .float(gamma))]
-        case "cosine": members += [("warmupEpochs", .float(warmupEpochs)), ("minimumLearningRate", .float(minimumLearningRate))]
+        case "multiStep":
+            members += [("milestones", .array(milestones.map { .number(Double($0)) })), ("gamma", .float(gamma))]
+        case "cosine":
+            members += [("warmupEpochs", .float(warmupEpochs)), ("minimumLearningRate", .float(minimumLearningRate))]
         case "oneCycle":
             if let maxLearningRate { members.append(("maxLearningRate", .float(maxLearningRate))) }
             members.append(("percentStart", .float(percentStart)))

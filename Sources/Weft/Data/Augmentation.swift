@@ -77,8 +77,10 @@ public struct ImageAugmentation: Equatable, Sendable {
     /// Draws the choices for one `height × width` image from `generator`, in torchvision's order:
     /// crop offsets (row, then column, each uniform in `0...2·padding`), the flip (`u < 0.5`),
     /// then erasing (`u < p`, then up to 10 attempts of torchvision's `RandomErasing.get_params`).
-    public static func draw(settings: AugmentationSettings, height: Int, width: Int,
-                            using generator: inout RandomGenerator) -> ImageAugmentation {
+    public static func draw(
+        settings: AugmentationSettings, height: Int, width: Int,
+        using generator: inout RandomGenerator
+    ) -> ImageAugmentation {
         var result = ImageAugmentation.identity
         if let padding = settings.randomCropPadding, padding > 0 {
             result.rowShift = generator.nextInt(below: 2 * padding + 1) - padding
@@ -116,7 +118,9 @@ public struct ImageAugmentation: Equatable, Sendable {
     /// shifted in from outside are 0 (torchvision's zero padding). Erasing is not applied here:
     /// it belongs to the normalised floats (`eraseNormalized`).
     public func movedBytes(_ image: ArraySlice<UInt8>, channels: Int, height: Int, width: Int) -> [UInt8] {
-        precondition(image.count == channels * height * width, "ImageAugmentation: \(image.count) bytes are not \(channels)×\(height)×\(width)")
+        precondition(
+            image.count == channels * height * width,
+            "ImageAugmentation: \(image.count) bytes are not \(channels)×\(height)×\(width)")
         var result = [UInt8](repeating: 0, count: image.count)
         image.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { destination in

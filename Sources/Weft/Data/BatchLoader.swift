@@ -40,12 +40,16 @@ public struct BatchLoader: Sendable {
     ///   - augmentation: applied by `batch` when given a generator.
     ///   - seed: base seed of `epochOrder` and `augmentationGenerator`.
     ///   - dropLastPartialBatch: leave out each epoch's last batch when it is smaller.
-    public init(dataset: ImageDataset, indices: [Int], batchSize: Int, normalization: Normalization,
-                augmentation: AugmentationSettings = .none, seed: UInt64, dropLastPartialBatch: Bool = false) {
+    public init(
+        dataset: ImageDataset, indices: [Int], batchSize: Int, normalization: Normalization,
+        augmentation: AugmentationSettings = .none, seed: UInt64, dropLastPartialBatch: Bool = false
+    ) {
         precondition(batchSize > 0, "BatchLoader: batchSize must be positive, got \(batchSize)")
-        precondition(normalization.fits(channels: dataset.channels),
-                     "BatchLoader: normalization has \(normalization.mean.count) values for \(dataset.channels) channels")
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < dataset.count }, "BatchLoader: an index is outside the dataset")
+        precondition(
+            normalization.fits(channels: dataset.channels),
+            "BatchLoader: normalization has \(normalization.mean.count) values for \(dataset.channels) channels")
+        precondition(
+            indices.allSatisfy { $0 >= 0 && $0 < dataset.count }, "BatchLoader: an index is outside the dataset")
         self.dataset = dataset
         self.indices = indices
         self.batchSize = batchSize
@@ -88,7 +92,9 @@ public struct BatchLoader: Sendable {
 
     /// The batches of `order` as evaluation, prediction and features read them: no augmentation,
     /// each with its dataset indices, made as the loop reaches it.
-    public func evaluationBatches(order: [Int]) -> LazyMapSequence<[ArraySlice<Int>], (indices: ArraySlice<Int>, images: Tensor, labels: [Int])> {
+    public func evaluationBatches(order: [Int]) -> LazyMapSequence<
+        [ArraySlice<Int>], (indices: ArraySlice<Int>, images: Tensor, labels: [Int])
+    > {
         batches(order: order).lazy.map { indices in
             var none: RandomGenerator? = nil
             let (images, labels) = batch(indices: indices, augment: &none)
@@ -112,12 +118,15 @@ public struct BatchLoader: Sendable {
         var choices = [ImageAugmentation](repeating: .identity, count: count)
         if var generator = augment, !augmentation.isNone {
             for position in 0..<count {
-                choices[position] = ImageAugmentation.draw(settings: augmentation, height: height, width: width, using: &generator)
+                choices[position] = ImageAugmentation.draw(
+                    settings: augmentation, height: height, width: width, using: &generator)
             }
             augment = generator
         }
         let positions = Array(indices)
-        precondition(positions.allSatisfy { $0 >= 0 && $0 < dataset.count }, "BatchLoader.batch: an index is outside the dataset")
+        precondition(
+            positions.allSatisfy { $0 >= 0 && $0 < dataset.count }, "BatchLoader.batch: an index is outside the dataset"
+        )
         let images = Tensor(uninitializedShape: [count, channels, height, width])
         let output = images.data
         dataset.images.withUnsafeBufferPointer { pixels in
@@ -135,8 +144,10 @@ public struct BatchLoader: Sendable {
                             if choice.movesPixels {
                                 for row in 0..<height {
                                     for column in 0..<width {
-                                        let offset = choice.sourceOffset(row: row, column: column, height: height, width: width)
-                                        destinationPlane[row * width + column] = table[Int(offset.map { sourcePlane[$0] } ?? 0)]
+                                        let offset = choice.sourceOffset(
+                                            row: row, column: column, height: height, width: width)
+                                        destinationPlane[row * width + column] =
+                                            table[Int(offset.map { sourcePlane[$0] } ?? 0)]
                                     }
                                 }
                             } else {

@@ -10,9 +10,12 @@
 ///   - validationFraction: the share of each class held out, in `[0, 1)`.
 ///   - seed: the split's seed; equal seeds give equal splits.
 /// - Returns: image indices, each list ascending; disjoint, and together they cover `0..<N`.
-public func stratifiedSplit(labels: [Int], validationFraction: Double, seed: UInt64) -> (train: [Int], validation: [Int]) {
-    precondition(validationFraction >= 0 && validationFraction < 1,
-                 "stratifiedSplit: validationFraction must be in [0, 1), got \(validationFraction)")
+public func stratifiedSplit(labels: [Int], validationFraction: Double, seed: UInt64) -> (
+    train: [Int], validation: [Int]
+) {
+    precondition(
+        validationFraction >= 0 && validationFraction < 1,
+        "stratifiedSplit: validationFraction must be in [0, 1), got \(validationFraction)")
     var generator = RandomGenerator(seed: SeedDerivation.seed(seed, purpose: .validationSplit))
     var train = [Int](), validation = [Int]()
     for var members in indicesByClass(labels: labels, indices: Array(labels.indices)) {

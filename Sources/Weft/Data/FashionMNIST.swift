@@ -9,7 +9,7 @@ public enum FashionMNIST {
     /// The class names, indexed by label, as Zalando publishes them.
     public static let classNames = [
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
     ]
 
     /// The training split's pixel mean and standard deviation (pixel/255), as commonly used with
@@ -26,7 +26,8 @@ public enum FashionMNIST {
             testImages: "t10k-images-idx3-ubyte.gz",
             testLabels: "t10k-labels-idx1-ubyte.gz",
             classNames: classNames,
-            installAdvice: "install Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or pass --data-dir with the directory that holds the files"
+            installAdvice:
+                "install Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or pass --data-dir with the directory that holds the files"
         )
     }
 

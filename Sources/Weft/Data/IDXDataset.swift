@@ -33,9 +33,11 @@ public struct IDXDataset: Sendable, Equatable {
     /// How to get the files, ending the message when the directory or a file is missing.
     public var installAdvice: String
 
-    public init(name: String, directory: String, trainImages: String, trainLabels: String,
-                testImages: String, testLabels: String, classNames: [String]? = nil, classCount: Int? = nil,
-                installAdvice: String = "pass --data-dir with the directory that holds them") {
+    public init(
+        name: String, directory: String, trainImages: String, trainLabels: String,
+        testImages: String, testLabels: String, classNames: [String]? = nil, classCount: Int? = nil,
+        installAdvice: String = "pass --data-dir with the directory that holds them"
+    ) {
         self.name = name
         self.directory = directory
         self.trainImages = trainImages
@@ -61,8 +63,9 @@ public struct IDXDataset: Sendable, Equatable {
     ///   get it), a file is damaged, or the labels do not fit the images.
     public func load(_ split: DatasetSplit) throws -> ImageDataset {
         let names = fileNames(split)
-        return try ImageDataset.load(imagesPath: try resolve(names.images), labelsPath: try resolve(names.labels),
-                                     classNames: classNames, classCount: classCount)
+        return try ImageDataset.load(
+            imagesPath: try resolve(names.images), labelsPath: try resolve(names.labels),
+            classNames: classNames, classCount: classCount)
     }
 
     /// The path of an existing file for `fileName`: the name as given, then with `.gz` added or

@@ -45,11 +45,13 @@ public struct IDXFile: Sendable, Equatable {
     /// Weft reads: `init(contents:)` then gives the precise error).
     static func declaredByteCount(_ header: [UInt8]) -> Int? {
         guard header.count >= 4, header[0] == 0, header[1] == 0, header[2] == 0x08,
-              (1...maximumRank).contains(Int(header[3])), header.count >= 4 + 4 * Int(header[3]) else { return nil }
+            (1...maximumRank).contains(Int(header[3])), header.count >= 4 + 4 * Int(header[3])
+        else { return nil }
         var declared = 1
         for axis in 0..<Int(header[3]) {
             let offset = 4 + 4 * axis
-            let size = Int(header[offset]) << 24 | Int(header[offset + 1]) << 16
+            let size =
+                Int(header[offset]) << 24 | Int(header[offset + 1]) << 16
                 | Int(header[offset + 2]) << 8 | Int(header[offset + 3])
             let product = declared.multipliedReportingOverflow(by: size)
             declared = product.overflow ? Int.max : product.partialValue
@@ -60,28 +62,39 @@ public struct IDXFile: Sendable, Equatable {
     /// Parses IDX `contents` already in memory; `name` is the file named in error messages.
     public init(contents: [UInt8], name: String) throws {
         guard contents.count >= 4 else {
-            throw WeftError("\(name): the file has \(contents.count) bytes, too few for an IDX header (at least 4); it is truncated or not an IDX file")
+            throw WeftError(
+                "\(name): the file has \(contents.count) bytes, too few for an IDX header (at least 4); it is truncated or not an IDX file"
+            )
         }
         guard contents[0] == 0, contents[1] == 0 else {
             let found = contents.prefix(4).map { hex($0) }.joined(separator: " ")
-            throw WeftError("\(name): not an IDX file (it starts with \(found), an IDX file with 00 00); pass an IDX image or label file such as train-images-idx3-ubyte.gz")
+            throw WeftError(
+                "\(name): not an IDX file (it starts with \(found), an IDX file with 00 00); pass an IDX image or label file such as train-images-idx3-ubyte.gz"
+            )
         }
         guard contents[2] == 0x08 else {
-            throw WeftError("\(name): the IDX data type is \(IDXFile.typeName(contents[2])) (0x\(hex(contents[2]))); Weft reads only unsigned-byte IDX files (type 0x08)")
+            throw WeftError(
+                "\(name): the IDX data type is \(IDXFile.typeName(contents[2])) (0x\(hex(contents[2]))); Weft reads only unsigned-byte IDX files (type 0x08)"
+            )
         }
         let rank = Int(contents[3])
         guard (1...IDXFile.maximumRank).contains(rank) else {
-            throw WeftError("\(name): the IDX header declares rank \(rank); Weft reads ranks 1 to \(IDXFile.maximumRank) (labels [N], images [N, H, W] or [N, H, W, C])")
+            throw WeftError(
+                "\(name): the IDX header declares rank \(rank); Weft reads ranks 1 to \(IDXFile.maximumRank) (labels [N], images [N, H, W] or [N, H, W, C])"
+            )
         }
         let headerCount = 4 + 4 * rank
         guard contents.count >= headerCount else {
-            throw WeftError("\(name): the file ends inside the IDX header (\(contents.count) of \(headerCount) header bytes); it is truncated, download it again")
+            throw WeftError(
+                "\(name): the file ends inside the IDX header (\(contents.count) of \(headerCount) header bytes); it is truncated, download it again"
+            )
         }
         var dimensions = [Int]()
         var declared = 1
         for axis in 0..<rank {
             let offset = 4 + 4 * axis
-            let size = Int(contents[offset]) << 24 | Int(contents[offset + 1]) << 16
+            let size =
+                Int(contents[offset]) << 24 | Int(contents[offset + 1]) << 16
                 | Int(contents[offset + 2]) << 8 | Int(contents[offset + 3])
             dimensions.append(size)
             let product = declared.multipliedReportingOverflow(by: size)
@@ -89,12 +102,16 @@ public struct IDXFile: Sendable, Equatable {
         }
         let shape = dimensions.map(String.init).joined(separator: "×")
         guard declared <= IDXFile.maximumPayloadBytes else {
-            throw WeftError("\(name): the IDX header claims dimensions \(shape), more than \(IDXFile.maximumPayloadBytes) bytes; the header is corrupt, download the file again")
+            throw WeftError(
+                "\(name): the IDX header claims dimensions \(shape), more than \(IDXFile.maximumPayloadBytes) bytes; the header is corrupt, download the file again"
+            )
         }
         let actual = contents.count - headerCount
         guard actual == declared else {
             let problem = actual < declared ? "is truncated" : "has \(actual - declared) trailing bytes"
-            throw WeftError("\(name): the IDX payload \(problem): dimensions \(shape) need \(declared) bytes after the \(headerCount)-byte header, the file has \(actual); download the file again")
+            throw WeftError(
+                "\(name): the IDX payload \(problem): dimensions \(shape) need \(declared) bytes after the \(headerCount)-byte header, the file has \(actual); download the file again"
+            )
         }
         self.dimensions = dimensions
         self.bytes = Array(contents[headerCount...])
@@ -111,8 +128,10 @@ public struct IDXFile: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         var result: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
         for size in dimensions {
-            result += [UInt8(truncatingIfNeeded: size >> 24), UInt8(truncatingIfNeeded: size >> 16),
-                       UInt8(truncatingIfNeeded: size >> 8), UInt8(truncatingIfNeeded: size)]
+            result += [
+                UInt8(truncatingIfNeeded: size >> 24), UInt8(truncatingIfNeeded: size >> 16),
+                UInt8(truncatingIfNeeded: size >> 8), UInt8(truncatingIfNeeded: size)
+            ]
         }
         return result + bytes
     }

@@ -31,22 +31,29 @@ public struct ImageDataset: Sendable {
     ///   - classNames: one name per class.
     ///   - name: what error messages call the data (a file name, say).
     /// - Throws: `WeftError` when the sizes disagree, the dataset is empty or a label is out of range.
-    public init(images: [UInt8], labels: [Int], channels: Int, height: Int, width: Int,
-                classNames: [String], name: String = "dataset") throws {
+    public init(
+        images: [UInt8], labels: [Int], channels: Int, height: Int, width: Int,
+        classNames: [String], name: String = "dataset"
+    ) throws {
         guard channels > 0, height > 0, width > 0 else {
-            throw WeftError("\(name): images of \(channels)×\(height)×\(width) are empty; every dimension must be positive")
+            throw WeftError(
+                "\(name): images of \(channels)×\(height)×\(width) are empty; every dimension must be positive")
         }
         guard !labels.isEmpty else {
             throw WeftError("\(name): the dataset has no images; pass files that hold at least one")
         }
         guard images.count == labels.count * channels * height * width else {
-            throw WeftError("\(name): \(images.count) image bytes do not make \(labels.count) images of \(channels)×\(height)×\(width); the images and labels do not belong together")
+            throw WeftError(
+                "\(name): \(images.count) image bytes do not make \(labels.count) images of \(channels)×\(height)×\(width); the images and labels do not belong together"
+            )
         }
         guard !classNames.isEmpty else {
             throw WeftError("\(name): the dataset has no classes; give at least one class name")
         }
         if let (index, label) = labels.enumerated().first(where: { $0.element < 0 || $0.element >= classNames.count }) {
-            throw WeftError("\(name): image \(index) is mislabelled: label \(label) is outside the \(classNames.count) classes 0...\(classNames.count - 1); fix the labels or the class names")
+            throw WeftError(
+                "\(name): image \(index) is mislabelled: label \(label) is outside the \(classNames.count) classes 0...\(classNames.count - 1); fix the labels or the class names"
+            )
         }
         self.images = images
         self.labels = labels
@@ -69,21 +76,29 @@ public struct ImageDataset: Sendable {
     ///     than the largest label in this split.
     /// - Throws: `WeftError` naming the file when either is missing or damaged, the counts
     ///   differ, or a label is outside the classes ("mislabelled").
-    public static func load(imagesPath: String, labelsPath: String,
-                            classNames: [String]? = nil, classCount: Int? = nil) throws -> ImageDataset {
+    public static func load(
+        imagesPath: String, labelsPath: String,
+        classNames: [String]? = nil, classCount: Int? = nil
+    ) throws -> ImageDataset {
         let imageFile = try IDXFile(path: imagesPath)
         let labelFile = try IDXFile(path: labelsPath)
         let dimensions = imageFile.dimensions
         guard dimensions.count == 3 || dimensions.count == 4 else {
-            throw WeftError("\(imagesPath): IDX images must have rank 3 [N, H, W] or 4 [N, H, W, C], this file has rank \(dimensions.count) \(dimensions); pass an image file, not a label file")
+            throw WeftError(
+                "\(imagesPath): IDX images must have rank 3 [N, H, W] or 4 [N, H, W, C], this file has rank \(dimensions.count) \(dimensions); pass an image file, not a label file"
+            )
         }
         guard labelFile.dimensions.count == 1 else {
-            throw WeftError("\(labelsPath): IDX labels must have rank 1 [N], this file has rank \(labelFile.dimensions.count) \(labelFile.dimensions); pass a label file, not an image file")
+            throw WeftError(
+                "\(labelsPath): IDX labels must have rank 1 [N], this file has rank \(labelFile.dimensions.count) \(labelFile.dimensions); pass a label file, not an image file"
+            )
         }
         let count = dimensions[0], height = dimensions[1], width = dimensions[2]
         let channels = dimensions.count == 4 ? dimensions[3] : 1
         guard labelFile.dimensions[0] == count else {
-            throw WeftError("\(labelsPath): mislabelled: \(labelFile.dimensions[0]) labels for the \(count) images of \(imagesPath); pass the label file that belongs to these images")
+            throw WeftError(
+                "\(labelsPath): mislabelled: \(labelFile.dimensions[0]) labels for the \(count) images of \(imagesPath); pass the label file that belongs to these images"
+            )
         }
         let labels = labelFile.bytes.map(Int.init)
         let names: [String]
@@ -92,18 +107,24 @@ public struct ImageDataset: Sendable {
         } else {
             let inferred = classCount ?? ((labels.max() ?? -1) + 1)
             guard inferred > 0 else {
-                throw WeftError("\(labelsPath): the class count must be positive, got \(inferred); give the class count or class names")
+                throw WeftError(
+                    "\(labelsPath): the class count must be positive, got \(inferred); give the class count or class names"
+                )
             }
             names = (0..<inferred).map(String.init)
         }
         if let (index, label) = labels.enumerated().first(where: { $0.element >= names.count }) {
-            throw WeftError("\(labelsPath): mislabelled: image \(index) has label \(label), outside the \(names.count) classes 0...\(names.count - 1); pass the right label file or class names")
+            throw WeftError(
+                "\(labelsPath): mislabelled: image \(index) has label \(label), outside the \(names.count) classes 0...\(names.count - 1); pass the right label file or class names"
+            )
         }
-        let images = channels == 1
+        let images =
+            channels == 1
             ? imageFile.bytes
             : channelsFirst(imageFile.bytes, count: count, height: height, width: width, channels: channels)
-        return try ImageDataset(images: images, labels: labels, channels: channels, height: height, width: width,
-                                classNames: names, name: imagesPath)
+        return try ImageDataset(
+            images: images, labels: labels, channels: channels, height: height, width: width,
+            classNames: names, name: imagesPath)
     }
 
     /// The bytes of image `index`, `[C, H, W]`.

@@ -14,17 +14,21 @@ public struct Normalization: Sendable, Equatable, Codable {
 
     /// A mean and deviation per channel (or one value each for every channel).
     public init(mean: [Float], standardDeviation: [Float]) {
-        precondition(!mean.isEmpty && mean.count == standardDeviation.count,
-                     "Normalization: \(mean.count) means for \(standardDeviation.count) deviations")
-        precondition(standardDeviation.allSatisfy { $0 > 0 }, "Normalization: deviations must be positive, got \(standardDeviation)")
+        precondition(
+            !mean.isEmpty && mean.count == standardDeviation.count,
+            "Normalization: \(mean.count) means for \(standardDeviation.count) deviations")
+        precondition(
+            standardDeviation.allSatisfy { $0 > 0 },
+            "Normalization: deviations must be positive, got \(standardDeviation)")
         self.mean = mean
         self.standardDeviation = standardDeviation
     }
 
     /// The per-channel statistics of a set of images (see `PixelStatistics`).
     public init(statistics: PixelStatistics) {
-        self.init(mean: statistics.channelMeans.map(Float.init),
-                  standardDeviation: statistics.channelStandardDeviations.map { Float(max($0, 1e-6)) })
+        self.init(
+            mean: statistics.channelMeans.map(Float.init),
+            standardDeviation: statistics.channelStandardDeviations.map { Float(max($0, 1e-6)) })
     }
 
     /// No change but the scaling to `[0, 1]`: mean 0, deviation 1.

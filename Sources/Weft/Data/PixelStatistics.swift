@@ -67,14 +67,16 @@ public struct PixelStatistics: Sendable, Equatable {
         let samplesPerChannel = Double(chosen.count * plane)
         var means = [Double](), deviations = [Double]()
         for channel in 0..<channels {
-            let result = moments(sum: Double(totals[2 * channel]), squares: Double(totals[2 * channel + 1]),
-                                 samples: samplesPerChannel)
+            let result = moments(
+                sum: Double(totals[2 * channel]), squares: Double(totals[2 * channel + 1]),
+                samples: samplesPerChannel)
             means.append(result.mean)
             deviations.append(result.deviation)
         }
-        let overall = moments(sum: Double(stride(from: 0, to: totals.count, by: 2).reduce(UInt64(0)) { $0 &+ totals[$1] }),
-                              squares: Double(stride(from: 1, to: totals.count, by: 2).reduce(UInt64(0)) { $0 &+ totals[$1] }),
-                              samples: samplesPerChannel * Double(channels))
+        let overall = moments(
+            sum: Double(stride(from: 0, to: totals.count, by: 2).reduce(UInt64(0)) { $0 &+ totals[$1] }),
+            squares: Double(stride(from: 1, to: totals.count, by: 2).reduce(UInt64(0)) { $0 &+ totals[$1] }),
+            samples: samplesPerChannel * Double(channels))
         imageCount = chosen.count
         classCounts = dataset.classCounts(indices: indices)
         channelMeans = means

@@ -15,8 +15,9 @@
 ///   - seed: the split's seed; equal seeds give equal folds.
 /// - Returns: `k` lists of indices, each ascending; disjoint, and together exactly `indices`.
 public func stratifiedFolds(of indices: [Int], labels: [Int], folds: Int, seed: UInt64) -> [[Int]] {
-    precondition(folds >= 2 && folds <= indices.count,
-                 "stratifiedFolds: folds must be from 2 to \(indices.count), got \(folds)")
+    precondition(
+        folds >= 2 && folds <= indices.count,
+        "stratifiedFolds: folds must be from 2 to \(indices.count), got \(folds)")
     var groups = [Int: [Int]]()
     for index in indices.sorted() {
         groups[labels[index], default: []].append(index)

@@ -42,7 +42,9 @@ extension Communicator {
     /// Rank 0's `values` on every rank.
     public func broadcastFromRankZero(_ values: inout [Float]) throws {
         let count = values.count
-        if count > 0 { try values.withUnsafeMutableBytes { try broadcastFromRankZero($0.baseAddress!, count: count * 4) } }
+        if count > 0 {
+            try values.withUnsafeMutableBytes { try broadcastFromRankZero($0.baseAddress!, count: count * 4) }
+        }
     }
 
     /// The sum over all ranks of `values`.

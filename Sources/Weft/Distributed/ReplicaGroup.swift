@@ -150,7 +150,8 @@ public final class ReplicaGroup {
     /// The step's training statistics summed over the ranks: loss × images, correct predictions,
     /// images, and how many ranks were asked to stop (so that all stop after the same step).
     public func sumStepStatistics(lossSum: Double, correct: Int, images: Int, stopRequested: Bool) throws
-        -> (lossSum: Double, correct: Int, images: Int, stop: Bool) {
+        -> (lossSum: Double, correct: Int, images: Int, stop: Bool)
+    {
         let sums = try communicator.sum([lossSum, Double(correct), Double(images), stopRequested ? 1 : 0])
         return (sums[0], Int(sums[1]), Int(sums[2]), sums[3] > 0)
     }
@@ -158,19 +159,25 @@ public final class ReplicaGroup {
     // MARK: - Broadcast
 
     /// Copies rank 0's parameters, buffers, optimiser state and step count to every rank.
-    public func broadcastFromRankZero(parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer) throws {
+    public func broadcastFromRankZero(parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer)
+        throws
+    {
         var values = (parameters + buffers).flatMap { $0.tensor.scalars }
         try communicator.broadcastFromRankZero(&values)
         var offset = 0
         for named in parameters + buffers {
-            values.withUnsafeBufferPointer { named.tensor.data.update(from: $0.baseAddress! + offset, count: named.tensor.count) }
+            values.withUnsafeBufferPointer {
+                named.tensor.data.update(from: $0.baseAddress! + offset, count: named.tensor.count)
+            }
             offset += named.tensor.count
         }
         // The optimiser's state: its keys and shapes as JSON text, then the values.
         let state = optimizer.stateTensors()
         let keys = state.keys.sorted()
-        let layout = JSONValue.object([("stepCount", .number(Double(optimizer.stepCount))),
-                                       ("keys", .array(keys.map { .string($0) }))]).serialized(pretty: false)
+        let layout = JSONValue.object([
+            ("stepCount", .number(Double(optimizer.stepCount))),
+            ("keys", .array(keys.map { .string($0) }))
+        ]).serialized(pretty: false)
         let leaderLayout = String(decoding: try communicator.broadcastFromRankZero(Array(layout.utf8)), as: UTF8.self)
         guard !isLeader else {
             var stateValues = keys.flatMap { state[$0]!.scalars }
@@ -178,17 +185,24 @@ public final class ReplicaGroup {
             return
         }
         guard case .object(let members) = try JSONParser.parse(leaderLayout, source: "rank 0's optimiser layout"),
-              case .number(let stepCount)? = members.first(where: { $0.key == "stepCount" })?.value,
-              case .array(let keyValues)? = members.first(where: { $0.key == "keys" })?.value else {
+            case .number(let stepCount)? = members.first(where: { $0.key == "stepCount" })?.value,
+            case .array(let keyValues)? = members.first(where: { $0.key == "keys" })?.value
+        else {
             throw WeftError("rank \(rank): rank 0 sent a malformed optimiser layout")
         }
-        let leaderKeys = keyValues.compactMap { value -> String? in if case .string(let key) = value { return key }; return nil }
+        let leaderKeys = keyValues.compactMap { value -> String? in
+            if case .string(let key) = value { return key }; return nil
+        }
         let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor.shape) })
         var tensors: [String: Tensor] = [:]
         var count = 0
         for key in leaderKeys {
-            guard let parameter = shapes.keys.first(where: { key.hasPrefix($0 + ".") && !key.dropFirst($0.count + 1).contains(".") }),
-                  let shape = shapes[parameter] else {
+            guard
+                let parameter = shapes.keys.first(where: {
+                    key.hasPrefix($0 + ".") && !key.dropFirst($0.count + 1).contains(".")
+                }),
+                let shape = shapes[parameter]
+            else {
                 throw WeftError("rank \(rank): rank 0's optimiser state has \(key), which names no parameter here")
             }
             tensors[key] = Tensor.zeros(shape)
@@ -199,7 +213,9 @@ public final class ReplicaGroup {
         offset = 0
         for key in leaderKeys {
             guard let tensor = tensors[key] else { continue }
-            stateValues.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress! + offset, count: tensor.count) }
+            stateValues.withUnsafeBufferPointer {
+                tensor.data.update(from: $0.baseAddress! + offset, count: tensor.count)
+            }
             offset += tensor.count
         }
         try optimizer.loadState(tensors, stepCount: Int(stepCount), parameters: parameters)
@@ -208,12 +224,14 @@ public final class ReplicaGroup {
     // MARK: - Generators
 
     /// Every rank's dropout and augmentation generators, gathered in rank order.
-    public func gatherGenerators(dropout: RandomGenerator, augmentation: RandomGenerator) throws -> [ReplicaGenerators] {
+    public func gatherGenerators(dropout: RandomGenerator, augmentation: RandomGenerator) throws -> [ReplicaGenerators]
+    {
         let words = try communicator.allGather(dropout.state + augmentation.state)
         return (0..<size).compactMap { rank in
             let slice = Array(words[(rank * 8)..<(rank * 8 + 8)])
             guard let dropout = RandomGenerator(state: Array(slice[0..<4])),
-                  let augmentation = RandomGenerator(state: Array(slice[4..<8])) else { return nil }
+                let augmentation = RandomGenerator(state: Array(slice[4..<8]))
+            else { return nil }
             return ReplicaGenerators(dropout: dropout, augmentation: augmentation)
         }
     }
@@ -232,7 +250,9 @@ public final class ReplicaGroup {
         }
         let hashes = try communicator.allGather([hash])
         if let differing = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw WeftError("replica check: after step \(step) the weights of rank \(differing) differ from rank 0's (hash \(String(hashes[differing], radix: 16)) vs \(String(hashes[0], radix: 16)))")
+            throw WeftError(
+                "replica check: after step \(step) the weights of rank \(differing) differ from rank 0's (hash \(String(hashes[differing], radix: 16)) vs \(String(hashes[0], radix: 16)))"
+            )
         }
         checkedSteps += 1
     }

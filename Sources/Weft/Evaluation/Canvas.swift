@@ -39,8 +39,10 @@ public struct Color: Equatable, Sendable {
     public static let heatHigh = Color(hex: 0x08306B)
 
     /// Matplotlib's ten-colour "tab10" palette, for classes and series.
-    public static let palette: [Color] = [0x1F77B4, 0xFF7F0E, 0x2CA02C, 0xD62728, 0x9467BD,
-                                          0x8C564B, 0xE377C2, 0x7F7F7F, 0xBCBD22, 0x17BECF].map(Color.init(hex:))
+    public static let palette: [Color] = [
+        0x1F77B4, 0xFF7F0E, 0x2CA02C, 0xD62728, 0x9467BD,
+        0x8C564B, 0xE377C2, 0x7F7F7F, 0xBCBD22, 0x17BECF
+    ].map(Color.init(hex:))
 
     /// The palette colour of class or series `index` (repeating after ten).
     public static func category(_ index: Int) -> Color { palette[index % palette.count] }
@@ -70,8 +72,9 @@ public protocol Canvas {
     mutating func circle(x: Double, y: Double, radius: Double, fill: Color, opacity: Double)
     /// Text of font size `size`, centred vertically on `y`; when `rotated`, turned a quarter
     /// counter-clockwise around (`x`, `y`) so that it reads upwards.
-    mutating func text(_ text: String, x: Double, y: Double, size: Double, color: Color, anchor: TextAnchor,
-                       bold: Bool, rotated: Bool)
+    mutating func text(
+        _ text: String, x: Double, y: Double, size: Double, color: Color, anchor: TextAnchor,
+        bold: Bool, rotated: Bool)
     /// The width `text` takes at font size `size`.
     func textWidth(_ text: String, size: Double) -> Double
 }
@@ -83,8 +86,10 @@ extension Canvas {
     }
 
     /// Text with the usual defaults: left-anchored, regular, horizontal.
-    public mutating func text(_ text: String, x: Double, y: Double, size: Double, color: Color = .text,
-                              anchor: TextAnchor = .start, bold: Bool = false) {
+    public mutating func text(
+        _ text: String, x: Double, y: Double, size: Double, color: Color = .text,
+        anchor: TextAnchor = .start, bold: Bool = false
+    ) {
         self.text(text, x: x, y: y, size: size, color: color, anchor: anchor, bold: bold, rotated: false)
     }
 }

@@ -46,7 +46,10 @@ public struct ChartAxis: Equatable, Sendable {
         if abs(value) < step * 1e-6 { return "0" }
         if step < 1e-4 || abs(value) >= 1e7 { return String(format: "%.1e", value) }
         var decimals = 0
-        while decimals < 8, abs((step * pow(10, Double(decimals))).rounded() - step * pow(10, Double(decimals))) > 1e-6 * pow(10, Double(decimals)) * step {
+        while decimals < 8,
+            abs((step * pow(10, Double(decimals))).rounded() - step * pow(10, Double(decimals))) > 1e-6
+                * pow(10, Double(decimals)) * step
+        {
             decimals += 1
         }
         return String(format: "%.\(decimals)f", value)

@@ -20,8 +20,10 @@ public struct ClassMetrics: Equatable, Sendable {
 
     /// `{"precision", "recall", "f1", "support"}`.
     public var json: JSONValue {
-        .object([("precision", .number(precision)), ("recall", .number(recall)), ("f1", .number(f1)),
-                 ("support", .number(Double(support)))])
+        .object([
+            ("precision", .number(precision)), ("recall", .number(recall)), ("f1", .number(f1)),
+            ("support", .number(Double(support)))
+        ])
     }
 }
 
@@ -47,8 +49,9 @@ public struct ClassificationReport: Equatable, Sendable {
 
     /// The report of `confusionMatrix` (rows: true class, columns: predicted class).
     public init(confusionMatrix matrix: ConfusionMatrix, classNames: [String]) {
-        precondition(classNames.count == matrix.classCount,
-                     "ClassificationReport: \(classNames.count) names for \(matrix.classCount) classes")
+        precondition(
+            classNames.count == matrix.classCount,
+            "ClassificationReport: \(classNames.count) names for \(matrix.classCount) classes")
         func ratio(_ numerator: Int, _ denominator: Int) -> Double {
             denominator > 0 ? Double(numerator) / Double(denominator) : 0
         }
@@ -56,9 +59,10 @@ public struct ClassificationReport: Equatable, Sendable {
             let truePositives = matrix.counts[label][label]
             let predicted = matrix.predictedCount(of: label), support = matrix.support(of: label)
             let falsePositives = predicted - truePositives, falseNegatives = support - truePositives
-            return ClassMetrics(precision: ratio(truePositives, predicted), recall: ratio(truePositives, support),
-                                f1: ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives),
-                                support: support)
+            return ClassMetrics(
+                precision: ratio(truePositives, predicted), recall: ratio(truePositives, support),
+                f1: ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives),
+                support: support)
         }
         let total = matrix.total, classes = Double(matrix.classCount)
         func mean(_ metric: (ClassMetrics) -> Double) -> Double {
@@ -70,9 +74,11 @@ public struct ClassificationReport: Equatable, Sendable {
         self.classNames = classNames
         perClass = metrics
         accuracy = matrix.accuracy
-        macroAverage = ClassMetrics(precision: mean(\.precision), recall: mean(\.recall), f1: mean(\.f1), support: total)
-        weightedAverage = ClassMetrics(precision: weighted(\.precision), recall: weighted(\.recall),
-                                       f1: weighted(\.f1), support: total)
+        macroAverage = ClassMetrics(
+            precision: mean(\.precision), recall: mean(\.recall), f1: mean(\.f1), support: total)
+        weightedAverage = ClassMetrics(
+            precision: weighted(\.precision), recall: weighted(\.recall),
+            f1: weighted(\.f1), support: total)
     }
 
     /// The text scikit-learn's `classification_report(..., digits:)` prints, character for
@@ -84,17 +90,25 @@ public struct ClassificationReport: Equatable, Sendable {
         }
         func number(_ value: Double) -> String { right(String(format: "%.\(digits)f", value), 9) }
         func row(_ name: String, _ metrics: ClassMetrics) -> String {
-            right(name, width) + " " + [number(metrics.precision), number(metrics.recall), number(metrics.f1),
-                                        right(String(metrics.support), 9)].map { " " + $0 }.joined() + "\n"
+            right(name, width) + " "
+                + [
+                    number(metrics.precision), number(metrics.recall), number(metrics.f1),
+                    right(String(metrics.support), 9)
+                ].map { " " + $0 }.joined() + "\n"
         }
-        var text = right("", width) + " " + ["precision", "recall", "f1-score", "support"].map { " " + right($0, 9) }.joined()
+        var text =
+            right("", width) + " " + ["precision", "recall", "f1-score", "support"].map { " " + right($0, 9) }.joined()
         text += "\n\n"
         for (name, metrics) in zip(classNames, perClass) {
             text += row(name, metrics)
         }
         text += "\n"
-        text += right("accuracy", width) + " " + [right("", 9), right("", 9), number(accuracy),
-                                                  right(String(macroAverage.support), 9)].map { " " + $0 }.joined() + "\n"
+        text +=
+            right("accuracy", width) + " "
+            + [
+                right("", 9), right("", 9), number(accuracy),
+                right(String(macroAverage.support), 9)
+            ].map { " " + $0 }.joined() + "\n"
         text += row("macro avg", macroAverage)
         text += row("weighted avg", weightedAverage)
         return text

@@ -15,8 +15,9 @@ public struct ConfusionMatrix: Equatable, Sendable {
 
     /// The matrix of `labels` against `predictions` (same length, each in `0..<classCount`).
     public init(labels: [Int], predictions: [Int], classCount: Int) {
-        precondition(labels.count == predictions.count,
-                     "ConfusionMatrix: \(labels.count) labels but \(predictions.count) predictions")
+        precondition(
+            labels.count == predictions.count,
+            "ConfusionMatrix: \(labels.count) labels but \(predictions.count) predictions")
         self.init(classCount: classCount)
         for (label, predicted) in zip(labels, predictions) {
             add(label: label, predicted: predicted)
@@ -25,8 +26,9 @@ public struct ConfusionMatrix: Equatable, Sendable {
 
     /// Counts one image of class `label` predicted as `predicted`.
     public mutating func add(label: Int, predicted: Int) {
-        precondition((0..<classCount).contains(label) && (0..<classCount).contains(predicted),
-                     "ConfusionMatrix: class \(label) or \(predicted) is outside 0..<\(classCount)")
+        precondition(
+            (0..<classCount).contains(label) && (0..<classCount).contains(predicted),
+            "ConfusionMatrix: class \(label) or \(predicted) is outside 0..<\(classCount)")
         counts[label][predicted] += 1
     }
 
@@ -57,7 +59,9 @@ public struct ConfusionMatrix: Equatable, Sendable {
     ///     true \ predicted    0    1    2
     ///     0 T-shirt/top     812    3   17
     public func table(classNames: [String]) -> String {
-        precondition(classNames.count == classCount, "ConfusionMatrix.table: \(classNames.count) names for \(classCount) classes")
+        precondition(
+            classNames.count == classCount, "ConfusionMatrix.table: \(classNames.count) names for \(classCount) classes"
+        )
         let rowNames = classNames.enumerated().map { "\($0.offset) \($0.element)" }
         let corner = "true \\ predicted"
         let nameWidth = max(corner.count, rowNames.map(\.count).max() ?? 0)

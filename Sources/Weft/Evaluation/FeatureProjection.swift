@@ -16,7 +16,9 @@ public struct FeatureProjection: Sendable {
     /// Projects up to `limit` of `indices` (a seeded stratified subset when there are more), in
     /// dataset order, so that no class is drawn entirely on top of another.
     public init(model: TrainedModel, dataset: ImageDataset, indices: [Int], limit: Int, seed: UInt64) {
-        let chosen = (indices.count > limit ? stratifiedSubset(of: indices, labels: dataset.labels, limit: limit, seed: seed) : indices).sorted()
+        let chosen =
+            (indices.count > limit
+            ? stratifiedSubset(of: indices, labels: dataset.labels, limit: limit, seed: seed) : indices).sorted()
         let (values, dimension) = model.features(dataset: dataset, indices: chosen)
         self.indices = chosen
         labels = chosen.map { dataset.labels[$0] }

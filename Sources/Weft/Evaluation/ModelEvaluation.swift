@@ -46,10 +46,13 @@ public struct ModelEvaluation: Sendable {
     public var count: Int { predictions.count }
 
     /// Evaluates `model` on `split` of `data` (loaded from the model's config).
-    public init(model: TrainedModel, data: TrainingData, split: EvaluationSplit, batchSize: Int? = nil,
-                checkpointPath: String = "") {
-        let predictions = model.predictions(dataset: split.dataset(in: data), indices: split.indices(in: data),
-                                            batchSize: batchSize ?? model.config.training.evaluationBatchSize)
+    public init(
+        model: TrainedModel, data: TrainingData, split: EvaluationSplit, batchSize: Int? = nil,
+        checkpointPath: String = ""
+    ) {
+        let predictions = model.predictions(
+            dataset: split.dataset(in: data), indices: split.indices(in: data),
+            batchSize: batchSize ?? model.config.training.evaluationBatchSize)
         self.init(predictions: predictions, split: split, runName: model.config.name, checkpointPath: checkpointPath)
     }
 
@@ -68,14 +71,19 @@ public struct ModelEvaluation: Sendable {
     ///
     /// - Throws: `WeftError` when the checkpoint or dataset is missing or damaged, the images or
     ///   classes do not fit the model, or the split is empty.
-    public static func evaluate(checkpointPath: String, split: EvaluationSplit, dataDirectory: String? = nil,
-                                batchSize: Int? = nil) throws -> (evaluation: ModelEvaluation, model: TrainedModel, data: TrainingData) {
+    public static func evaluate(
+        checkpointPath: String, split: EvaluationSplit, dataDirectory: String? = nil,
+        batchSize: Int? = nil
+    ) throws -> (evaluation: ModelEvaluation, model: TrainedModel, data: TrainingData) {
         let model = try TrainedModel(checkpointPath: checkpointPath)
         let data = try TrainedModel.data(for: model, checkpointPath: checkpointPath, dataDirectory: dataDirectory)
         guard !split.indices(in: data).isEmpty else {
-            throw WeftError("\(checkpointPath): the run has no \(split.rawValue) images (data.validationFraction is \(model.config.data.validationFraction)); use --split test or --split train")
+            throw WeftError(
+                "\(checkpointPath): the run has no \(split.rawValue) images (data.validationFraction is \(model.config.data.validationFraction)); use --split test or --split train"
+            )
         }
-        let evaluation = ModelEvaluation(model: model, data: data, split: split, batchSize: batchSize, checkpointPath: checkpointPath)
+        let evaluation = ModelEvaluation(
+            model: model, data: data, split: split, batchSize: batchSize, checkpointPath: checkpointPath)
         return (evaluation, model, data)
     }
 
@@ -89,15 +97,17 @@ public struct ModelEvaluation: Sendable {
             ("top2Accuracy", .number(top2Accuracy)),
             ("classNames", .array(predictions.classNames.map { .string($0) })),
             ("confusionMatrix", confusionMatrix.json), ("perClass", report.perClassJSON),
-            ("macroAverage", report.macroAverage.json), ("weightedAverage", report.weightedAverage.json),
+            ("macroAverage", report.macroAverage.json), ("weightedAverage", report.weightedAverage.json)
         ])
     }
 
     /// The summary `weft evaluate` prints: a headline, the per-class report in scikit-learn's
     /// layout, and the confusion matrix.
     public var text: String {
-        var text = "\(runName): \(checkpointPath.isEmpty ? "model" : checkpointPath) on the \(split.rawValue) split (\(count) images)\n"
-        text += String(format: "loss %.4f   accuracy %.2f%%   top-2 accuracy %.2f%%\n\n", loss, 100 * accuracy, 100 * top2Accuracy)
+        var text =
+            "\(runName): \(checkpointPath.isEmpty ? "model" : checkpointPath) on the \(split.rawValue) split (\(count) images)\n"
+        text += String(
+            format: "loss %.4f   accuracy %.2f%%   top-2 accuracy %.2f%%\n\n", loss, 100 * accuracy, 100 * top2Accuracy)
         text += report.text(digits: 4)
         text += "\nconfusion matrix (rows: true class, columns: predicted class)\n"
         text += confusionMatrix.table(classNames: predictions.classNames) + "\n"
@@ -108,10 +118,13 @@ public struct ModelEvaluation: Sendable {
 extension TrainedModel {
     /// The data of `model`'s config, checked against the model: image shape and class count.
     static func data(for model: TrainedModel, checkpointPath: String, dataDirectory: String?) throws -> TrainingData {
-        let data = try TrainingData(config: model.config, directoryOverride: dataDirectory, normalization: model.normalization)
+        let data = try TrainingData(
+            config: model.config, directoryOverride: dataDirectory, normalization: model.normalization)
         let shape = [data.test.channels, data.test.height, data.test.width]
         guard shape == model.config.model.input, data.test.classCount == model.classNames.count else {
-            throw WeftError("\(checkpointPath): the model takes \(ModelBuilder.describe(model.config.model.input)) images in \(model.classNames.count) classes but the dataset has \(ModelBuilder.describe(shape)) images in \(data.test.classCount) classes; pass the --data-dir the run was trained on")
+            throw WeftError(
+                "\(checkpointPath): the model takes \(ModelBuilder.describe(model.config.model.input)) images in \(model.classNames.count) classes but the dataset has \(ModelBuilder.describe(shape)) images in \(data.test.classCount) classes; pass the --data-dir the run was trained on"
+            )
         }
         return data
     }

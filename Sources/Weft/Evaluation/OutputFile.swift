@@ -9,14 +9,17 @@ public enum OutputFile {
         var isDirectory: ObjCBool = false
         if !folder.isEmpty {
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-                throw WeftError("\(path): the folder \(folder) does not exist; create it first or choose another output path")
+                throw WeftError(
+                    "\(path): the folder \(folder) does not exist; create it first or choose another output path")
             }
             guard isDirectory.boolValue else {
                 throw WeftError("\(path): \(folder) is a file, not a folder; choose another output path")
             }
         }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw WeftError("\(path): is a folder; name a file to write, such as \((path as NSString).appendingPathComponent("report.html"))")
+            throw WeftError(
+                "\(path): is a folder; name a file to write, such as \((path as NSString).appendingPathComponent("report.html"))"
+            )
         }
     }
 
@@ -26,7 +29,8 @@ public enum OutputFile {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw WeftError("\(path): cannot write the file (\(error.localizedDescription)); check free disk space and permissions")
+            throw WeftError(
+                "\(path): cannot write the file (\(error.localizedDescription)); check free disk space and permissions")
         }
     }
 

@@ -29,8 +29,9 @@ public struct Predictions: Sendable {
     /// The predictions of `logits` (`[labels.count, classNames.count]`, row-major).
     public init(classNames: [String], indices: [Int]? = nil, labels: [Int], logits: [Float]) {
         self.init(classNames: classNames)
-        precondition(logits.count == labels.count * classNames.count,
-                     "Predictions: \(logits.count) logits do not make \(labels.count) rows of \(classNames.count) classes")
+        precondition(
+            logits.count == labels.count * classNames.count,
+            "Predictions: \(logits.count) logits do not make \(labels.count) rows of \(classNames.count) classes")
         logits.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             append(indices: indices ?? Array(0..<labels.count), labels: labels, logits: base)

@@ -27,8 +27,9 @@ public struct PrincipalComponents: Sendable {
 
     /// Fits `count` components to `values`, a `[rows, columns]` row-major matrix (rows ≥ 2).
     public init<Value: BinaryFloatingPoint>(values: [Value], rows: Int, columns: Int, count: Int = 2) {
-        precondition(rows >= 2 && columns >= 1 && values.count == rows * columns,
-                     "PrincipalComponents: \(values.count) values do not make \(rows) rows (at least 2) of \(columns)")
+        precondition(
+            rows >= 2 && columns >= 1 && values.count == rows * columns,
+            "PrincipalComponents: \(values.count) values do not make \(rows) rows (at least 2) of \(columns)")
         let wanted = min(count, rows, columns)
         precondition(wanted >= 1, "PrincipalComponents: count must be positive")
         var mean = [Double](repeating: 0, count: columns)
@@ -76,7 +77,8 @@ public struct PrincipalComponents: Sendable {
             for j in 0..<i { matrix[i * size + j] = matrix[j * size + i] }
         }
         totalVariance = (0..<size).reduce(0) { $0 + matrix[$1 * size + $1] }
-        let (eigenvalues, eigenvectors, iterations) = PrincipalComponents.leadingEigenpairs(of: matrix, size: size, count: wanted)
+        let (eigenvalues, eigenvectors, iterations) = PrincipalComponents.leadingEigenpairs(
+            of: matrix, size: size, count: wanted)
         var components: [[Double]] = []
         for vector in eigenvectors {
             var component: [Double]
@@ -93,7 +95,9 @@ public struct PrincipalComponents: Sendable {
             } else {
                 component = vector
             }
-            if let largest = component.indices.max(by: { abs(component[$0]) < abs(component[$1]) }), component[largest] < 0 {
+            if let largest = component.indices.max(by: { abs(component[$0]) < abs(component[$1]) }),
+                component[largest] < 0
+            {
                 component = component.map { -$0 }
             }
             components.append(component)
@@ -107,12 +111,16 @@ public struct PrincipalComponents: Sendable {
     /// `values` (`[rows, columns]`) projected on the components: `[rows, k]` row-major.
     public func project<Value: BinaryFloatingPoint>(_ values: [Value], rows: Int) -> [Double] {
         let columns = mean.count
-        precondition(values.count == rows * columns, "PrincipalComponents.project: \(values.count) values do not make \(rows) rows of \(columns)")
+        precondition(
+            values.count == rows * columns,
+            "PrincipalComponents.project: \(values.count) values do not make \(rows) rows of \(columns)")
         var result = [Double](repeating: 0, count: rows * components.count)
         for row in 0..<rows {
             for (index, component) in components.enumerated() {
                 var dot = 0.0
-                for column in 0..<columns { dot += (Double(values[row * columns + column]) - mean[column]) * component[column] }
+                for column in 0..<columns {
+                    dot += (Double(values[row * columns + column]) - mean[column]) * component[column]
+                }
                 result[row * components.count + index] = dot
             }
         }
@@ -121,8 +129,10 @@ public struct PrincipalComponents: Sendable {
 
     /// The `count` largest eigenvalues of the symmetric `[size, size]` matrix and their unit
     /// eigenvectors, by block subspace iteration with Rayleigh–Ritz.
-    static func leadingEigenpairs(of matrix: [Double], size: Int, count: Int,
-                                  maximumIterations: Int = 500) -> (values: [Double], vectors: [[Double]], iterations: Int) {
+    static func leadingEigenpairs(
+        of matrix: [Double], size: Int, count: Int,
+        maximumIterations: Int = 500
+    ) -> (values: [Double], vectors: [[Double]], iterations: Int) {
         let block = min(size, count + 6)
         var generator = RandomGenerator(seed: 0x5eed)
         var basis = (0..<block).map { _ in (0..<size).map { _ in generator.nextDouble() - 0.5 } }
@@ -139,7 +149,10 @@ public struct PrincipalComponents: Sendable {
                 for j in 0..<block { small[i * block + j] = dot(basis[i], products[j]) }
             }
             for i in 0..<block {
-                for j in 0..<i { small[i * block + j] = (small[i * block + j] + small[j * block + i]) / 2; small[j * block + i] = small[i * block + j] }
+                for j in 0..<i {
+                    small[i * block + j] = (small[i * block + j] + small[j * block + i]) / 2;
+                    small[j * block + i] = small[i * block + j]
+                }
             }
             let (ritzValues, ritzVectors) = jacobiEigen(small, size: block)
             var nextBasis: [[Double]] = []
@@ -155,7 +168,8 @@ public struct PrincipalComponents: Sendable {
                     }
                 }
                 if position < count {
-                    let residual = zip(product, vector).reduce(0) { $0 + pow($1.0 - ritzValues[position] * $1.1, 2) }.squareRoot()
+                    let residual = zip(product, vector).reduce(0) { $0 + pow($1.0 - ritzValues[position] * $1.1, 2) }
+                        .squareRoot()
                     if residual > 1e-10 * scale { converged = false }
                     values.append(ritzValues[position])
                     vectors.append(vector)
@@ -177,7 +191,9 @@ public struct PrincipalComponents: Sendable {
                 let original = vectors[index].reduce(0) { $0 + $1 * $1 }.squareRoot()
                 for previous in 0..<index {
                     let projection = dot(vectors[index], vectors[previous])
-                    for element in vectors[index].indices { vectors[index][element] -= projection * vectors[previous][element] }
+                    for element in vectors[index].indices {
+                        vectors[index][element] -= projection * vectors[previous][element]
+                    }
                 }
                 let norm = vectors[index].reduce(0) { $0 + $1 * $1 }.squareRoot()
                 if norm > 1e-10 * max(original, 1e-300) || attempt == 3 {

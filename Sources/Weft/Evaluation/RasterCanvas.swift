@@ -37,7 +37,9 @@ public struct RasterCanvas: Canvas {
             image.pixels[index + 1] = color.green
             image.pixels[index + 2] = color.blue
         } else {
-            func blend(_ old: UInt8, _ new: UInt8) -> UInt8 { UInt8((Double(old) * (1 - alpha) + Double(new) * alpha).rounded()) }
+            func blend(_ old: UInt8, _ new: UInt8) -> UInt8 {
+                UInt8((Double(old) * (1 - alpha) + Double(new) * alpha).rounded())
+            }
             image.pixels[index] = blend(image.pixels[index], color.red)
             image.pixels[index + 1] = blend(image.pixels[index + 1], color.green)
             image.pixels[index + 2] = blend(image.pixels[index + 2], color.blue)
@@ -52,7 +54,9 @@ public struct RasterCanvas: Canvas {
         }
     }
 
-    public mutating func rectangle(x: Double, y: Double, width: Double, height: Double, fill color: Color?, stroke: Color?) {
+    public mutating func rectangle(
+        x: Double, y: Double, width: Double, height: Double, fill color: Color?, stroke: Color?
+    ) {
         let left = device(x), top = device(y), right = device(x + width), bottom = device(y + height)
         if let color { fill(left: left, top: top, right: right, bottom: bottom, color: color) }
         if let stroke {
@@ -97,8 +101,10 @@ public struct RasterCanvas: Canvas {
         Double(BitmapFont.width(of: text, scale: fontScale(size))) / Double(scale)
     }
 
-    public mutating func text(_ text: String, x: Double, y: Double, size: Double, color: Color, anchor: TextAnchor,
-                              bold: Bool, rotated: Bool) {
+    public mutating func text(
+        _ text: String, x: Double, y: Double, size: Double, color: Color, anchor: TextAnchor,
+        bold: Bool, rotated: Bool
+    ) {
         let fontScale = fontScale(size)
         let length = BitmapFont.width(of: text, scale: fontScale)
         let offset: Int
@@ -112,7 +118,8 @@ public struct RasterCanvas: Canvas {
         for pass in 0..<(bold ? 2 : 1) {
             for (index, character) in text.enumerated() {
                 for row in 0..<BitmapFont.glyphHeight {
-                    for column in 0..<BitmapFont.glyphWidth where BitmapFont.isSet(character, row: row, column: column) {
+                    for column in 0..<BitmapFont.glyphWidth where BitmapFont.isSet(character, row: row, column: column)
+                    {
                         for dy in 0..<fontScale {
                             for dx in 0..<fontScale {
                                 // Position along the text and down the glyph, relative to the anchor.
@@ -136,9 +143,13 @@ public struct RasterCanvas: Canvas {
         let side = device(size), left = device(x), top = device(y)
         for row in 0..<side {
             for column in 0..<side {
-                let source = ((row * picture.height / side) * picture.width + column * picture.width / side) * picture.channels
-                let color = picture.channels == 3
-                    ? Color(red: picture.pixels[source], green: picture.pixels[source + 1], blue: picture.pixels[source + 2])
+                let source =
+                    ((row * picture.height / side) * picture.width + column * picture.width / side) * picture.channels
+                let color =
+                    picture.channels == 3
+                    ? Color(
+                        red: picture.pixels[source], green: picture.pixels[source + 1], blue: picture.pixels[source + 2]
+                    )
                     : Color(red: picture.pixels[source], green: picture.pixels[source], blue: picture.pixels[source])
                 paint(column: left + column, row: top + row, color: color)
             }

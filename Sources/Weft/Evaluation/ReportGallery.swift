@@ -32,20 +32,25 @@ public enum ReportGallery {
 
     /// For each class, up to `perClass` of its evaluated images (a seeded choice) with their
     /// predictions.
-    public static func samplesPerClass(_ predictions: Predictions, perClass: Int = 8, seed: UInt64 = 0) -> [[GalleryItem]] {
+    public static func samplesPerClass(_ predictions: Predictions, perClass: Int = 8, seed: UInt64 = 0)
+        -> [[GalleryItem]]
+    {
         var rowsByClass = [[Int]](repeating: [], count: predictions.classCount)
         for row in 0..<predictions.count { rowsByClass[predictions.labels[row]].append(row) }
         var generator = RandomGenerator(seed: SeedDerivation.seed(seed, purpose: .sampleGrid))
         return rowsByClass.map { rows in
             var shuffled = rows
             generator.shuffle(&shuffled)
-            return shuffled.prefix(perClass).sorted { predictions.indices[$0] < predictions.indices[$1] }.map { item(predictions, row: $0) }
+            return shuffled.prefix(perClass).sorted { predictions.indices[$0] < predictions.indices[$1] }.map {
+                item(predictions, row: $0)
+            }
         }
     }
 
     private static func item(_ predictions: Predictions, row: Int) -> GalleryItem {
-        GalleryItem(index: predictions.indices[row], label: predictions.labels[row], predicted: predictions.predicted[row],
-                    probability: predictions.confidence(row: row))
+        GalleryItem(
+            index: predictions.indices[row], label: predictions.labels[row], predicted: predictions.predicted[row],
+            probability: predictions.confidence(row: row))
     }
 
     /// Image `index` of `dataset` as a gray or RGB picture (other channel counts: the first channel).
@@ -53,7 +58,8 @@ public enum ReportGallery {
         let bytes = Array(dataset.imageBytes(at: index))
         let plane = dataset.height * dataset.width
         guard dataset.channels == 3 else {
-            return PixelImage(width: dataset.width, height: dataset.height, channels: 1, pixels: Array(bytes[0..<plane]))
+            return PixelImage(
+                width: dataset.width, height: dataset.height, channels: 1, pixels: Array(bytes[0..<plane]))
         }
         var pixels = [UInt8](repeating: 0, count: plane * 3)
         for pixel in 0..<plane {
@@ -64,11 +70,14 @@ public enum ReportGallery {
 
     /// A PNG picture of `items` in rows of `columns`: each image enlarged, its caption
     /// (`predicted (true) probability`) under it, a title on top. What `misclassified.png` holds.
-    public static func render(_ items: [GalleryItem], dataset: ImageDataset, classNames: [String], title: String,
-                              columns: Int = 6, imageSize: Double = 84) -> PixelImage {
+    public static func render(
+        _ items: [GalleryItem], dataset: ImageDataset, classNames: [String], title: String,
+        columns: Int = 6, imageSize: Double = 84
+    ) -> PixelImage {
         let captionSize = 11.0
         let probe = RasterCanvas(width: 1, height: 1)
-        let captionWidth = items.map { probe.textWidth($0.caption(classNames: classNames), size: captionSize) }.max() ?? 0
+        let captionWidth =
+            items.map { probe.textWidth($0.caption(classNames: classNames), size: captionSize) }.max() ?? 0
         let cellWidth = max(imageSize, captionWidth) + 20, cellHeight = imageSize + 34
         let columns = max(1, min(columns, items.count))
         let rows = max(1, (items.count + columns - 1) / columns)
@@ -83,10 +92,12 @@ public enum ReportGallery {
             let left = 12 + Double(position % columns) * cellWidth, top = 44 + Double(position / columns) * cellHeight
             let imageLeft = left + (cellWidth - imageSize) / 2
             canvas.paste(picture(of: dataset, index: item.index), x: imageLeft, y: top, size: imageSize)
-            canvas.rectangle(x: imageLeft - 1, y: top - 1, width: imageSize + 2, height: imageSize + 2, fill: nil,
-                             stroke: item.isCorrect ? .grid : Color(hex: 0xD62728))
-            canvas.text(item.caption(classNames: classNames), x: left + cellWidth / 2, y: top + imageSize + 14,
-                        size: captionSize, color: .text, anchor: .middle)
+            canvas.rectangle(
+                x: imageLeft - 1, y: top - 1, width: imageSize + 2, height: imageSize + 2, fill: nil,
+                stroke: item.isCorrect ? .grid : Color(hex: 0xD62728))
+            canvas.text(
+                item.caption(classNames: classNames), x: left + cellWidth / 2, y: top + imageSize + 14,
+                size: captionSize, color: .text, anchor: .middle)
         }
         return canvas.image
     }

@@ -39,20 +39,27 @@ public struct RunHistory: Sendable {
                 continue
             }
             guard let epoch = number("epoch").flatMap({ Int(exactly: $0) }), epoch >= 0, epoch < 1 << 40,
-                  let trainLoss = number("trainLoss"), let trainAccuracy = number("trainAccuracy") else {
-                throw WeftError("\(log.path) line \(index + 1): an epoch record needs epoch, trainLoss and trainAccuracy; the metrics log is damaged — remove the line or the file (the checkpoint's history is used then)")
+                let trainLoss = number("trainLoss"), let trainAccuracy = number("trainAccuracy")
+            else {
+                throw WeftError(
+                    "\(log.path) line \(index + 1): an epoch record needs epoch, trainLoss and trainAccuracy; the metrics log is damaged — remove the line or the file (the checkpoint's history is used then)"
+                )
             }
-            epochs.append(EpochRecord(epoch: epoch, step: number("step").flatMap { Int(exactly: $0) } ?? 0, trainLoss: trainLoss,
-                                      trainAccuracy: trainAccuracy, validationLoss: number("validationLoss"),
-                                      validationAccuracy: number("validationAccuracy"),
-                                      learningRate: number("learningRate") ?? .nan, seconds: number("seconds") ?? 0,
-                                      imagesPerSecond: number("imagesPerSecond") ?? 0))
+            epochs.append(
+                EpochRecord(
+                    epoch: epoch, step: number("step").flatMap { Int(exactly: $0) } ?? 0, trainLoss: trainLoss,
+                    trainAccuracy: trainAccuracy, validationLoss: number("validationLoss"),
+                    validationAccuracy: number("validationAccuracy"),
+                    learningRate: number("learningRate") ?? .nan, seconds: number("seconds") ?? 0,
+                    imagesPerSecond: number("imagesPerSecond") ?? 0))
         }
         if !epochs.isEmpty {
             return RunHistory(epochs: epochs, testLoss: testLoss, testAccuracy: testAccuracy, source: log.path)
         }
         guard !checkpoint.state.history.isEmpty else {
-            throw WeftError("\(folder): the run has no finished epoch (\(FileManager.default.fileExists(atPath: log.path) ? "metrics.jsonl holds none" : "no metrics.jsonl") and \(checkpoint.path) records none); train or resume it for at least one epoch, then report")
+            throw WeftError(
+                "\(folder): the run has no finished epoch (\(FileManager.default.fileExists(atPath: log.path) ? "metrics.jsonl holds none" : "no metrics.jsonl") and \(checkpoint.path) records none); train or resume it for at least one epoch, then report"
+            )
         }
         return RunHistory(epochs: checkpoint.state.history, source: checkpoint.path)
     }

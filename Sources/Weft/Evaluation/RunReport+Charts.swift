@@ -11,52 +11,71 @@ extension RunReport {
     /// Training and validation loss per epoch, and the checkpoint's test loss.
     public var lossChart: LineChart {
         let epochs = history.epochs
-        var series = [LineChart.Series(name: "train", color: RunReport.trainColor,
-                                       points: epochs.map { .init(x: Double($0.epoch), y: $0.trainLoss) })]
-        let validation = epochs.compactMap { record in record.validationLoss.map { LineChart.Point(x: Double(record.epoch), y: $0) } }
+        var series = [
+            LineChart.Series(
+                name: "train", color: RunReport.trainColor,
+                points: epochs.map { .init(x: Double($0.epoch), y: $0.trainLoss) })
+        ]
+        let validation = epochs.compactMap { record in
+            record.validationLoss.map { LineChart.Point(x: Double(record.epoch), y: $0) }
+        }
         if !validation.isEmpty {
             series.append(.init(name: "validation", color: RunReport.validationColor, points: validation))
         }
-        series.append(.init(name: "test", color: RunReport.testColor, points: [.init(x: checkpointEpoch, y: evaluation.loss)], markers: true))
+        series.append(
+            .init(
+                name: "test", color: RunReport.testColor, points: [.init(x: checkpointEpoch, y: evaluation.loss)],
+                markers: true))
         return LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross-entropy", series: series)
     }
 
     /// Training and validation accuracy per epoch (percent), and the checkpoint's test accuracy.
     public var accuracyChart: LineChart {
         let epochs = history.epochs
-        var series = [LineChart.Series(name: "train", color: RunReport.trainColor,
-                                       points: epochs.map { .init(x: Double($0.epoch), y: 100 * $0.trainAccuracy) })]
+        var series = [
+            LineChart.Series(
+                name: "train", color: RunReport.trainColor,
+                points: epochs.map { .init(x: Double($0.epoch), y: 100 * $0.trainAccuracy) })
+        ]
         let validation = epochs.compactMap { record in
             record.validationAccuracy.map { LineChart.Point(x: Double(record.epoch), y: 100 * $0) }
         }
         if !validation.isEmpty {
             series.append(.init(name: "validation", color: RunReport.validationColor, points: validation))
         }
-        series.append(.init(name: "test", color: RunReport.testColor,
-                            points: [.init(x: checkpointEpoch, y: 100 * evaluation.accuracy)], markers: true))
+        series.append(
+            .init(
+                name: "test", color: RunReport.testColor,
+                points: [.init(x: checkpointEpoch, y: 100 * evaluation.accuracy)], markers: true))
         return LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)", series: series)
     }
 
     /// The learning rate of each epoch's last step.
     public var learningRateChart: LineChart {
-        let points = history.epochs.filter { $0.learningRate.isFinite }.map { LineChart.Point(x: Double($0.epoch), y: $0.learningRate) }
-        return LineChart(title: "Learning rate", xLabel: "epoch", yLabel: "learning rate",
-                         series: [.init(name: "end of epoch", color: Color.category(4), points: points)])
+        let points = history.epochs.filter { $0.learningRate.isFinite }.map {
+            LineChart.Point(x: Double($0.epoch), y: $0.learningRate)
+        }
+        return LineChart(
+            title: "Learning rate", xLabel: "epoch", yLabel: "learning rate",
+            series: [.init(name: "end of epoch", color: Color.category(4), points: points)])
     }
 
     /// The test confusion matrix as a heat map.
     public var confusionChart: ConfusionMatrixChart {
-        ConfusionMatrixChart(matrix: evaluation.confusionMatrix, classNames: model.classNames,
-                             title: "Confusion matrix: \(RunReport.grouped(evaluation.count)) test images")
+        ConfusionMatrixChart(
+            matrix: evaluation.confusionMatrix, classNames: model.classNames,
+            title: "Confusion matrix: \(RunReport.grouped(evaluation.count)) test images")
     }
 
     /// The PCA projection of the penultimate-layer features, coloured by class.
     public var projectionChart: ScatterChart {
         let ratios = projection.explainedVarianceRatio
-        return ScatterChart(x: projection.first, y: projection.second, labels: projection.labels, classNames: model.classNames,
-                            title: "Penultimate-layer features of \(RunReport.grouped(projection.indices.count)) test images (PCA)",
-                            xLabel: String(format: "first principal component (%.1f%% of variance)", 100 * (ratios.first ?? 0)),
-                            yLabel: String(format: "second principal component (%.1f%% of variance)", 100 * (ratios.dropFirst().first ?? 0)))
+        return ScatterChart(
+            x: projection.first, y: projection.second, labels: projection.labels, classNames: model.classNames,
+            title: "Penultimate-layer features of \(RunReport.grouped(projection.indices.count)) test images (PCA)",
+            xLabel: String(format: "first principal component (%.1f%% of variance)", 100 * (ratios.first ?? 0)),
+            yLabel: String(
+                format: "second principal component (%.1f%% of variance)", 100 * (ratios.dropFirst().first ?? 0)))
     }
 
     /// `chart` as an inline SVG element.
@@ -107,7 +126,8 @@ extension RunReport {
 
     /// `misclassified.png`: the most confident mistakes, captioned `predicted (true) probability`.
     public func misclassifiedPNG() -> PixelImage {
-        ReportGallery.render(misclassified, dataset: data.test, classNames: model.classNames,
-                             title: "Most confident mistakes on the test set: predicted (true) probability")
+        ReportGallery.render(
+            misclassified, dataset: data.test, classNames: model.classNames,
+            title: "Most confident mistakes on the test set: predicted (true) probability")
     }
 }

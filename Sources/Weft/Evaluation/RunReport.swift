@@ -30,7 +30,9 @@ public struct RunReport {
     public static func locate(_ target: String) throws -> (folder: String, checkpoint: String) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
-            throw WeftError("\(target): no such run folder or checkpoint; pass a run folder such as Models/quick or a checkpoint such as Models/quick/last.safetensors")
+            throw WeftError(
+                "\(target): no such run folder or checkpoint; pass a run folder such as Models/quick or a checkpoint such as Models/quick/last.safetensors"
+            )
         }
         guard isDirectory.boolValue else {
             let folder = (target as NSString).deletingLastPathComponent
@@ -41,9 +43,11 @@ public struct RunReport {
             if FileManager.default.fileExists(atPath: path) { return (target, path) }
         }
         let hasMetrics = FileManager.default.fileExists(atPath: RunLog(directory: target).path)
-        throw WeftError(hasMetrics
-            ? "\(target): has a metrics.jsonl but no checkpoint (last.safetensors or best.safetensors) to evaluate; pass one of the run's checkpoints"
-            : "\(target): holds no metrics.jsonl and no checkpoint, so it is not a run folder of weft train; pass a run folder such as Models/quick or a checkpoint file")
+        throw WeftError(
+            hasMetrics
+                ? "\(target): has a metrics.jsonl but no checkpoint (last.safetensors or best.safetensors) to evaluate; pass one of the run's checkpoints"
+                : "\(target): holds no metrics.jsonl and no checkpoint, so it is not a run folder of weft train; pass a run folder such as Models/quick or a checkpoint file"
+        )
     }
 
     /// Gathers the report of `target` (see `locate`); `dataDirectory` replaces the config's
@@ -51,20 +55,26 @@ public struct RunReport {
     ///
     /// - Throws: `WeftError` when the run, its checkpoint, its history or its dataset is missing
     ///   or damaged.
-    public init(target: String, dataDirectory: String? = nil, projectionImages: Int = 2000,
-                misclassifiedCount: Int = 24, samplesPerClass: Int = 8) throws {
+    public init(
+        target: String, dataDirectory: String? = nil, projectionImages: Int = 2000,
+        misclassifiedCount: Int = 24, samplesPerClass: Int = 8
+    ) throws {
         let (folder, checkpointPath) = try RunReport.locate(target)
         let checkpoint = try Checkpoint(path: checkpointPath)
         let history = try RunHistory.load(folder: folder, checkpoint: checkpoint)
         let model = try TrainedModel(checkpoint: checkpoint)
         let data = try TrainedModel.data(for: model, checkpointPath: checkpointPath, dataDirectory: dataDirectory)
-        self.init(folder: folder, checkpoint: checkpoint, model: model, data: data, history: history,
-                  projectionImages: projectionImages, misclassifiedCount: misclassifiedCount, samplesPerClass: samplesPerClass)
+        self.init(
+            folder: folder, checkpoint: checkpoint, model: model, data: data, history: history,
+            projectionImages: projectionImages, misclassifiedCount: misclassifiedCount, samplesPerClass: samplesPerClass
+        )
     }
 
     /// Evaluates `model` on `data`'s test split and gathers the report.
-    public init(folder: String, checkpoint: Checkpoint, model: TrainedModel, data: TrainingData, history: RunHistory,
-                projectionImages: Int = 2000, misclassifiedCount: Int = 24, samplesPerClass: Int = 8) {
+    public init(
+        folder: String, checkpoint: Checkpoint, model: TrainedModel, data: TrainingData, history: RunHistory,
+        projectionImages: Int = 2000, misclassifiedCount: Int = 24, samplesPerClass: Int = 8
+    ) {
         self.folder = folder
         self.checkpoint = checkpoint
         self.model = model
@@ -72,9 +82,11 @@ public struct RunReport {
         self.history = history
         evaluation = ModelEvaluation(model: model, data: data, split: .test, checkpointPath: checkpoint.path)
         misclassified = ReportGallery.misclassified(evaluation.predictions, limit: misclassifiedCount)
-        samples = ReportGallery.samplesPerClass(evaluation.predictions, perClass: samplesPerClass, seed: model.config.training.seed)
-        projection = FeatureProjection(model: model, dataset: data.test, indices: data.testIndices, limit: projectionImages,
-                                       seed: model.config.training.seed)
+        samples = ReportGallery.samplesPerClass(
+            evaluation.predictions, perClass: samplesPerClass, seed: model.config.training.seed)
+        projection = FeatureProjection(
+            model: model, dataset: data.test, indices: data.testIndices, limit: projectionImages,
+            seed: model.config.training.seed)
         parameterCount = model.model.parameters.reduce(0) { $0 + $1.tensor.count }
         generatedAt = Date()
     }

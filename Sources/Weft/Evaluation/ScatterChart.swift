@@ -17,7 +17,9 @@ public struct ScatterChart: Sendable {
     /// Whether the x axis counts whole units (trial numbers).
     public var integerX = false
 
-    public init(x: [Double], y: [Double], labels: [Int], classNames: [String], title: String, xLabel: String, yLabel: String) {
+    public init(
+        x: [Double], y: [Double], labels: [Int], classNames: [String], title: String, xLabel: String, yLabel: String
+    ) {
         precondition(x.count == y.count && y.count == labels.count, "ScatterChart: x, y and labels differ in count")
         self.x = x
         self.y = y
@@ -39,28 +41,34 @@ public struct ScatterChart: Sendable {
         let plotTop = top + 38, plotBottom = top + height - 46
 
         canvas.rectangle(x: left, y: top, width: width, height: height, fill: .white, stroke: nil)
-        canvas.text(title, x: left + 12, y: top + 16, size: LineChart.titleSize, color: .text, anchor: .start, bold: true)
+        canvas.text(
+            title, x: left + 12, y: top + 16, size: LineChart.titleSize, color: .text, anchor: .start, bold: true)
         for tick in yAxis.ticks {
             let position = yAxis.position(tick, from: plotBottom, to: plotTop)
             canvas.line(x1: plotLeft, y1: position, x2: plotRight, y2: position, color: .grid)
             canvas.line(x1: plotLeft - 5, y1: position, x2: plotLeft, y2: position, color: .axis)
-            canvas.text(yAxis.label(tick), x: plotLeft - 8, y: position, size: tickSize, color: .mutedText, anchor: .end)
+            canvas.text(
+                yAxis.label(tick), x: plotLeft - 8, y: position, size: tickSize, color: .mutedText, anchor: .end)
         }
         for tick in xAxis.ticks {
             let position = xAxis.position(tick, from: plotLeft, to: plotRight)
             canvas.line(x1: position, y1: plotTop, x2: position, y2: plotBottom, color: .grid)
             canvas.line(x1: position, y1: plotBottom, x2: position, y2: plotBottom + 5, color: .axis)
-            canvas.text(xAxis.label(tick), x: position, y: plotBottom + 14, size: tickSize, color: .mutedText, anchor: .middle)
+            canvas.text(
+                xAxis.label(tick), x: position, y: plotBottom + 14, size: tickSize, color: .mutedText, anchor: .middle)
         }
         canvas.line(x1: plotLeft, y1: plotBottom, x2: plotRight, y2: plotBottom, color: .axis)
         canvas.line(x1: plotLeft, y1: plotTop, x2: plotLeft, y2: plotBottom, color: .axis)
-        canvas.text(xLabel, x: (plotLeft + plotRight) / 2, y: top + height - 12, size: labelSize, color: .text, anchor: .middle)
-        canvas.text(yLabel, x: left + 12, y: (plotTop + plotBottom) / 2, size: labelSize, color: .text,
-                    anchor: .middle, bold: false, rotated: true)
+        canvas.text(
+            xLabel, x: (plotLeft + plotRight) / 2, y: top + height - 12, size: labelSize, color: .text, anchor: .middle)
+        canvas.text(
+            yLabel, x: left + 12, y: (plotTop + plotBottom) / 2, size: labelSize, color: .text,
+            anchor: .middle, bold: false, rotated: true)
         for index in x.indices {
-            canvas.circle(x: xAxis.position(x[index], from: plotLeft, to: plotRight),
-                          y: yAxis.position(y[index], from: plotBottom, to: plotTop),
-                          radius: pointRadius, fill: Color.category(labels[index]), opacity: pointOpacity)
+            canvas.circle(
+                x: xAxis.position(x[index], from: plotLeft, to: plotRight),
+                y: yAxis.position(y[index], from: plotBottom, to: plotTop),
+                radius: pointRadius, fill: Color.category(labels[index]), opacity: pointOpacity)
         }
         let legendLeft = plotRight + 20
         for (index, name) in classNames.enumerated() {

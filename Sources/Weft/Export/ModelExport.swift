@@ -17,7 +17,9 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     /// - Throws: `WeftError` listing the formats when `name` is none of them.
     public init(name: String) throws {
         guard let format = ExportFormat(rawValue: name.lowercased()) else {
-            throw WeftError("unknown export format \"\(name)\"; use one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw WeftError(
+                "unknown export format \"\(name)\"; use one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         self = format
     }
@@ -60,7 +62,7 @@ extension TrainedModel {
             ("producer", "weft \(Weft.version)"),
             ("config", config.json.serialized(pretty: false)),
             ("normalization", normalization.metadataJSON),
-            ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
+            ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false))
         ]
         return SafetensorsFile(metadata: metadata, entries: torchStateDictionary.map(\.safetensorsEntry))
     }
@@ -70,10 +72,14 @@ extension TrainedModel {
     ///
     /// - Throws: `WeftError` when the archive would exceed 4 GiB.
     public func npzExport() throws -> [UInt8] {
-        try NumpyArchive.npz(torchStateDictionary.map { tensor in
-            (name: tensor.name,
-             npy: tensor.isCount ? NumpyArchive.npy(shape: tensor.shape, integers: tensor.integers)
-                : NumpyArchive.npy(shape: tensor.shape, values: tensor.values))
-        })
+        try NumpyArchive.npz(
+            torchStateDictionary.map { tensor in
+                (
+                    name: tensor.name,
+                    npy: tensor.isCount
+                        ? NumpyArchive.npy(shape: tensor.shape, integers: tensor.integers)
+                        : NumpyArchive.npy(shape: tensor.shape, values: tensor.values)
+                )
+            })
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 /// `F32`, `num_batches_tracked` may be `I64` or `F32`. All mismatches are reported together.
 public enum TorchImport {
     /// What an error about a damaged or foreign file advises.
-    static let advice = "the file is damaged or not a safetensors file — save the weights again with safetensors.torch.save_file(model.float().state_dict(), path)"
+    static let advice =
+        "the file is damaged or not a safetensors file — save the weights again with safetensors.torch.save_file(model.float().state_dict(), path)"
 
     /// The model of `config` with the weights of the safetensors file at `path`.
     ///
@@ -25,8 +26,10 @@ public enum TorchImport {
     /// - Throws: `WeftError` when the file is unreadable or damaged, when its tensors do not fit
     ///   the model (every missing, unexpected or mis-shaped tensor named), or when the
     ///   normalisation is unknown or does not fit the images' channels.
-    public static func load(path: String, config: TrainingConfig, configSource: String,
-                            normalization: Normalization? = nil) throws -> TrainedModel {
+    public static func load(
+        path: String, config: TrainingConfig, configSource: String,
+        normalization: Normalization? = nil
+    ) throws -> TrainedModel {
         let file = try SafetensorsFile.read(path: path, allowedTypes: [.float32, .int64], advice: advice)
         let builder = try ModelBuilder(config: config.model, source: configSource)
         var generator = RandomGenerator(seed: 0)
@@ -44,7 +47,9 @@ public enum TorchImport {
                 continue
             }
             if entry.shape != needed {
-                problems.append("\(name) has shape \(ModelBuilder.describe(entry.shape)) but the model needs \(ModelBuilder.describe(needed))")
+                problems.append(
+                    "\(name) has shape \(ModelBuilder.describe(entry.shape)) but the model needs \(ModelBuilder.describe(needed))"
+                )
             } else if entry.dataType == .int64 && !TorchNaming.isCount(torchName: name) {
                 problems.append("\(name) is I64 (integers) but must be F32")
             } else {
@@ -53,12 +58,15 @@ public enum TorchImport {
         }
         let expected = Set(targets.map { TorchNaming.torchName(weftName: $0.name) })
         for entry in file.entries where !expected.contains(entry.name) {
-            problems.append("the file's \(entry.name) \(ModelBuilder.describe(entry.shape)) belongs to no layer of the model")
+            problems.append(
+                "the file's \(entry.name) \(ModelBuilder.describe(entry.shape)) belongs to no layer of the model")
         }
         if !problems.isEmpty {
             let shown = problems.prefix(12).joined(separator: "; ")
             let more = problems.count > 12 ? "; and \(problems.count - 12) more" : ""
-            throw WeftError("\(path): the weights do not fit the model of \(configSource): \(shown)\(more); make the config describe the same layers, in the same order, as the PyTorch model (weft inspect \(configSource) lists them)")
+            throw WeftError(
+                "\(path): the weights do not fit the model of \(configSource): \(shown)\(more); make the config describe the same layers, in the same order, as the PyTorch model (weft inspect \(configSource) lists them)"
+            )
         }
         for (target, entry) in found {
             entry.values.withUnsafeBufferPointer { values in
@@ -69,10 +77,14 @@ public enum TorchImport {
 
         let channels = config.model.input[0]
         guard let chosen = try normalization ?? config.data.normalization ?? fileNormalization(file, path: path) else {
-            throw WeftError("\(path): the input normalisation the PyTorch model was trained with is unknown; pass --mean and --std (e.g. --mean 0.2860 --std 0.3530 for transforms.Normalize((0.2860,), (0.3530,)), or --mean 0 --std 1 for ToTensor() alone)")
+            throw WeftError(
+                "\(path): the input normalisation the PyTorch model was trained with is unknown; pass --mean and --std (e.g. --mean 0.2860 --std 0.3530 for transforms.Normalize((0.2860,), (0.3530,)), or --mean 0 --std 1 for ToTensor() alone)"
+            )
         }
         guard chosen.fits(channels: channels) else {
-            throw WeftError("\(path): the normalisation has \(chosen.mean.count) values but the model's images have \(channels) channels; give one mean and one std, or one per channel")
+            throw WeftError(
+                "\(path): the normalisation has \(chosen.mean.count) values but the model's images have \(channels) channels; give one mean and one std, or one per channel"
+            )
         }
         var resolved = config
         if chosen.mean.count == 1, (0...1).contains(chosen.mean[0]), (1e-6...1).contains(chosen.standardDeviation[0]) {
@@ -86,7 +98,9 @@ public enum TorchImport {
     /// Fashion-MNIST's names, or the numbers `0`, `1`, ….
     public static func declaredClassNames(_ config: TrainingConfig, classCount: Int) -> [String] {
         if let names = config.data.classNames, names.count == classCount { return names }
-        if config.data.dataset == "fashion-mnist", FashionMNIST.classNames.count == classCount { return FashionMNIST.classNames }
+        if config.data.dataset == "fashion-mnist", FashionMNIST.classNames.count == classCount {
+            return FashionMNIST.classNames
+        }
         return (0..<classCount).map(String.init)
     }
 

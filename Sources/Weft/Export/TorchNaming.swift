@@ -22,7 +22,7 @@
 public enum TorchNaming {
     /// Weft's buffer names and PyTorch's.
     static let bufferNames: [(weft: String, torch: String)] = [
-        ("runningMean", "running_mean"), ("runningVariance", "running_var"), ("batchesTracked", "num_batches_tracked"),
+        ("runningMean", "running_mean"), ("runningVariance", "running_var"), ("batchesTracked", "num_batches_tracked")
     ]
 
     /// The last name component PyTorch gives to Weft's integer-valued buffer.
@@ -61,7 +61,9 @@ public enum TorchNaming {
 
     private static func ordered(_ module: Module, prefix: String) -> [NamedParameter] {
         if let residual = module as? Residual {
-            let body = residual.body.layers.enumerated().flatMap { ordered($0.element, prefix: "\(prefix).body.\($0.offset)") }
+            let body = residual.body.layers.enumerated().flatMap {
+                ordered($0.element, prefix: "\(prefix).body.\($0.offset)")
+            }
             return body + (residual.projection.map { ordered($0, prefix: "\(prefix).projection") } ?? [])
         }
         if let sequential = module as? Sequential {

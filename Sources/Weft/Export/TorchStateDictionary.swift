@@ -26,8 +26,9 @@ extension TrainedModel {
     public var torchStateDictionary: [TorchTensor] {
         TorchNaming.stateDictionaryOrder(model).map { named in
             let name = TorchNaming.torchName(weftName: named.name)
-            return TorchTensor(name: name, weftName: named.name, shape: named.tensor.shape.dimensions,
-                               values: named.tensor.scalars, isCount: TorchNaming.isCount(torchName: name))
+            return TorchTensor(
+                name: name, weftName: named.name, shape: named.tensor.shape.dimensions,
+                values: named.tensor.scalars, isCount: TorchNaming.isCount(torchName: name))
         }
     }
 }

@@ -28,13 +28,17 @@ extension TrainedModel {
     public func onnxModel() throws -> ONNX.Model {
         let weightBytes = 4 * (model.parameters + model.buffers).reduce(0) { $0 + $1.tensor.count }
         guard weightBytes <= TrainedModel.maximumONNXWeightBytes else {
-            throw WeftError("the model's \(weightBytes) bytes of weights exceed the 2 GB one ONNX file holds; export --format safetensors instead")
+            throw WeftError(
+                "the model's \(weightBytes) bytes of weights exceed the 2 GB one ONNX file holds; export --format safetensors instead"
+            )
         }
         var builder = ONNXGraphBuilder()
         let input = config.model.input
         let channels = input[0]
         let mean = (0..<channels).map { normalization.mean[normalization.mean.count == 1 ? 0 : $0] }
-        let deviation = (0..<channels).map { normalization.standardDeviation[normalization.standardDeviation.count == 1 ? 0 : $0] }
+        let deviation = (0..<channels).map {
+            normalization.standardDeviation[normalization.standardDeviation.count == 1 ? 0 : $0]
+        }
         builder.initializers.append(.init(name: "normalization.mean", shape: [1, channels, 1, 1], values: mean))
         builder.initializers.append(.init(name: "normalization.std", shape: [1, channels, 1, 1], values: deviation))
         var current = builder.node("Sub", name: "normalization.subtract", inputs: ["images", "normalization.mean"])
@@ -43,23 +47,36 @@ extension TrainedModel {
             current = builder.add(spec, layer, input: current, prefix: "\(index)")
         }
         builder.nodes[builder.nodes.count - 1].outputs = ["logits"]
-        builder.node("Softmax", name: "softmax", inputs: ["logits"], attributes: [.init("axis", .integer(1))], output: "probabilities")
+        builder.node(
+            "Softmax", name: "softmax", inputs: ["logits"], attributes: [.init("axis", .integer(1))],
+            output: "probabilities")
 
         let classes = classNames.count
-        let normalizationText = JSONValue.object([("mean", .array(mean.map { .number(Double($0)) })),
-                                                  ("std", .array(deviation.map { .number(Double($0)) }))]).serialized(pretty: false)
+        let normalizationText = JSONValue.object([
+            ("mean", .array(mean.map { .number(Double($0)) })),
+            ("std", .array(deviation.map { .number(Double($0)) }))
+        ]).serialized(pretty: false)
         var onnx = ONNX.Model(graphName: config.name)
         onnx.nodes = builder.nodes
         onnx.initializers = builder.initializers
-        onnx.inputs = [.init(name: "images", shape: [.named("batch")] + input.map { .size($0) },
-                             documentation: "pixels / 255 in [0, 1], NCHW; normalised inside the graph")]
-        onnx.outputs = [.init(name: "logits", shape: [.named("batch"), .size(classes)], documentation: "class scores"),
-                        .init(name: "probabilities", shape: [.named("batch"), .size(classes)], documentation: "softmax of the logits")]
-        onnx.documentation = "\(config.name), exported by Weft \(Weft.version). Input: images [batch, \(input.map(String.init).joined(separator: ", "))] float32, pixels / 255; the normalisation (x - mean) / std is inside the graph."
-        onnx.metadata = [("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
-                         ("normalization", normalizationText),
-                         ("input", "images: pixels / 255 in [0, 1], NCHW; normalised inside the graph"),
-                         ("config", config.json.serialized(pretty: false))]
+        onnx.inputs = [
+            .init(
+                name: "images", shape: [.named("batch")] + input.map { .size($0) },
+                documentation: "pixels / 255 in [0, 1], NCHW; normalised inside the graph")
+        ]
+        onnx.outputs = [
+            .init(name: "logits", shape: [.named("batch"), .size(classes)], documentation: "class scores"),
+            .init(
+                name: "probabilities", shape: [.named("batch"), .size(classes)], documentation: "softmax of the logits")
+        ]
+        onnx.documentation =
+            "\(config.name), exported by Weft \(Weft.version). Input: images [batch, \(input.map(String.init).joined(separator: ", "))] float32, pixels / 255; the normalisation (x - mean) / std is inside the graph."
+        onnx.metadata = [
+            ("classNames", JSONValue.array(classNames.map { .string($0) }).serialized(pretty: false)),
+            ("normalization", normalizationText),
+            ("input", "images: pixels / 255 in [0, 1], NCHW; normalised inside the graph"),
+            ("config", config.json.serialized(pretty: false))
+        ]
         return onnx
     }
 }
@@ -71,10 +88,13 @@ struct ONNXGraphBuilder {
 
     /// Adds a node whose single output is `output` (by default `<name>.output`); returns that name.
     @discardableResult
-    mutating func node(_ type: String, name: String, inputs: [String], attributes: [ONNX.Attribute] = [],
-                       output: String? = nil) -> String {
+    mutating func node(
+        _ type: String, name: String, inputs: [String], attributes: [ONNX.Attribute] = [],
+        output: String? = nil
+    ) -> String {
         let result = output ?? "\(name).output"
-        nodes.append(ONNX.Node(operatorType: type, name: name, inputs: inputs, outputs: [result], attributes: attributes))
+        nodes.append(
+            ONNX.Node(operatorType: type, name: name, inputs: inputs, outputs: [result], attributes: attributes))
         return result
     }
 
@@ -91,7 +111,9 @@ struct ONNXGraphBuilder {
         func ints(_ values: [Int]) -> ONNX.Attribute.Value { .integers(values.map(Int64.init)) }
         func built<Layer>(_ type: Layer.Type) -> Layer {
             guard let layer = module as? Layer else {
-                preconditionFailure("ONNX export: \(prefix) is a \(Swift.type(of: module)), but its config says \(spec.json.serialized(pretty: false))")
+                preconditionFailure(
+                    "ONNX export: \(prefix) is a \(Swift.type(of: module)), but its config says \(spec.json.serialized(pretty: false))"
+                )
             }
             return layer
         }
@@ -101,11 +123,13 @@ struct ONNXGraphBuilder {
             let kernel = conv.weight.shape[2]
             var inputs = [input, weight("\(prefix).weight", conv.weight)]
             if let bias = conv.bias { inputs.append(weight("\(prefix).bias", bias)) }
-            return node("Conv", name: prefix, inputs: inputs, attributes: [
-                .init("kernel_shape", ints([kernel, kernel])), .init("strides", ints([conv.stride, conv.stride])),
-                .init("pads", ints([conv.padding, conv.padding, conv.padding, conv.padding])),
-                .init("dilations", ints([1, 1])), .init("group", .integer(1)),
-            ])
+            return node(
+                "Conv", name: prefix, inputs: inputs,
+                attributes: [
+                    .init("kernel_shape", ints([kernel, kernel])), .init("strides", ints([conv.stride, conv.stride])),
+                    .init("pads", ints([conv.padding, conv.padding, conv.padding, conv.padding])),
+                    .init("dilations", ints([1, 1])), .init("group", .integer(1))
+                ])
         case .dense:
             let dense = built(Dense.self)
             var inputs = [input, weight("\(prefix).weight", dense.weight)]
@@ -113,21 +137,28 @@ struct ONNXGraphBuilder {
             return node("Gemm", name: prefix, inputs: inputs, attributes: [.init("transB", .integer(1))])
         case .batchNorm:
             let norm = built(BatchNorm.self)
-            return node("BatchNormalization", name: prefix, inputs: [
-                input, weight("\(prefix).weight", norm.weight), weight("\(prefix).bias", norm.bias),
-                weight("\(prefix).running_mean", norm.runningMean), weight("\(prefix).running_var", norm.runningVariance),
-            ], attributes: [.init("epsilon", .float(norm.epsilon)), .init("momentum", .float(1 - norm.momentum))])
+            return node(
+                "BatchNormalization", name: prefix,
+                inputs: [
+                    input, weight("\(prefix).weight", norm.weight), weight("\(prefix).bias", norm.bias),
+                    weight("\(prefix).running_mean", norm.runningMean),
+                    weight("\(prefix).running_var", norm.runningVariance)
+                ], attributes: [.init("epsilon", .float(norm.epsilon)), .init("momentum", .float(1 - norm.momentum))])
         case let .maxPool(size, stride, padding):
-            return node("MaxPool", name: prefix, inputs: [input], attributes: [
-                .init("kernel_shape", ints([size, size])), .init("strides", ints([stride, stride])),
-                .init("pads", ints([padding, padding, padding, padding])),
-            ])
+            return node(
+                "MaxPool", name: prefix, inputs: [input],
+                attributes: [
+                    .init("kernel_shape", ints([size, size])), .init("strides", ints([stride, stride])),
+                    .init("pads", ints([padding, padding, padding, padding]))
+                ])
         case let .avgPool(size, stride, padding):
-            return node("AveragePool", name: prefix, inputs: [input], attributes: [
-                .init("kernel_shape", ints([size, size])), .init("strides", ints([stride, stride])),
-                .init("pads", ints([padding, padding, padding, padding])),
-                .init("count_include_pad", .integer(1)),
-            ])
+            return node(
+                "AveragePool", name: prefix, inputs: [input],
+                attributes: [
+                    .init("kernel_shape", ints([size, size])), .init("strides", ints([stride, stride])),
+                    .init("pads", ints([padding, padding, padding, padding])),
+                    .init("count_include_pad", .integer(1))
+                ])
         case .globalAvgPool:
             return node("GlobalAveragePool", name: prefix, inputs: [input])
         case .relu:
@@ -148,10 +179,13 @@ struct ONNXGraphBuilder {
             for (index, (bodySpec, layer)) in zip(layers, residual.body.layers).enumerated() {
                 main = add(bodySpec, layer, input: main, prefix: "\(prefix).body.\(index)")
             }
-            let shortcut = residual.projection.map { projection in
-                add(.conv2d(filters: projection.weight.shape[0], kernel: 1, stride: projection.stride, padding: 0,
+            let shortcut =
+                residual.projection.map { projection in
+                    add(
+                        .conv2d(
+                            filters: projection.weight.shape[0], kernel: 1, stride: projection.stride, padding: 0,
                             bias: projection.bias != nil), projection, input: input, prefix: "\(prefix).projection")
-            } ?? input
+                } ?? input
             return node("Add", name: "\(prefix).add", inputs: [main, shortcut])
         }
     }

@@ -20,7 +20,9 @@ public enum ZipArchive {
         }
         let total = files.reduce(0) { $0 + 76 + 2 * $1.name.utf8.count + $1.bytes.count } + 22
         guard total <= maximumBytes else {
-            throw WeftError("the archive would have \(total) bytes, more than the 4 GiB a ZIP file without ZIP64 holds; export in another format (safetensors)")
+            throw WeftError(
+                "the archive would have \(total) bytes, more than the 4 GiB a ZIP file without ZIP64 holds; export in another format (safetensors)"
+            )
         }
         var archive: [UInt8] = []
         archive.reserveCapacity(total)
@@ -34,15 +36,15 @@ public enum ZipArchive {
             // Local file header.
             append(&archive, UInt32(0x0403_4B50))
             append(&archive, UInt16(20))  // version needed: 2.0
-            append(&archive, UInt16(0))   // flags
-            append(&archive, UInt16(0))   // method: stored
-            append(&archive, UInt16(0))   // time
+            append(&archive, UInt16(0))  // flags
+            append(&archive, UInt16(0))  // method: stored
+            append(&archive, UInt16(0))  // time
             append(&archive, date)
             append(&archive, crc)
-            append(&archive, size)        // compressed size
-            append(&archive, size)        // uncompressed size
+            append(&archive, size)  // compressed size
+            append(&archive, size)  // uncompressed size
             append(&archive, UInt16(name.count))
-            append(&archive, UInt16(0))   // extra field length
+            append(&archive, UInt16(0))  // extra field length
             archive += name
             archive += file.bytes
             // Central directory record.
@@ -57,11 +59,11 @@ public enum ZipArchive {
             append(&directory, size)
             append(&directory, size)
             append(&directory, UInt16(name.count))
-            append(&directory, UInt16(0))   // extra field length
-            append(&directory, UInt16(0))   // comment length
-            append(&directory, UInt16(0))   // disk number
-            append(&directory, UInt16(0))   // internal attributes
-            append(&directory, UInt32(0))   // external attributes
+            append(&directory, UInt16(0))  // extra field length
+            append(&directory, UInt16(0))  // comment length
+            append(&directory, UInt16(0))  // disk number
+            append(&directory, UInt16(0))  // internal attributes
+            append(&directory, UInt32(0))  // external attributes
             append(&directory, offset)
             directory += name
         }

@@ -29,9 +29,10 @@ public final class BatchNormReLUMaxPool: FusedModule {
             return batchNorm.forward(input, context: &context, relu: true).maxPool2d(kernelSize: 2)
         }
         let arguments = batchNorm.stageArguments(context: context)
-        return input.batchNormReLUMaxPool2x2(weight: arguments.weight, bias: arguments.bias, runningMean: arguments.runningMean,
-                                             runningVariance: arguments.runningVariance, training: arguments.training,
-                                             momentum: arguments.momentum, epsilon: arguments.epsilon)
+        return input.batchNormReLUMaxPool2x2(
+            weight: arguments.weight, bias: arguments.bias, runningMean: arguments.runningMean,
+            runningVariance: arguments.runningVariance, training: arguments.training,
+            momentum: arguments.momentum, epsilon: arguments.epsilon)
     }
 }
 
@@ -55,14 +56,17 @@ public final class ConvolutionStage: FusedModule {
 
     public func fuses(_ input: Tensor, context: ForwardContext) -> Bool {
         guard !input.requiresGradient, input.shape.rank == 4, input.shape[1] == conv.weight.shape[1],
-              batchNorm == nil || !context.training || context.batchNormSynchronization == nil,
-              let g = ConvolutionGeometry(input: input.shape, kernelHeight: conv.weight.shape[2], kernelWidth: conv.weight.shape[3],
-                                          stride: conv.stride, padding: conv.padding) else { return false }
+            batchNorm == nil || !context.training || context.batchNormSynchronization == nil,
+            let g = ConvolutionGeometry(
+                input: input.shape, kernelHeight: conv.weight.shape[2], kernelWidth: conv.weight.shape[3],
+                stride: conv.stride, padding: conv.padding)
+        else { return false }
         return g.outputHeight >= 2 && g.outputWidth >= 2
     }
 
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-        input.conv2dStage(weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: conv.padding,
-                          batchNorm: batchNorm?.stageArguments(context: context))
+        input.conv2dStage(
+            weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: conv.padding,
+            batchNorm: batchNorm?.stageArguments(context: context))
     }
 }

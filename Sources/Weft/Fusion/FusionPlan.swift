@@ -101,12 +101,18 @@ public struct FusionPlan: Equatable, Sendable {
     /// convolution's algorithm. `prefix` names the layers (`layers`, `layers.5.body`).
     public func lines(prefix: String, layers: [Layer]) -> [String] {
         steps.map { step in
-            let covered = step.range.count == 1
-                ? "\(prefix).\(step.range.lowerBound)" : "\(prefix).\(step.range.lowerBound)-\(step.range.upperBound - 1)"
+            let covered =
+                step.range.count == 1
+                ? "\(prefix).\(step.range.lowerBound)"
+                : "\(prefix).\(step.range.lowerBound)-\(step.range.upperBound - 1)"
             let how: String
             switch step.kind {
             case .layer:
-                if case .conv2d(let algorithm, _) = layers[step.range.lowerBound] { how = algorithm.summary } else { how = "" }
+                if case .conv2d(let algorithm, _) = layers[step.range.lowerBound] {
+                    how = algorithm.summary
+                } else {
+                    how = ""
+                }
             case .convolutionStage:
                 how = "one op image by image (conv2dStage, im2col); layer by layer when its input needs a gradient"
             default:

@@ -12,7 +12,8 @@ public enum BitmapFont {
     /// Whether the pixel at (`row`, `column`) of `character`'s glyph is set.
     public static func isSet(_ character: Character, row: Int, column: Int) -> Bool {
         guard (0..<glyphHeight).contains(row), (0..<glyphWidth).contains(column) else { return false }
-        let code = character.asciiValue.map(Int.init).flatMap { (32...126).contains($0) ? $0 : nil } ?? Int(UInt8(ascii: "?"))
+        let code =
+            character.asciiValue.map(Int.init).flatMap { (32...126).contains($0) ? $0 : nil } ?? Int(UInt8(ascii: "?"))
         return glyphs[(code - 32) * glyphHeight + row] & (0x10 >> UInt8(column)) != 0
     }
 
@@ -24,8 +25,10 @@ public enum BitmapFont {
     /// Draws `text` into `image` with its top-left corner at (`top`, `left`), each font pixel a
     /// `scale × scale` square of `color` (one value per channel of the image, or one for all).
     /// Pixels falling outside the image are skipped.
-    public static func draw(_ text: String, into image: inout PixelImage, top: Int, left: Int,
-                            scale: Int = 1, color: [UInt8] = [255]) {
+    public static func draw(
+        _ text: String, into image: inout PixelImage, top: Int, left: Int,
+        scale: Int = 1, color: [UInt8] = [255]
+    ) {
         let channels = image.channels
         for (index, character) in text.enumerated() {
             let originX = left + index * advance * scale
@@ -36,7 +39,8 @@ public enum BitmapFont {
                             let y = top + row * scale + dy, x = originX + column * scale + dx
                             guard y >= 0, y < image.height, x >= 0, x < image.width else { continue }
                             for channel in 0..<channels {
-                                image.pixels[(y * image.width + x) * channels + channel] = color[color.count == 1 ? 0 : channel]
+                                image.pixels[(y * image.width + x) * channels + channel] =
+                                    color[color.count == 1 ? 0 : channel]
                             }
                         }
                     }
@@ -141,6 +145,6 @@ public enum BitmapFont {
         0x02, 0x04, 0x04, 0x08, 0x04, 0x04, 0x02,  // {
         0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04,  // |
         0x08, 0x04, 0x04, 0x02, 0x04, 0x04, 0x08,  // }
-        0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00,  // ~
+        0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00  // ~
     ]
 }

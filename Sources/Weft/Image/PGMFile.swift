@@ -7,7 +7,8 @@
 public enum PGMFile {
     /// Whether `bytes` starts with `P2` or `P5` followed by whitespace.
     public static func hasSignature(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 3 && bytes[0] == UInt8(ascii: "P") && (bytes[1] == UInt8(ascii: "2") || bytes[1] == UInt8(ascii: "5"))
+        bytes.count >= 3 && bytes[0] == UInt8(ascii: "P")
+            && (bytes[1] == UInt8(ascii: "2") || bytes[1] == UInt8(ascii: "5"))
             && isWhitespace(bytes[2])
     }
 
@@ -29,7 +30,9 @@ public enum PGMFile {
         let height = try header(bytes, &position, name: name, field: "height")
         let maximum = try header(bytes, &position, name: name, field: "maximum value")
         guard (1...1 << 15).contains(width), (1...1 << 15).contains(height) else {
-            throw WeftError("\(name): the PGM claims \(width)×\(height) pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image")
+            throw WeftError(
+                "\(name): the PGM claims \(width)×\(height) pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image"
+            )
         }
         guard (1...65535).contains(maximum) else {
             throw WeftError("\(name): the PGM maximum value is \(maximum), it must be 1 to 65535; the file is damaged")
@@ -41,7 +44,9 @@ public enum PGMFile {
             let sampleBytes = maximum > 255 ? 2 : 1
             let available = bytes.count - position
             guard available >= count * sampleBytes else {
-                throw WeftError("\(name): the PGM is truncated: \(width)×\(height) pixels need \(count * sampleBytes) bytes of samples, the file has \(max(available, 0)); save the image again")
+                throw WeftError(
+                    "\(name): the PGM is truncated: \(width)×\(height) pixels need \(count * sampleBytes) bytes of samples, the file has \(max(available, 0)); save the image again"
+                )
             }
             samples.reserveCapacity(count)
             for index in 0..<count {
@@ -53,18 +58,24 @@ public enum PGMFile {
             // claims more samples than the file can hold is refused before anything is reserved.
             let available = max(bytes.count - position, 0)
             guard count <= (available + 1) / 2 else {
-                throw WeftError("\(name): the ASCII PGM is truncated: \(width)×\(height) pixels need at least \(2 * count - 1) bytes of samples, the file has \(available); save the image again")
+                throw WeftError(
+                    "\(name): the ASCII PGM is truncated: \(width)×\(height) pixels need at least \(2 * count - 1) bytes of samples, the file has \(available); save the image again"
+                )
             }
             samples.reserveCapacity(count)
             for index in 0..<count {
                 guard let value = number(bytes, &position) else {
-                    throw WeftError("\(name): the ASCII PGM has \(index) of its \(count) samples, then \(position < bytes.count ? "a non-digit" : "ends"); save the image again")
+                    throw WeftError(
+                        "\(name): the ASCII PGM has \(index) of its \(count) samples, then \(position < bytes.count ? "a non-digit" : "ends"); save the image again"
+                    )
                 }
                 samples.append(value)
             }
         }
         if let index = samples.firstIndex(where: { $0 > maximum }) {
-            throw WeftError("\(name): PGM sample \(index) is \(samples[index]), above the maximum value \(maximum); the file is damaged")
+            throw WeftError(
+                "\(name): PGM sample \(index) is \(samples[index]), above the maximum value \(maximum); the file is damaged"
+            )
         }
         let pixels = samples.map { UInt8((($0 * 255) + maximum / 2) / maximum) }
         return PixelImage(width: width, height: height, channels: 1, pixels: pixels)
@@ -73,7 +84,9 @@ public enum PGMFile {
     /// The next header number, skipping whitespace and comments.
     private static func header(_ bytes: [UInt8], _ position: inout Int, name: String, field: String) throws -> Int {
         guard let value = number(bytes, &position) else {
-            throw WeftError("\(name): the PGM header lacks its \(field) (found \(position < bytes.count ? "a non-digit" : "the end of the file")); the file is damaged")
+            throw WeftError(
+                "\(name): the PGM header lacks its \(field) (found \(position < bytes.count ? "a non-digit" : "the end of the file")); the file is damaged"
+            )
         }
         return value
     }
@@ -85,7 +98,9 @@ public enum PGMFile {
             if isWhitespace(bytes[position]) {
                 position += 1
             } else if bytes[position] == UInt8(ascii: "#") {
-                while position < bytes.count, bytes[position] != UInt8(ascii: "\n"), bytes[position] != UInt8(ascii: "\r") {
+                while position < bytes.count, bytes[position] != UInt8(ascii: "\n"),
+                    bytes[position] != UInt8(ascii: "\r")
+                {
                     position += 1
                 }
             } else {
@@ -98,7 +113,8 @@ public enum PGMFile {
             position += 1
             digits += 1
         }
-        let tooLong = digits == 9 && position < bytes.count
+        let tooLong =
+            digits == 9 && position < bytes.count
             && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
         return digits > 0 && !tooLong ? value : nil
     }

@@ -20,7 +20,9 @@ public enum PNGFile {
             png_image_write_to_file(&control, path, 0, pixels.baseAddress, 0, nil)
         }
         guard written != 0 else {
-            throw WeftError("\(path): cannot write the PNG (\(message(of: &control))); check that the directory exists and is writable")
+            throw WeftError(
+                "\(path): cannot write the PNG (\(message(of: &control))); check that the directory exists and is writable"
+            )
         }
     }
 
@@ -78,13 +80,17 @@ public enum PNGFile {
         control.format = isColor ? rgbFormat : grayFormat
         let width = Int(control.width), height = Int(control.height)
         guard width > 0, height > 0, width <= 1 << 15, height <= 1 << 15 else {
-            throw WeftError("\(name): the PNG claims \(width)×\(height) pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image")
+            throw WeftError(
+                "\(name): the PNG claims \(width)×\(height) pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image"
+            )
         }
         // Each pixel takes at least one bit before compression and deflate shrinks data at most
         // 1032-fold: a header claiming more pixels than the file's bytes can hold is refused
         // before the pixels are allocated (a 100-byte file cannot make a gigabyte image).
         guard width * height <= PNGFile.maximumPixelsPerByte * bytes.count else {
-            throw WeftError("\(name): the PNG claims \(width)×\(height) pixels, more than its \(bytes.count) bytes can hold; the file is damaged or truncated")
+            throw WeftError(
+                "\(name): the PNG claims \(width)×\(height) pixels, more than its \(bytes.count) bytes can hold; the file is damaged or truncated"
+            )
         }
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let finished = pixels.withUnsafeMutableBytes { buffer in

@@ -5,7 +5,8 @@ extension PixelImage {
     /// Shrinking averages every source pixel (no aliasing); enlarging repeats pixels (blocks).
     /// Computed in Double, rounded to the nearest byte; the same size is returned unchanged.
     public func resized(width newWidth: Int, height newHeight: Int) -> PixelImage {
-        precondition(newWidth > 0 && newHeight > 0, "PixelImage.resized: size \(newWidth)×\(newHeight) must be positive")
+        precondition(
+            newWidth > 0 && newHeight > 0, "PixelImage.resized: size \(newWidth)×\(newHeight) must be positive")
         if newWidth == width && newHeight == height { return self }
         let columns = PixelImage.areaWeights(from: width, to: newWidth)
         let rows = PixelImage.areaWeights(from: height, to: newHeight)

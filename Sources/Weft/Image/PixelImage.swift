@@ -14,8 +14,9 @@ public struct PixelImage: Equatable, Sendable {
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0, "PixelImage: size \(width)×\(height) must be positive")
         precondition(channels == 1 || channels == 3, "PixelImage: channels must be 1 or 3, got \(channels)")
-        precondition(pixels.count == width * height * channels,
-                     "PixelImage: \(pixels.count) samples do not fill \(width)×\(height)×\(channels)")
+        precondition(
+            pixels.count == width * height * channels,
+            "PixelImage: \(pixels.count) samples do not fill \(width)×\(height)×\(channels)")
         self.width = width
         self.height = height
         self.channels = channels
@@ -24,8 +25,9 @@ public struct PixelImage: Equatable, Sendable {
 
     /// An image of one colour (`value` repeated in every channel).
     public init(width: Int, height: Int, channels: Int, filledWith value: UInt8) {
-        self.init(width: width, height: height, channels: channels,
-                  pixels: [UInt8](repeating: value, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: value, count: width * height * channels))
     }
 
     /// The image as `[C, H, W]` planes (the layout of `ImageDataset`).

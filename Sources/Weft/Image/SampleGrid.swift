@@ -19,8 +19,10 @@ public enum SampleGrid {
 
     /// For each class, the indices of up to `samplesPerClass` of its images: the first of a
     /// seeded shuffle of that class's images among `indices` (all images when nil).
-    public static func sampleIndices(dataset: ImageDataset, indices: [Int]? = nil, samplesPerClass: Int,
-                                     seed: UInt64) -> [[Int]] {
+    public static func sampleIndices(
+        dataset: ImageDataset, indices: [Int]? = nil, samplesPerClass: Int,
+        seed: UInt64
+    ) -> [[Int]] {
         var byClass = [[Int]](repeating: [], count: dataset.classCount)
         for index in indices ?? Array(0..<dataset.count) {
             byClass[dataset.labels[index]].append(index)
@@ -43,8 +45,10 @@ public enum SampleGrid {
     ///   - scale: how many times each image is enlarged, positive.
     ///   - seed: which images are chosen.
     ///   - title: a line written above the grid, if any.
-    public static func render(dataset: ImageDataset, indices: [Int]? = nil, samplesPerClass: Int = 8,
-                              scale: Int = 2, seed: UInt64 = 0, title: String? = nil) -> PixelImage {
+    public static func render(
+        dataset: ImageDataset, indices: [Int]? = nil, samplesPerClass: Int = 8,
+        scale: Int = 2, seed: UInt64 = 0, title: String? = nil
+    ) -> PixelImage {
         precondition(samplesPerClass > 0 && scale > 0, "SampleGrid: samplesPerClass and scale must be positive")
         let textScale = dataset.height * scale >= 4 * BitmapFont.glyphHeight ? 2 : 1
         let textHeight = BitmapFont.glyphHeight * textScale
@@ -54,8 +58,9 @@ public enum SampleGrid {
         let nameWidth = names.map { BitmapFont.width(of: $0, scale: textScale) }.max() ?? 0
         let imagesLeft = margin + nameWidth + margin
         let titleHeight = title.map { _ in textHeight + margin } ?? 0
-        let width = max(imagesLeft + samplesPerClass * (cellWidth + gap) - gap + margin,
-                        margin + BitmapFont.width(of: title ?? "", scale: textScale) + margin)
+        let width = max(
+            imagesLeft + samplesPerClass * (cellWidth + gap) - gap + margin,
+            margin + BitmapFont.width(of: title ?? "", scale: textScale) + margin)
         let height = margin + titleHeight + dataset.classCount * (rowHeight + gap) - gap + margin
         let channels = dataset.channels == 3 ? 3 : 1
         var image = PixelImage(width: width, height: height, channels: channels, filledWith: background)
@@ -66,19 +71,23 @@ public enum SampleGrid {
         let samples = sampleIndices(dataset: dataset, indices: indices, samplesPerClass: samplesPerClass, seed: seed)
         for (classIndex, members) in samples.enumerated() {
             let top = margin + titleHeight + classIndex * (rowHeight + gap)
-            BitmapFont.draw(names[classIndex], into: &image, top: top + (rowHeight - textHeight) / 2, left: margin,
-                            scale: textScale, color: [textColor])
+            BitmapFont.draw(
+                names[classIndex], into: &image, top: top + (rowHeight - textHeight) / 2, left: margin,
+                scale: textScale, color: [textColor])
             for (column, index) in members.enumerated() {
-                paste(dataset: dataset, index: index, into: &image, top: top + (rowHeight - cellHeight) / 2,
-                      left: imagesLeft + column * (cellWidth + gap), scale: scale)
+                paste(
+                    dataset: dataset, index: index, into: &image, top: top + (rowHeight - cellHeight) / 2,
+                    left: imagesLeft + column * (cellWidth + gap), scale: scale)
             }
         }
         return image
     }
 
     /// Copies image `index` of `dataset`, enlarged `scale` times, into `image` at (`top`, `left`).
-    private static func paste(dataset: ImageDataset, index: Int, into image: inout PixelImage,
-                              top: Int, left: Int, scale: Int) {
+    private static func paste(
+        dataset: ImageDataset, index: Int, into image: inout PixelImage,
+        top: Int, left: Int, scale: Int
+    ) {
         let plane = dataset.height * dataset.width
         let start = index * dataset.imageByteCount
         let channels = image.channels

@@ -14,7 +14,9 @@ public struct IDXImageFile: Sendable {
         let file = try IDXFile(path: path)
         let dimensions = file.dimensions
         guard dimensions.count == 3 || (dimensions.count == 4 && (dimensions[3] == 1 || dimensions[3] == 3)) else {
-            throw WeftError("\(path): IDX images must be [N, H, W] or [N, H, W, C] with 1 or 3 channels, this file is \(dimensions); pass an image file, not a label file")
+            throw WeftError(
+                "\(path): IDX images must be [N, H, W] or [N, H, W, C] with 1 or 3 channels, this file is \(dimensions); pass an image file, not a label file"
+            )
         }
         self.path = path
         self.file = file
@@ -28,8 +30,9 @@ public struct IDXImageFile: Sendable {
     public func image(at index: Int) -> PixelImage {
         precondition((0..<count).contains(index), "IDXImageFile: index \(index) outside 0..<\(count)")
         let size = height * width * channels
-        return PixelImage(width: width, height: height, channels: channels,
-                          pixels: Array(file.bytes[(index * size)..<((index + 1) * size)]))
+        return PixelImage(
+            width: width, height: height, channels: channels,
+            pixels: Array(file.bytes[(index * size)..<((index + 1) * size)]))
     }
 
     /// The labels in the IDX file at `labelsPath`, one per image of this file, each below `classCount`.
@@ -39,11 +42,15 @@ public struct IDXImageFile: Sendable {
     public func labels(path labelsPath: String, classCount: Int) throws -> [Int] {
         let labelFile = try IDXFile(path: labelsPath)
         guard labelFile.dimensions == [count] else {
-            throw WeftError("\(labelsPath): holds labels of shape \(labelFile.dimensions), but \(path) has \(count) images; pass the label file that belongs to them")
+            throw WeftError(
+                "\(labelsPath): holds labels of shape \(labelFile.dimensions), but \(path) has \(count) images; pass the label file that belongs to them"
+            )
         }
         let labels = labelFile.bytes.map(Int.init)
         if let bad = labels.first(where: { $0 >= classCount }) {
-            throw WeftError("\(labelsPath): label \(bad) is outside the model's \(classCount) classes; pass the label file of this dataset")
+            throw WeftError(
+                "\(labelsPath): label \(bad) is outside the model's \(classCount) classes; pass the label file of this dataset"
+            )
         }
         return labels
     }

@@ -53,10 +53,16 @@ public struct ImagePreparation: Sendable {
         case 1:
             converted = image.grayscale
         case 3:
-            converted = image.channels == 3 ? image
-                : PixelImage(width: image.width, height: image.height, channels: 3, pixels: image.pixels.flatMap { [$0, $0, $0] })
+            converted =
+                image.channels == 3
+                ? image
+                : PixelImage(
+                    width: image.width, height: image.height, channels: 3, pixels: image.pixels.flatMap { [$0, $0, $0] }
+                )
         default:
-            throw WeftError("\(source): the model takes \(channels)-channel images, but pictures can only be given to models of 1 (gray) or 3 (RGB) channels; use --idx with images of \(channels) channels")
+            throw WeftError(
+                "\(source): the model takes \(channels)-channel images, but pictures can only be given to models of 1 (gray) or 3 (RGB) channels; use --idx with images of \(channels) channels"
+            )
         }
         let invert: Bool
         switch inversion {
@@ -66,7 +72,8 @@ public struct ImagePreparation: Sendable {
         }
         if invert { converted = converted.inverted }
         let resized = converted.resized(width: width, height: height)
-        return Prepared(planes: resized.planes, originalWidth: image.width, originalHeight: image.height,
-                        inverted: invert, resized: image.width != width || image.height != height)
+        return Prepared(
+            planes: resized.planes, originalWidth: image.width, originalHeight: image.height,
+            inverted: invert, resized: image.width != width || image.height != height)
     }
 }

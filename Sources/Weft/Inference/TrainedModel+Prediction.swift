@@ -20,7 +20,9 @@ extension TrainedModel {
     public func probabilities(imageBytes: [UInt8], count: Int, batchSize: Int = 256) -> Tensor {
         let input = config.model.input
         let imageSize = input.reduce(1, *), plane = input[1] * input[2]
-        precondition(imageBytes.count == count * imageSize, "probabilities: \(imageBytes.count) bytes are not \(count) images of \(input)")
+        precondition(
+            imageBytes.count == count * imageSize,
+            "probabilities: \(imageBytes.count) bytes are not \(count) images of \(input)")
         let tables = (0..<input[0]).map { normalization.table(channel: $0) }
         let classes = classNames.count
         let result = Tensor(uninitializedShape: [count, classes])
@@ -47,9 +49,10 @@ extension TrainedModel {
         return (0..<count).map { row in
             let scores = (0..<classes).map { probabilities.data[row * classes + $0] }
             let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-            return Prediction(ranked: order.prefix(kept).map {
-                Prediction.Ranked(label: $0, className: classNames[$0], probability: scores[$0])
-            })
+            return Prediction(
+                ranked: order.prefix(kept).map {
+                    Prediction.Ranked(label: $0, className: classNames[$0], probability: scores[$0])
+                })
         }
     }
 }

@@ -27,8 +27,11 @@ extension TrainedModel {
 
     /// The penultimate-layer features of `indices` of `dataset`: `[indices.count, dimension]`
     /// row-major floats, in the order of `indices`.
-    public func features(dataset: ImageDataset, indices: [Int], batchSize: Int = 500) -> (values: [Float], dimension: Int) {
-        let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
+    public func features(dataset: ImageDataset, indices: [Int], batchSize: Int = 500) -> (
+        values: [Float], dimension: Int
+    ) {
+        let loader = BatchLoader(
+            dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
         var values: [Float] = []
         var dimension = 0
         for (_, images, _) in loader.evaluationBatches(order: indices) {

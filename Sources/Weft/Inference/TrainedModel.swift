@@ -19,11 +19,17 @@ public struct TrainedModel {
         let entries = checkpoint.file.entriesByName()
         for target in model.parameters + model.buffers {
             guard let entry = entries[target.name], entry.shape == target.tensor.shape.dimensions else {
-                throw WeftError("\(checkpoint.path): tensor \(target.name) is missing or has the wrong shape for its config's model; the checkpoint is damaged")
+                throw WeftError(
+                    "\(checkpoint.path): tensor \(target.name) is missing or has the wrong shape for its config's model; the checkpoint is damaged"
+                )
             }
-            entry.values.withUnsafeBufferPointer { target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count) }
+            entry.values.withUnsafeBufferPointer {
+                target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count)
+            }
         }
-        self.init(config: checkpoint.config, model: model, normalization: checkpoint.normalization, classNames: checkpoint.classNames)
+        self.init(
+            config: checkpoint.config, model: model, normalization: checkpoint.normalization,
+            classNames: checkpoint.classNames)
     }
 
     public init(config: TrainingConfig, model: Sequential, normalization: Normalization, classNames: [String]) {
@@ -43,9 +49,12 @@ public struct TrainedModel {
 
     /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in batches of `batchSize`.
     /// `body`, when given, sees every batch's indices, logits and labels.
-    public func evaluate(dataset: ImageDataset, indices: [Int], batchSize: Int = 500,
-                         body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil) -> EvaluationResult {
-        let loader = BatchLoader(dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
+    public func evaluate(
+        dataset: ImageDataset, indices: [Int], batchSize: Int = 500,
+        body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil
+    ) -> EvaluationResult {
+        let loader = BatchLoader(
+            dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
         var metrics = MetricAccumulator()
         for (slice, images, labels) in loader.evaluationBatches(order: indices) {
             let output = logits(images)

@@ -30,17 +30,19 @@ public final class BatchNorm: Module {
     /// a batch-norm layer and the ReLU after it).
     public func forward(_ input: Tensor, context: inout ForwardContext, relu: Bool) -> Tensor {
         countBatch(context)
-        return input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                               training: context.training, momentum: momentum, epsilon: epsilon, relu: relu,
-                               synchronization: context.batchNormSynchronization)
+        return input.batchNorm(
+            weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+            training: context.training, momentum: momentum, epsilon: epsilon, relu: relu,
+            synchronization: context.batchNormSynchronization)
     }
 
     /// This layer's tensors and settings for a fused op that normalises (`BatchNormReLUMaxPool`,
     /// `ConvolutionStage`), with the batch counted as `forward` counts it.
     func stageArguments(context: ForwardContext) -> BatchNormArguments {
         countBatch(context)
-        return BatchNormArguments(weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                              training: context.training, momentum: momentum, epsilon: epsilon)
+        return BatchNormArguments(
+            weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+            training: context.training, momentum: momentum, epsilon: epsilon)
     }
 
     /// Training passes count their batches (PyTorch's `num_batches_tracked`).
@@ -53,8 +55,10 @@ public final class BatchNorm: Module {
     }
 
     public var buffers: [NamedParameter] {
-        [NamedParameter(name: "runningMean", tensor: runningMean),
-         NamedParameter(name: "runningVariance", tensor: runningVariance),
-         NamedParameter(name: "batchesTracked", tensor: batchesTracked)]
+        [
+            NamedParameter(name: "runningMean", tensor: runningMean),
+            NamedParameter(name: "runningVariance", tensor: runningVariance),
+            NamedParameter(name: "batchesTracked", tensor: batchesTracked)
+        ]
     }
 }

@@ -12,8 +12,10 @@ public final class Conv2d: Module {
 
     /// Initialised as PyTorch does by default: weight and bias uniform in ±1/sqrt(fanIn)
     /// (`kaiming_uniform_` with a = sqrt(5)).
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, algorithm: ConvolutionAlgorithm, generator: inout RandomGenerator) {
+    public init(
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true, algorithm: ConvolutionAlgorithm, generator: inout RandomGenerator
+    ) {
         let shape: Shape = [outputChannels, inputChannels, kernelSize, kernelSize]
         weight = Tensor.kaimingUniform(shape, gain: Float(1.0 / 3.0).squareRoot(), using: &generator)
         weight.requiresGradient = true
@@ -30,6 +32,7 @@ public final class Conv2d: Module {
     }
 
     public var parameters: [NamedParameter] {
-        [NamedParameter(name: "weight", tensor: weight)] + (bias.map { [NamedParameter(name: "bias", tensor: $0)] } ?? [])
+        [NamedParameter(name: "weight", tensor: weight)]
+            + (bias.map { [NamedParameter(name: "bias", tensor: $0)] } ?? [])
     }
 }

@@ -8,8 +8,9 @@ public final class Dense: Module {
 
     /// Initialised as PyTorch does by default: uniform in ±1/sqrt(inputFeatures).
     public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
-        weight = Tensor.kaimingUniform([outputFeatures, inputFeatures], gain: Float(1.0 / 3.0).squareRoot(),
-                                       using: &generator)
+        weight = Tensor.kaimingUniform(
+            [outputFeatures, inputFeatures], gain: Float(1.0 / 3.0).squareRoot(),
+            using: &generator)
         weight.requiresGradient = true
         let bound = 1 / Float(inputFeatures).squareRoot()
         self.bias = bias ? Tensor.uniform([outputFeatures], low: -bound, high: bound, using: &generator) : nil
@@ -21,6 +22,7 @@ public final class Dense: Module {
     }
 
     public var parameters: [NamedParameter] {
-        [NamedParameter(name: "weight", tensor: weight)] + (bias.map { [NamedParameter(name: "bias", tensor: $0)] } ?? [])
+        [NamedParameter(name: "weight", tensor: weight)]
+            + (bias.map { [NamedParameter(name: "bias", tensor: $0)] } ?? [])
     }
 }

@@ -26,7 +26,9 @@ public final class Sequential: Module {
     }
 
     private static func runner(of step: FusionPlan.Step, layers: [Module]) -> Runner {
-        Runner(step: step, module: module(of: step, layers: layers), fallback: step.fallback.map { runner(of: $0, layers: layers) })
+        Runner(
+            step: step, module: module(of: step, layers: layers),
+            fallback: step.fallback.map { runner(of: $0, layers: layers) })
     }
 
     /// The module that runs `step`.
@@ -36,10 +38,14 @@ public final class Sequential: Module {
         case .layer: return layers[first]
         case .convolutionStage:
             // The plan only forms this step over a Conv2d, an optional BatchNorm, a ReLU and a MaxPool.
-            guard let conv = layers[first] as? Conv2d else { preconditionFailure("fusion plan: layer \(first) is not a Conv2d") }
+            guard let conv = layers[first] as? Conv2d else {
+                preconditionFailure("fusion plan: layer \(first) is not a Conv2d")
+            }
             return ConvolutionStage(conv: conv, batchNorm: layers[first + 1] as? BatchNorm)
         case .batchNormReLUMaxPool, .batchNormReLU:
-            guard let batchNorm = layers[first] as? BatchNorm else { preconditionFailure("fusion plan: layer \(first) is not a BatchNorm") }
+            guard let batchNorm = layers[first] as? BatchNorm else {
+                preconditionFailure("fusion plan: layer \(first) is not a BatchNorm")
+            }
             return step.kind == .batchNormReLU ? BatchNormReLU(batchNorm) : BatchNormReLUMaxPool(batchNorm)
         case .reluMaxPool: return ReLUMaxPool()
         }
@@ -54,11 +60,15 @@ public final class Sequential: Module {
     /// The output of layer `limit - 1` (the input of layer `limit`): the steps before it, then
     /// any layers of a step that `limit` cuts, one by one.
     public func forward(_ input: Tensor, context: inout ForwardContext, upTo limit: Int) -> Tensor {
-        let prefix = Profiler.isEnabled
-            ? (Profiler.currentScope.isEmpty ? "layers." : Profiler.currentScope.split(separator: " ")[0] + ".body.") : ""
+        let prefix =
+            Profiler.isEnabled
+            ? (Profiler.currentScope.isEmpty ? "layers." : Profiler.currentScope.split(separator: " ")[0] + ".body.")
+            : ""
         var output = input
         func run(_ runner: Runner) {
-            if !runner.fallback.isEmpty, let fused = runner.module as? FusedModule, !fused.fuses(output, context: context) {
+            if !runner.fallback.isEmpty, let fused = runner.module as? FusedModule,
+                !fused.fuses(output, context: context)
+            {
                 runner.fallback.forEach(run)
                 return
             }
@@ -69,7 +79,9 @@ public final class Sequential: Module {
             if runner.step.range.upperBound <= limit {
                 run(runner)
             } else {
-                for index in runner.step.range.lowerBound..<limit { output = layers[index].forward(output, context: &context) }
+                for index in runner.step.range.lowerBound..<limit {
+                    output = layers[index].forward(output, context: &context)
+                }
             }
         }
         return output

@@ -41,8 +41,10 @@ public final class Adam: Optimizer {
     /// pass it explicitly).
     /// - Throws: `WeftError` when a beta is outside [0, 1), or ε or the weight decay is negative
     ///   or not finite.
-    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
-                weightDecay: Double = 0, decoupledWeightDecay: Bool = false) throws {
+    public init(
+        beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+        weightDecay: Double = 0, decoupledWeightDecay: Bool = false
+    ) throws {
         guard beta1 >= 0 && beta1 < 1 else {
             throw WeftError("Adam: beta1 must be in [0, 1), got \(beta1).")
         }
@@ -60,12 +62,15 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.decoupledWeightDecay = decoupledWeightDecay
-        state = OptimizerState(optimizerName: decoupledWeightDecay ? "AdamW" : "Adam",
-                               slots: ["exponentialAverage", "exponentialAverageOfSquares"])
+        state = OptimizerState(
+            optimizerName: decoupledWeightDecay ? "AdamW" : "Adam",
+            slots: ["exponentialAverage", "exponentialAverageOfSquares"])
     }
 
     public func step(_ parameters: [NamedParameter], learningRate: Float) {
-        precondition(learningRate.isFinite && learningRate >= 0, "Adam.step: learning rate must be finite and ≥ 0, got \(learningRate)")
+        precondition(
+            learningRate.isFinite && learningRate >= 0,
+            "Adam.step: learning rate must be finite and ≥ 0, got \(learningRate)")
         stepCount += 1
         // Python-float (Double) scalars, rounded to float32 where the kernels take them.
         let step = Double(stepCount)
@@ -83,7 +88,9 @@ public final class Adam: Optimizer {
         for parameter in parameters {
             guard let gradient = parameter.tensor.gradient else { continue }
             let count = parameter.tensor.count
-            precondition(gradient.count == count, "Adam.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)")
+            precondition(
+                gradient.count == count,
+                "Adam.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)")
             let buffers = state.buffers(for: parameter) ?? state.createBuffers(for: parameter)
             let p = parameter.tensor.data, g = gradient.data
             let m = buffers[0].data, v = buffers[1].data
@@ -95,7 +102,8 @@ public final class Adam: Optimizer {
                     let direction = l2 == 0 ? g[index] : g[index].addingProduct(l2, p[index])
                     // torch.lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g + (w − 1)·(g − m).
                     let difference = direction - m[index]
-                    m[index] = averageWeightIsSmall
+                    m[index] =
+                        averageWeightIsSmall
                         ? m[index].addingProduct(averageWeight, difference)
                         : direction.addingProduct(averageWeight - 1, difference)
                     v[index] = (v[index] * squareDecay).addingProduct(squareWeight * direction, direction)

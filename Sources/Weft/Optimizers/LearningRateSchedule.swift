@@ -45,8 +45,9 @@ public enum LearningRateSchedule: Equatable, Sendable {
     /// step the rate stays at its final value, where PyTorch extrapolates one step further and
     /// then raises. Only the learning rate follows the cycle: PyTorch's default
     /// `cycle_momentum=True` would also cycle SGD's momentum or Adam's β₁ between 0.95 and 0.85.
-    case oneCycle(totalSteps: Int, maxLearningRate: Double, percentStart: Double = 0.3,
-                  divFactor: Double = 25, finalDivFactor: Double = 1e4)
+    case oneCycle(
+        totalSteps: Int, maxLearningRate: Double, percentStart: Double = 0.3,
+        divFactor: Double = 25, finalDivFactor: Double = 1e4)
 
     /// The learning rate for the optimiser update that follows `step` earlier updates.
     /// - Parameters:
@@ -69,14 +70,17 @@ public enum LearningRateSchedule: Equatable, Sendable {
             return Float(base * pow(gamma, Double(passed)))
 
         case let .cosine(totalSteps, warmupSteps, minimum):
-            precondition(totalSteps > 0 && warmupSteps >= 0, "LearningRateSchedule.cosine: needs totalSteps > 0 and warmupSteps ≥ 0")
+            precondition(
+                totalSteps > 0 && warmupSteps >= 0,
+                "LearningRateSchedule.cosine: needs totalSteps > 0 and warmupSteps ≥ 0")
             if step >= totalSteps { return Float(minimum) }
             if step < warmupSteps { return Float(base * Double(step + 1) / Double(warmupSteps + 1)) }
             let elapsed = Double(step - warmupSteps), period = Double(totalSteps - warmupSteps)
             return Float(minimum + (base - minimum) * (1 + cos(Double.pi * elapsed / period)) / 2)
 
         case let .oneCycle(totalSteps, maxLearningRate, percentStart, divFactor, finalDivFactor):
-            precondition(totalSteps > 0, "LearningRateSchedule.oneCycle: total steps must be positive, got \(totalSteps)")
+            precondition(
+                totalSteps > 0, "LearningRateSchedule.oneCycle: total steps must be positive, got \(totalSteps)")
             let initial = maxLearningRate / divFactor, minimum = initial / finalDivFactor
             let last = Double(totalSteps - 1)
             let current = Double(min(step, totalSteps - 1))
@@ -84,7 +88,9 @@ public enum LearningRateSchedule: Equatable, Sendable {
             if current <= warmupEnd {
                 return Float(Self.cosineAnneal(from: initial, to: maxLearningRate, fraction: current, of: warmupEnd))
             }
-            return Float(Self.cosineAnneal(from: maxLearningRate, to: minimum, fraction: current - warmupEnd, of: last - warmupEnd))
+            return Float(
+                Self.cosineAnneal(
+                    from: maxLearningRate, to: minimum, fraction: current - warmupEnd, of: last - warmupEnd))
         }
     }
 
@@ -102,27 +108,41 @@ public enum LearningRateSchedule: Equatable, Sendable {
             try require(stepSize > 0, "step schedule: stepSize must be a positive integer, got \(stepSize).")
             try require(gamma.isFinite && gamma >= 0, "step schedule: gamma must be a finite number ≥ 0, got \(gamma).")
         case let .multiStep(milestones, gamma):
-            try require(milestones.allSatisfy { $0 >= 0 }, "multiStep schedule: milestones must be steps ≥ 0, got \(milestones).")
-            try require(gamma.isFinite && gamma >= 0, "multiStep schedule: gamma must be a finite number ≥ 0, got \(gamma).")
+            try require(
+                milestones.allSatisfy { $0 >= 0 },
+                "multiStep schedule: milestones must be steps ≥ 0, got \(milestones).")
+            try require(
+                gamma.isFinite && gamma >= 0, "multiStep schedule: gamma must be a finite number ≥ 0, got \(gamma).")
         case let .cosine(totalSteps, warmupSteps, minimum):
             try require(totalSteps > 0, "cosine schedule: totalSteps must be a positive integer, got \(totalSteps).")
-            try require(warmupSteps >= 0 && warmupSteps <= totalSteps,
-                        "cosine schedule: warmupSteps must be between 0 and totalSteps (\(totalSteps)), got \(warmupSteps).")
-            try require(minimum.isFinite && minimum >= 0, "cosine schedule: minimumLearningRate must be a finite number ≥ 0, got \(minimum).")
+            try require(
+                warmupSteps >= 0 && warmupSteps <= totalSteps,
+                "cosine schedule: warmupSteps must be between 0 and totalSteps (\(totalSteps)), got \(warmupSteps).")
+            try require(
+                minimum.isFinite && minimum >= 0,
+                "cosine schedule: minimumLearningRate must be a finite number ≥ 0, got \(minimum).")
         case let .oneCycle(totalSteps, maxLearningRate, percentStart, divFactor, finalDivFactor):
             try require(totalSteps > 0, "oneCycle schedule: totalSteps must be a positive integer, got \(totalSteps).")
-            try require(maxLearningRate.isFinite && maxLearningRate > 0,
-                        "oneCycle schedule: maxLearningRate must be a finite number > 0, got \(maxLearningRate).")
-            try require(percentStart >= 0 && percentStart <= 1, "oneCycle schedule: percentStart must be in [0, 1], got \(percentStart).")
-            try require(divFactor.isFinite && divFactor > 0, "oneCycle schedule: divFactor must be a finite number > 0, got \(divFactor).")
-            try require(finalDivFactor.isFinite && finalDivFactor > 0,
-                        "oneCycle schedule: finalDivFactor must be a finite number > 0, got \(finalDivFactor).")
+            try require(
+                maxLearningRate.isFinite && maxLearningRate > 0,
+                "oneCycle schedule: maxLearningRate must be a finite number > 0, got \(maxLearningRate).")
+            try require(
+                percentStart >= 0 && percentStart <= 1,
+                "oneCycle schedule: percentStart must be in [0, 1], got \(percentStart).")
+            try require(
+                divFactor.isFinite && divFactor > 0,
+                "oneCycle schedule: divFactor must be a finite number > 0, got \(divFactor).")
+            try require(
+                finalDivFactor.isFinite && finalDivFactor > 0,
+                "oneCycle schedule: finalDivFactor must be a finite number > 0, got \(finalDivFactor).")
         }
     }
 
     /// OneCycleLR's `_annealing_cos`: `end + (start − end)/2 · (cos(π·fraction) + 1)`, with the
     /// fraction `elapsed / length` (taken as 1 for a phase of zero length, where PyTorch divides by 0).
-    private static func cosineAnneal(from start: Double, to end: Double, fraction elapsed: Double, of length: Double) -> Double {
+    private static func cosineAnneal(from start: Double, to end: Double, fraction elapsed: Double, of length: Double)
+        -> Double
+    {
         let fraction = length == 0 ? 1 : elapsed / length
         return end + (start - end) / 2 * (cos(Double.pi * fraction) + 1)
     }

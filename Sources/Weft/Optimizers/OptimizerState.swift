@@ -18,8 +18,10 @@ struct OptimizerState {
     /// The buffers of `parameter`, one per slot, or nil before its first update.
     func buffers(for parameter: NamedParameter) -> [Tensor]? {
         guard let found = buffers[parameter.name] else { return nil }
-        precondition(found[0].shape == parameter.tensor.shape,
-                     "\(optimizerName): parameter \(parameter.name) is \(parameter.tensor.shape) but its state is \(found[0].shape)")
+        precondition(
+            found[0].shape == parameter.tensor.shape,
+            "\(optimizerName): parameter \(parameter.name) is \(parameter.tensor.shape) but its state is \(found[0].shape)"
+        )
         return found
     }
 
@@ -55,7 +57,8 @@ struct OptimizerState {
             for slot in slots { expected.insert("\(parameter.name).\(slot)") }
         }
         for key in tensors.keys.sorted() where !expected.contains(key) {
-            let known = slots.isEmpty ? "it keeps no state" : "its keys are <parameter name>.\(slots.joined(separator: "|"))"
+            let known =
+                slots.isEmpty ? "it keeps no state" : "its keys are <parameter name>.\(slots.joined(separator: "|"))"
             throw WeftError("\(optimizerName) state: unexpected key \(key); \(known).")
         }
         if stepCount == 0, let key = tensors.keys.sorted().first {
@@ -71,7 +74,9 @@ struct OptimizerState {
                     throw WeftError("\(optimizerName) state: missing key \(key) after \(stepCount) steps.")
                 }
                 guard tensor.shape == parameter.tensor.shape else {
-                    throw WeftError("\(optimizerName) state: \(key) has shape \(tensor.shape) but the parameter is \(parameter.tensor.shape).")
+                    throw WeftError(
+                        "\(optimizerName) state: \(key) has shape \(tensor.shape) but the parameter is \(parameter.tensor.shape)."
+                    )
                 }
                 parameterBuffers.append(tensor.copy())
             }

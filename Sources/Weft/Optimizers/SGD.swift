@@ -38,7 +38,9 @@ public final class SGD: Optimizer {
             throw WeftError("SGD: weight decay must be a finite number ≥ 0, got \(weightDecay).")
         }
         if nesterov && (momentum <= 0 || dampening != 0) {
-            throw WeftError("SGD: Nesterov momentum needs momentum > 0 and dampening 0, got momentum \(momentum) and dampening \(dampening).")
+            throw WeftError(
+                "SGD: Nesterov momentum needs momentum > 0 and dampening 0, got momentum \(momentum) and dampening \(dampening)."
+            )
         }
         self.momentum = momentum
         self.dampening = dampening
@@ -48,14 +50,18 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ parameters: [NamedParameter], learningRate: Float) {
-        precondition(learningRate.isFinite && learningRate >= 0, "SGD.step: learning rate must be finite and ≥ 0, got \(learningRate)")
+        precondition(
+            learningRate.isFinite && learningRate >= 0,
+            "SGD.step: learning rate must be finite and ≥ 0, got \(learningRate)")
         stepCount += 1
         let decay = Float(weightDecay), factor = Float(momentum), kept = Float(1 - dampening)
         let negativeRate = -learningRate
         for parameter in parameters {
             guard let gradient = parameter.tensor.gradient else { continue }
             let count = parameter.tensor.count
-            precondition(gradient.count == count, "SGD.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)")
+            precondition(
+                gradient.count == count,
+                "SGD.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)")
             let p = parameter.tensor.data, g = gradient.data
             if momentum == 0 {
                 for index in 0..<count {

@@ -7,10 +7,13 @@ public enum AtomicFile {
     /// Writes `bytes` to `path`, replacing any file there only once the new one is on disk.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        let temporary = (folder.isEmpty ? "." : folder) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
+        let temporary =
+            (folder.isEmpty ? "." : folder) + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw WeftError("\(path): cannot create a temporary file beside it (\(String(cString: strerror(errno)))); check that the folder exists and is writable")
+            throw WeftError(
+                "\(path): cannot create a temporary file beside it (\(String(cString: strerror(errno)))); check that the folder exists and is writable"
+            )
         }
         var failure: String?
         bytes.withUnsafeBytes { buffer in
@@ -29,12 +32,15 @@ public enum AtomicFile {
         if close(descriptor) != 0, failure == nil { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
-            throw WeftError("\(path): writing failed (\(failure)); free disk space or check permissions — any previous file there is unchanged")
+            throw WeftError(
+                "\(path): writing failed (\(failure)); free disk space or check permissions — any previous file there is unchanged"
+            )
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw WeftError("\(path): cannot move the new file into place (\(reason)); any previous file there is unchanged")
+            throw WeftError(
+                "\(path): cannot move the new file into place (\(reason)); any previous file there is unchanged")
         }
         let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if folderDescriptor >= 0 {

@@ -1,7 +1,7 @@
 import CZlib
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads whole files into memory, gunzipping gzip-compressed ones transparently.
@@ -26,16 +26,22 @@ public enum GzipFile {
     }
 
     /// `raw` (the bytes of the file `name` as stored), decompressed when it is gzip; see `read`.
-    public static func contents(of raw: [UInt8], name path: String,
-                                maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
+    public static func contents(
+        of raw: [UInt8], name path: String,
+        maximumBytes: Int = defaultMaximumBytes
+    ) throws -> [UInt8] {
         if isGzip(raw) {
             return try inflate(raw, name: path, maximumBytes: maximumBytes)
         }
         if path.hasSuffix(".gz") {
-            throw WeftError("\(path): the name ends in .gz but the file is not gzip-compressed (it does not start with the bytes 1f 8b); download it again or remove the .gz suffix if it was already unpacked")
+            throw WeftError(
+                "\(path): the name ends in .gz but the file is not gzip-compressed (it does not start with the bytes 1f 8b); download it again or remove the .gz suffix if it was already unpacked"
+            )
         }
         if raw.count > maximumBytes {
-            throw WeftError("\(path): the file has \(raw.count) bytes, more than the limit of \(maximumBytes); check that this is the intended file")
+            throw WeftError(
+                "\(path): the file has \(raw.count) bytes, more than the limit of \(maximumBytes); check that this is the intended file"
+            )
         }
         return raw
     }
@@ -88,7 +94,9 @@ public enum GzipFile {
     ///   - maximumBytes: the most bytes the output may have.
     /// - Throws: `WeftError` when the stream is truncated, corrupt, followed by other data, or
     ///   decompresses to more than `maximumBytes`.
-    public static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
+    public static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int = defaultMaximumBytes) throws
+        -> [UInt8]
+    {
         try inflate(compressed, name: name, maximumBytes: maximumBytes, stoppingAtLimit: false)
     }
 
@@ -100,12 +108,15 @@ public enum GzipFile {
         try inflate(compressed, name: name, maximumBytes: max(count, 1), stoppingAtLimit: true)
     }
 
-    private static func inflate(_ compressed: [UInt8], name: String, maximumBytes: Int,
-                                stoppingAtLimit: Bool) throws -> [UInt8] {
+    private static func inflate(
+        _ compressed: [UInt8], name: String, maximumBytes: Int,
+        stoppingAtLimit: Bool
+    ) throws -> [UInt8] {
         var stream = z_stream()
         let initialised = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initialised == Z_OK else {
-            throw WeftError("\(name): zlib could not start decompressing (error \(initialised)); the system's zlib may be broken")
+            throw WeftError(
+                "\(name): zlib could not start decompressing (error \(initialised)); the system's zlib may be broken")
         }
         defer { inflateEnd(&stream) }
 
@@ -116,7 +127,9 @@ public enum GzipFile {
             if written == output.count {
                 if stoppingAtLimit, output.count >= maximumBytes { return output }
                 guard output.count < maximumBytes else {
-                    throw WeftError("\(name): the gzip stream decompresses to more than \(maximumBytes) bytes, the limit; the file is corrupt or not a dataset file")
+                    throw WeftError(
+                        "\(name): the gzip stream decompresses to more than \(maximumBytes) bytes, the limit; the file is corrupt or not a dataset file"
+                    )
                 }
                 let grown = min(maximumBytes, max(output.count * 2, 1 << 16))
                 output.append(contentsOf: repeatElement(0, count: grown - output.count))
@@ -142,20 +155,27 @@ public enum GzipFile {
                     return output
                 }
                 guard rest.count >= 2, rest[consumed] == 0x1F, rest[consumed + 1] == 0x8B else {
-                    throw WeftError("\(name): \(rest.count) bytes of other data follow the gzip stream; the file is damaged, download it again")
+                    throw WeftError(
+                        "\(name): \(rest.count) bytes of other data follow the gzip stream; the file is damaged, download it again"
+                    )
                 }
                 inflateReset(&stream)  // another gzip member follows
             case Z_OK:
                 continue
             case Z_BUF_ERROR where consumed == compressed.count:
-                throw WeftError("\(name): the gzip stream is truncated (it ends after \(compressed.count) compressed bytes, \(written) decompressed); download the file again")
+                throw WeftError(
+                    "\(name): the gzip stream is truncated (it ends after \(compressed.count) compressed bytes, \(written) decompressed); download the file again"
+                )
             case Z_BUF_ERROR:
                 continue  // the output was full; grow it
             case Z_DATA_ERROR, Z_NEED_DICT:
                 let reason = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                throw WeftError("\(name): the gzip stream is corrupt (\(reason), after \(consumed) compressed bytes); download the file again")
+                throw WeftError(
+                    "\(name): the gzip stream is corrupt (\(reason), after \(consumed) compressed bytes); download the file again"
+                )
             case Z_MEM_ERROR:
-                throw WeftError("\(name): out of memory while decompressing; free memory or unpack the file with gunzip")
+                throw WeftError(
+                    "\(name): out of memory while decompressing; free memory or unpack the file with gunzip")
             default:
                 throw WeftError("\(name): zlib failed while decompressing (error \(status)); download the file again")
             }

@@ -19,13 +19,16 @@ public final class Progress {
     }
 
     /// Shows the state after `batch` of `batches` in `epoch` (1-based), throttled to ~10 draws a second.
-    public func update(epoch: Int, batch: Int, batches: Int, images: Int, seconds: Double, loss: Double, accuracy: Double) {
+    public func update(
+        epoch: Int, batch: Int, batches: Int, images: Int, seconds: Double, loss: Double, accuracy: Double
+    ) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         let rate = seconds > 0 ? Double(images) / seconds : 0
         let remaining = batch > 0 ? seconds / Double(batch) * Double(batches - batch) : 0
-        let text = String(format: "epoch %d/%d  batch %d/%d  %.0f img/s  loss %.4f  acc %.2f%%  ETA %@",
-                          epoch, epochs, batch, batches, rate, loss, 100 * accuracy, Progress.duration(remaining))
+        let text = String(
+            format: "epoch %d/%d  batch %d/%d  %.0f img/s  loss %.4f  acc %.2f%%  ETA %@",
+            epoch, epochs, batch, batches, rate, loss, 100 * accuracy, Progress.duration(remaining))
         if isTerminal {
             guard now - lastDraw > 100_000_000 || batch == batches else { return }
             lastDraw = now
@@ -60,6 +63,7 @@ public final class Progress {
         let total = Int(seconds.rounded())
         if total < 60 { return "\(total)s" }
         let hours = total / 3600, minutes = total % 3600 / 60, rest = total % 60
-        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+        return hours > 0
+            ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
 }

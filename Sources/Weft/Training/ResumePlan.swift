@@ -28,14 +28,18 @@ public struct ResumePlan {
         changedKeys = config.json.differingPaths(from: checkpoint.config.json)
         let refused = changedKeys.filter { !ResumePlan.freelyChangeable.contains($0) }
         if !refused.isEmpty && !force {
-            throw WeftError("\(checkpointPath): resuming would change \(refused.joined(separator: ", ")) from the saved config; only training.epochs may change (pass --force to resume with the changed config anyway)")
+            throw WeftError(
+                "\(checkpointPath): resuming would change \(refused.joined(separator: ", ")) from the saved config; only training.epochs may change (pass --force to resume with the changed config anyway)"
+            )
         }
     }
 
     /// A one-line warning for changes allowed by `--force`, or nil.
     public var warning: String? {
         let forced = changedKeys.filter { !ResumePlan.freelyChangeable.contains($0) }
-        return forced.isEmpty ? nil : "warning: resuming with a changed config (\(forced.joined(separator: ", "))); the result will differ from an uninterrupted run"
+        return forced.isEmpty
+            ? nil
+            : "warning: resuming with a changed config (\(forced.joined(separator: ", "))); the result will differ from an uninterrupted run"
     }
 
     /// Deletes the numbered checkpoints of steps after this one (a trajectory the resumed run
@@ -44,7 +48,8 @@ public struct ResumePlan {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for name in names where name.hasPrefix("step-") && name.hasSuffix(".safetensors") {
             guard let step = Int(name.dropFirst("step-".count).dropLast(".safetensors".count)),
-                  step > checkpoint.state.step else { continue }
+                step > checkpoint.state.step
+            else { continue }
             try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
         }
     }

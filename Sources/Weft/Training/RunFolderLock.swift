@@ -122,7 +122,7 @@ public final class RunFolderLock {
         var recorded: String {
             let members: [(key: String, value: JSONValue)] = [
                 ("pid", .number(Double(processIdentifier))), ("host", .string(host)),
-                ("started", .string(ISO8601DateFormatter().string(from: started))), ("command", .string(command)),
+                ("started", .string(ISO8601DateFormatter().string(from: started))), ("command", .string(command))
             ]
             return JSONValue.object(members).serialized(pretty: false) + "\n"
         }

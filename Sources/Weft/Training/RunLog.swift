@@ -26,7 +26,9 @@ public struct RunLog {
             try handle.write(contentsOf: Data(line.utf8))
             try handle.synchronize()
         } catch {
-            throw WeftError("\(path): cannot append to the metrics log (\(error.localizedDescription)); free disk space or check permissions")
+            throw WeftError(
+                "\(path): cannot append to the metrics log (\(error.localizedDescription)); free disk space or check permissions"
+            )
         }
     }
 

@@ -10,9 +10,10 @@ extension Trainer {
         let optimizerState = optimizer.stateTensors().sorted { $0.key < $1.key }.map {
             TrainingSnapshot.SavedTensor(name: $0.key, shape: $0.value.shape.dimensions, values: $0.value.scalars)
         }
-        return TrainingSnapshot(config: config, state: state, model: tensors, optimizerState: optimizerState,
-                                optimizerStepCount: optimizer.stepCount, normalization: data.normalization,
-                                classNames: data.train.classNames)
+        return TrainingSnapshot(
+            config: config, state: state, model: tensors, optimizerState: optimizerState,
+            optimizerStepCount: optimizer.stepCount, normalization: data.normalization,
+            classNames: data.train.classNames)
     }
 
     /// Copies a snapshot's parameters, buffers, optimiser state and training state into this
@@ -26,15 +27,21 @@ extension Trainer {
         for tensor in snapshot.model where saved[tensor.name] == nil { saved[tensor.name] = tensor }
         for target in named {
             guard let tensor = saved[target.name] else {
-                throw WeftError("\(source): has no tensor \(target.name), which the config's model needs; the checkpoint does not belong to this config")
+                throw WeftError(
+                    "\(source): has no tensor \(target.name), which the config's model needs; the checkpoint does not belong to this config"
+                )
             }
             guard tensor.shape == target.tensor.shape.dimensions else {
-                throw WeftError("\(source): tensor \(target.name) has shape \(tensor.shape) but the config's model needs \(target.tensor.shape); the checkpoint does not match its config")
+                throw WeftError(
+                    "\(source): tensor \(target.name) has shape \(tensor.shape) but the config's model needs \(target.tensor.shape); the checkpoint does not match its config"
+                )
             }
         }
         let modelNames = Set(named.map(\.name))
         if let stray = snapshot.model.first(where: { !modelNames.contains($0.name) }) {
-            throw WeftError("\(source): tensor \(stray.name) belongs to no layer of the config's model; the checkpoint does not match its config")
+            throw WeftError(
+                "\(source): tensor \(stray.name) belongs to no layer of the config's model; the checkpoint does not match its config"
+            )
         }
         var optimizerTensors: [String: Tensor] = [:]
         for tensor in snapshot.optimizerState {

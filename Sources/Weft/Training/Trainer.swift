@@ -40,8 +40,10 @@ public final class Trainer {
     /// checkpoint's folder). With a `communicator` of several ranks the trainer is one replica of
     /// a data-parallel run (see `ReplicaGroup`): `config.training.batchSize` stays the global
     /// batch, of which this rank trains its shard.
-    public init(config: TrainingConfig, data: TrainingData, source: String, runFolder: String? = nil,
-                progress: Progress? = nil, communicator: Communicator? = nil) throws {
+    public init(
+        config: TrainingConfig, data: TrainingData, source: String, runFolder: String? = nil,
+        progress: Progress? = nil, communicator: Communicator? = nil
+    ) throws {
         let builder = try ModelBuilder(config: config.model, source: source)
         try data.check(config.model, builder: builder, source: source)
         self.config = config
@@ -50,28 +52,35 @@ public final class Trainer {
         model = builder.build(generator: &generator)
         parameters = model.parameters
         optimizer = try config.training.optimizer.makeOptimizer()
-        let augmentation = AugmentationSettings(randomCropPadding: config.data.augment.randomCropPadding,
-                                                horizontalFlip: config.data.augment.horizontalFlip,
-                                                randomErasing: config.data.augment.randomErasingProbability)
+        let augmentation = AugmentationSettings(
+            randomCropPadding: config.data.augment.randomCropPadding,
+            horizontalFlip: config.data.augment.horizontalFlip,
+            randomErasing: config.data.augment.randomErasingProbability)
         let batchSize = config.training.batchSize
         if builder.needsBatchesAboveOne && batchSize == 1 {
-            throw WeftError("\(source): training.batchSize: batch-norm on a flat or 1×1 input needs at least 2 images per batch, got 1")
+            throw WeftError(
+                "\(source): training.batchSize: batch-norm on a flat or 1×1 input needs at least 2 images per batch, got 1"
+            )
         }
         let ranks = communicator?.size ?? 1
         let imagesPerRank = builder.needsBatchesAboveOne ? 2 : 1
         if batchSize < ranks * imagesPerRank {
-            throw WeftError("\(source): training.batchSize: \(batchSize) images cannot be shared by \(ranks) ranks (each needs at least \(imagesPerRank)); raise the batch size or use fewer ranks")
+            throw WeftError(
+                "\(source): training.batchSize: \(batchSize) images cannot be shared by \(ranks) ranks (each needs at least \(imagesPerRank)); raise the batch size or use fewer ranks"
+            )
         }
         // A last batch of one image would leave such a batch-norm layer one value per channel, and
         // one smaller than the ranks would leave a rank without images: drop it.
         let remainder = data.trainIndices.count % batchSize
         let dropsSingleImageBatch = remainder > 0 && remainder < ranks * imagesPerRank
-        trainLoader = BatchLoader(dataset: data.train, indices: data.trainIndices, batchSize: batchSize,
-                                  normalization: data.normalization, augmentation: augmentation, seed: config.training.seed,
-                                  dropLastPartialBatch: dropsSingleImageBatch)
-        schedule = try config.training.schedule.schedule(stepsPerEpoch: trainLoader.batchesPerEpoch,
-                                                     epochs: config.training.epochs,
-                                                     learningRate: config.training.optimizer.learningRate)
+        trainLoader = BatchLoader(
+            dataset: data.train, indices: data.trainIndices, batchSize: batchSize,
+            normalization: data.normalization, augmentation: augmentation, seed: config.training.seed,
+            dropLastPartialBatch: dropsSingleImageBatch)
+        schedule = try config.training.schedule.schedule(
+            stepsPerEpoch: trainLoader.batchesPerEpoch,
+            epochs: config.training.epochs,
+            learningRate: config.training.optimizer.learningRate)
         runLog = RunLog(directory: runFolder ?? config.checkpoint.directory)
         self.progress = progress ?? Progress(epochs: config.training.epochs)
         replicas = communicator.map { ReplicaGroup(communicator: $0) }
@@ -83,14 +92,18 @@ public final class Trainer {
 
     /// This rank's augmentation generator for `epoch` (rank 0's is the loader's).
     private func augmentationGenerator(epoch: Int) -> RandomGenerator {
-        RandomGenerator(seed: SeedDerivation.seed(SeedDerivation.seed(config.training.seed, purpose: .augmentation, index: UInt64(epoch)),
-                                                  replica: replicas?.rank ?? 0))
+        RandomGenerator(
+            seed: SeedDerivation.seed(
+                SeedDerivation.seed(config.training.seed, purpose: .augmentation, index: UInt64(epoch)),
+                replica: replicas?.rank ?? 0))
     }
 
     /// This rank's dropout generator when it starts at `step` (0 for a new run).
     private func dropoutGenerator(step: Int) -> RandomGenerator {
-        RandomGenerator(seed: SeedDerivation.seed(SeedDerivation.seed(config.training.seed, purpose: .dropout, index: UInt64(step)),
-                                                  replica: replicas?.rank ?? 0))
+        RandomGenerator(
+            seed: SeedDerivation.seed(
+                SeedDerivation.seed(config.training.seed, purpose: .dropout, index: UInt64(step)),
+                replica: replicas?.rank ?? 0))
     }
 
     /// Before the first step of a data-parallel run: every rank takes its generators (its own
@@ -119,8 +132,9 @@ public final class Trainer {
     /// to `onCheckpoint` where it is set.
     private func checkpoint(_ moment: CheckpointMoment) throws {
         if let replicas, replicas.size > 1 {
-            state.replicaGenerators = try replicas.gatherGenerators(dropout: state.dropoutGenerator,
-                                                                    augmentation: state.augmentationGenerator)
+            state.replicaGenerators = try replicas.gatherGenerators(
+                dropout: state.dropoutGenerator,
+                augmentation: state.augmentationGenerator)
         }
         if let onCheckpoint { try onCheckpoint(snapshot(), moment) }
     }
@@ -136,8 +150,12 @@ public final class Trainer {
         try prepareReplicas()
         while state.epoch < settings.epochs {
             if state.batchInEpoch == 0, let patience = settings.earlyStoppingPatience, let best = state.bestEpoch,
-               state.epoch - best >= patience {
-                progress.finish(with: "early stopping: no better validation accuracy for \(patience) epoch\(patience == 1 ? "" : "s") (best \(Trainer.percent(state.bestValidationAccuracy ?? 0)) at epoch \(best))")
+                state.epoch - best >= patience
+            {
+                progress.finish(
+                    with:
+                        "early stopping: no better validation accuracy for \(patience) epoch\(patience == 1 ? "" : "s") (best \(Trainer.percent(state.bestValidationAccuracy ?? 0)) at epoch \(best))"
+                )
                 return .earlyStopped(test: try finalTest())
             }
             guard try trainEpoch() else {
@@ -164,8 +182,9 @@ public final class Trainer {
             let (loss, correct) = try step(images: images, labels: labels, learningRate: learningRate)
             var stopRequested = false
             if let replicas {
-                let sums = try replicas.sumStepStatistics(lossSum: Double(loss) * Double(labels.count), correct: correct,
-                                                          images: labels.count, stopRequested: shouldStop())
+                let sums = try replicas.sumStepStatistics(
+                    lossSum: Double(loss) * Double(labels.count), correct: correct,
+                    images: labels.count, stopRequested: shouldStop())
                 state.epochLossSum += sums.lossSum
                 state.epochCorrect += sums.correct
                 state.epochImages += sums.images
@@ -180,17 +199,19 @@ public final class Trainer {
             let now = DispatchTime.now().uptimeNanoseconds
             state.epochSeconds += Double(now - lastStepTime) / 1e9
             lastStepTime = now
-            progress.update(epoch: state.epoch + 1, batch: state.batchInEpoch, batches: batches.count,
-                            images: state.epochImages, seconds: state.epochSeconds,
-                            loss: state.epochLossSum / Double(state.epochImages),
-                            accuracy: Double(state.epochCorrect) / Double(state.epochImages))
+            progress.update(
+                epoch: state.epoch + 1, batch: state.batchInEpoch, batches: batches.count,
+                images: state.epochImages, seconds: state.epochSeconds,
+                loss: state.epochLossSum / Double(state.epochImages),
+                accuracy: Double(state.epochCorrect) / Double(state.epochImages))
             if let every = config.checkpoint.everySteps, state.step % every == 0, state.batchInEpoch < batches.count {
                 try checkpoint(.stepInterval)
             }
             if replicas == nil ? shouldStop() : stopRequested { return false }
         }
         // The rate of the epoch's last step, also when a resumed run starts at the epoch's end.
-        let lastRate = schedule.learningRate(atStep: max(state.step - 1, 0), base: config.training.optimizer.learningRate)
+        let lastRate = schedule.learningRate(
+            atStep: max(state.step - 1, 0), base: config.training.optimizer.learningRate)
         try finishEpoch(learningRate: Double(lastRate))
         return true
     }
@@ -211,7 +232,9 @@ public final class Trainer {
         state.dropoutGenerator = context.generator
         let loss = logits.softmaxCrossEntropy(labels: labels, labelSmoothing: settings.labelSmoothing)
         guard loss.scalar.isFinite else {
-            throw WeftError("training diverged: the loss became \(loss.scalar) at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
+            throw WeftError(
+                "training diverged: the loss became \(loss.scalar) at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm"
+            )
         }
         let forward = clock.lap()
         zeroGradients(parameters)
@@ -230,9 +253,12 @@ public final class Trainer {
         if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
         Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
         guard Trainer.allFinite(parameters + model.buffers) else {
-            throw WeftError("training diverged: the weights became infinite or NaN at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm")
+            throw WeftError(
+                "training diverged: the weights became infinite or NaN at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm"
+            )
         }
-        lastStepTimes = StepTimes(forward: forward, backward: backward, optimizer: clock.lap(), communication: communication)
+        lastStepTimes = StepTimes(
+            forward: forward, backward: backward, optimizer: clock.lap(), communication: communication)
         if let replicas, replicas.checksReplicas {
             let state = optimizer.stateTensors().sorted { $0.key < $1.key }.map(\.value)
             try replicas.checkReplicas((parameters + model.buffers).map(\.tensor) + state, step: self.state.step + 1)
@@ -247,13 +273,15 @@ public final class Trainer {
 
     /// Validates, records and logs the finished epoch, then moves on to the next.
     private func finishEpoch(learningRate: Double) throws {
-        let validation = data.validationIndices.isEmpty ? nil : evaluate(dataset: data.train, indices: data.validationIndices)
-        let record = EpochRecord(epoch: state.epoch + 1, step: state.step,
-                                 trainLoss: state.epochLossSum / Double(max(state.epochImages, 1)),
-                                 trainAccuracy: Double(state.epochCorrect) / Double(max(state.epochImages, 1)),
-                                 validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-                                 learningRate: learningRate, seconds: state.epochSeconds,
-                                 imagesPerSecond: Double(state.epochImages) / max(state.epochSeconds, 1e-9))
+        let validation =
+            data.validationIndices.isEmpty ? nil : evaluate(dataset: data.train, indices: data.validationIndices)
+        let record = EpochRecord(
+            epoch: state.epoch + 1, step: state.step,
+            trainLoss: state.epochLossSum / Double(max(state.epochImages, 1)),
+            trainAccuracy: Double(state.epochCorrect) / Double(max(state.epochImages, 1)),
+            validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+            learningRate: learningRate, seconds: state.epochSeconds,
+            imagesPerSecond: Double(state.epochImages) / max(state.epochSeconds, 1e-9))
         var isBest = false
         if let accuracy = validation?.accuracy, accuracy > (state.bestValidationAccuracy ?? -1) {
             state.bestValidationAccuracy = accuracy
@@ -273,18 +301,24 @@ public final class Trainer {
         if let replicas, replicas.epochSteps > 0 {
             let steps = Double(replicas.epochSteps)
             let compute = replicas.epochComputeSeconds / steps, allreduce = replicas.epochCommunicationSeconds / steps
-            let waiting = replicas.separatesWaiting
-                ? String(format: ", waiting for the slowest rank %.1f ms/step", 1000 * replicas.epochWaitingSeconds / steps)
+            let waiting =
+                replicas.separatesWaiting
+                ? String(
+                    format: ", waiting for the slowest rank %.1f ms/step", 1000 * replicas.epochWaitingSeconds / steps)
                 : " (waiting for the slowest rank included)"
-            progress.finish(with: String(format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step%@",
-                                         replicas.size, replicas.size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, waiting))
+            progress.finish(
+                with: String(
+                    format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step%@",
+                    replicas.size, replicas.size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, waiting))
             replicas.epochSteps = 0
             replicas.epochWaitingSeconds = 0
             replicas.epochComputeSeconds = 0
             replicas.epochCommunicationSeconds = 0
         }
         let stepDue = config.checkpoint.everySteps.map { state.step % $0 == 0 } ?? false
-        if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest || stepDue {
+        if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest
+            || stepDue
+        {
             try checkpoint(.epochEnd(isBest: isBest))
         }
     }
@@ -296,11 +330,17 @@ public final class Trainer {
         guard isLeader, !data.testIndices.isEmpty else { return EvaluationResult(loss: 0, accuracy: 0, count: 0) }
         let test = evaluate(dataset: data.test, indices: data.testIndices)
         let seconds = state.history.reduce(0) { $0 + $1.seconds }
-        try runLog.append(.object([("event", .string("test")), ("epochs", .number(Double(state.epoch))),
-                                   ("step", .number(Double(state.step))), ("testLoss", .number(test.loss)),
-                                   ("testAccuracy", .number(test.accuracy)), ("testImages", .number(Double(test.count))),
-                                   ("trainingSeconds", .number(seconds))]))
-        progress.finish(with: "test: loss \(String(format: "%.4f", test.loss)), accuracy \(Trainer.percent(test.accuracy)) on \(test.count) images")
+        try runLog.append(
+            .object([
+                ("event", .string("test")), ("epochs", .number(Double(state.epoch))),
+                ("step", .number(Double(state.step))), ("testLoss", .number(test.loss)),
+                ("testAccuracy", .number(test.accuracy)), ("testImages", .number(Double(test.count))),
+                ("trainingSeconds", .number(seconds))
+            ]))
+        progress.finish(
+            with:
+                "test: loss \(String(format: "%.4f", test.loss)), accuracy \(Trainer.percent(test.accuracy)) on \(test.count) images"
+        )
         return test
     }
 
@@ -315,12 +355,14 @@ public final class Trainer {
     }
 
     static func summary(_ record: EpochRecord, epochs: Int) -> String {
-        var text = String(format: "epoch %d/%d: train loss %.4f acc %@", record.epoch, epochs, record.trainLoss,
-                          percent(record.trainAccuracy))
+        var text = String(
+            format: "epoch %d/%d: train loss %.4f acc %@", record.epoch, epochs, record.trainLoss,
+            percent(record.trainAccuracy))
         if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
             text += String(format: " | val loss %.4f acc %@", loss, percent(accuracy))
         }
-        text += String(format: " | lr %.3g | %.1fs, %.0f img/s", record.learningRate, record.seconds, record.imagesPerSecond)
+        text += String(
+            format: " | lr %.3g | %.1fs, %.0f img/s", record.learningRate, record.seconds, record.imagesPerSecond)
         return text
     }
 }

@@ -13,14 +13,17 @@ public struct TrainingData {
 
     /// Loads the data of `config`; `directoryOverride` (`--data-dir`) replaces the config's folder.
     /// `normalization` (a resumed run's saved one) replaces the config's or computed one.
-    public init(config: TrainingConfig, directoryOverride: String? = nil, normalization saved: Normalization? = nil) throws {
+    public init(config: TrainingConfig, directoryOverride: String? = nil, normalization saved: Normalization? = nil)
+        throws
+    {
         let settings = config.data
         let directory = directoryOverride ?? settings.directory
         var source: IDXDataset
         if settings.dataset == "idx", let files = settings.files {
-            source = IDXDataset(name: config.name, directory: directory ?? ".", trainImages: files.trainImages,
-                                trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels,
-                                classNames: settings.classNames)
+            source = IDXDataset(
+                name: config.name, directory: directory ?? ".", trainImages: files.trainImages,
+                trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels,
+                classNames: settings.classNames)
         } else {
             source = FashionMNIST.dataset(directory: directory ?? FashionMNIST.defaultDirectory)
         }
@@ -34,14 +37,21 @@ public struct TrainingData {
         self.train = train
         self.test = test
         guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
-            throw WeftError("\(source.directory): the training images are \(train.channels)×\(train.height)×\(train.width) but the test images \(test.channels)×\(test.height)×\(test.width); use matching files")
+            throw WeftError(
+                "\(source.directory): the training images are \(train.channels)×\(train.height)×\(train.width) but the test images \(test.channels)×\(test.height)×\(test.width); use matching files"
+            )
         }
         let seed = config.training.seed
-        let split = stratifiedSplit(labels: train.labels, validationFraction: Double(settings.validationFraction), seed: seed)
-        trainIndices = settings.trainLimit.map { stratifiedSubset(of: split.train, labels: train.labels, limit: $0, seed: seed) } ?? split.train
+        let split = stratifiedSplit(
+            labels: train.labels, validationFraction: Double(settings.validationFraction), seed: seed)
+        trainIndices =
+            settings.trainLimit.map { stratifiedSubset(of: split.train, labels: train.labels, limit: $0, seed: seed) }
+            ?? split.train
         validationIndices = split.validation
         let allTest = Array(0..<test.count)
-        testIndices = settings.testLimit.map { stratifiedSubset(of: allTest, labels: test.labels, limit: $0, seed: seed) } ?? allTest
+        testIndices =
+            settings.testLimit.map { stratifiedSubset(of: allTest, labels: test.labels, limit: $0, seed: seed) }
+            ?? allTest
         if let saved {
             normalization = saved
         } else if let given = settings.normalization {
@@ -56,20 +66,25 @@ public struct TrainingData {
     /// stays loaded but is never evaluated (a `Trainer` skips its final test when `testIndices`
     /// is empty). The normalisation is `given` (the config's `data.normalization`), else computed
     /// from `trainIndices` alone, so no statistic of the held-out fold leaks into training.
-    public init(images: TrainingData, trainIndices: [Int], validationIndices: [Int], normalization given: Normalization? = nil) {
+    public init(
+        images: TrainingData, trainIndices: [Int], validationIndices: [Int], normalization given: Normalization? = nil
+    ) {
         train = images.train
         test = images.test
         self.trainIndices = trainIndices
         self.validationIndices = validationIndices
         testIndices = []
-        normalization = given ?? Normalization(statistics: PixelStatistics(dataset: images.train, indices: trainIndices))
+        normalization =
+            given ?? Normalization(statistics: PixelStatistics(dataset: images.train, indices: trainIndices))
     }
 
     /// Checks that the model config fits these images: input shape and class count.
     public func check(_ model: ModelConfig, builder: ModelBuilder, source: String) throws {
         let shape = [train.channels, train.height, train.width]
         guard model.input == shape else {
-            throw WeftError("\(source): model.input: the dataset's images are \(shape), but the model expects \(model.input); set \"input\": \(ModelBuilder.describe(shape))")
+            throw WeftError(
+                "\(source): model.input: the dataset's images are \(shape), but the model expects \(model.input); set \"input\": \(ModelBuilder.describe(shape))"
+            )
         }
         try builder.checkOutput(classCount: train.classCount)
     }

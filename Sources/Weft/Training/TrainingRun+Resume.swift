@@ -24,38 +24,48 @@ extension TrainingRun {
     ///   - dataDirectory: replaces the config's `data.directory` (`--data-dir`).
     ///   - communicator: the MPI job this process is a rank of; nil to train alone.
     ///   - progress: the progress display (default: a `Progress` on stderr).
-    public convenience init(resuming checkpointPath: String, overrides: [String] = [], force: Bool = false,
-                            threads: Int? = nil, dataDirectory: String? = nil, communicator: Communicator? = nil,
-                            progress: Progress? = nil) throws {
+    public convenience init(
+        resuming checkpointPath: String, overrides: [String] = [], force: Bool = false,
+        threads: Int? = nil, dataDirectory: String? = nil, communicator: Communicator? = nil,
+        progress: Progress? = nil
+    ) throws {
         var lock: RunFolderLock?
         if (communicator?.rank ?? 0) == 0, FileManager.default.fileExists(atPath: checkpointPath) {
-            lock = try RunFolderLock(folder: ResumePlan.folder(containing: checkpointPath),
-                                     alternative: "resume a copy of the checkpoint in another folder")
+            lock = try RunFolderLock(
+                folder: ResumePlan.folder(containing: checkpointPath),
+                alternative: "resume a copy of the checkpoint in another folder")
         }
         try communicator?.barrier()
         let plan = try ResumePlan(checkpointPath: checkpointPath, overrides: overrides, force: force)
         let threadCount = threads ?? plan.checkpoint.threads
         Parallel.setThreadCount(threadCount)
-        let data = try TrainingData(config: plan.config, directoryOverride: dataDirectory,
-                                    normalization: plan.checkpoint.normalization)
-        let trainer = try Trainer(config: plan.config, data: data, source: checkpointPath, runFolder: plan.folder,
-                                  progress: progress, communicator: communicator)
+        let data = try TrainingData(
+            config: plan.config, directoryOverride: dataDirectory,
+            normalization: plan.checkpoint.normalization)
+        let trainer = try Trainer(
+            config: plan.config, data: data, source: checkpointPath, runFolder: plan.folder,
+            progress: progress, communicator: communicator)
         try trainer.restore(from: plan.checkpoint.snapshot, source: plan.checkpoint.path)
         var notes: [String] = []
         let savedRanks = max(plan.checkpoint.state.replicaGenerators.count, 1), ranks = communicator?.size ?? 1
         if savedRanks != ranks {
-            notes.append("warning: the run trained on \(savedRanks) rank\(savedRanks == 1 ? "" : "s") and resumes on \(ranks); it continues correctly but not bit-identically to an uninterrupted run")
+            notes.append(
+                "warning: the run trained on \(savedRanks) rank\(savedRanks == 1 ? "" : "s") and resumes on \(ranks); it continues correctly but not bit-identically to an uninterrupted run"
+            )
         }
         if let warning = plan.warning { notes.append(warning) }
         if threadCount != plan.checkpoint.threads {
-            notes.append("warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run")
+            notes.append(
+                "warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run"
+            )
         }
         for note in notes { trainer.progress.finish(with: note) }
         if trainer.isLeader {
             try plan.rewriteMetricsLog()
             try plan.discardLaterCheckpoints()
         }
-        self.init(trainer: trainer, folder: plan.folder, lock: lock, checkpoints: true, handlesSignals: true,
-                  notes: notes)
+        self.init(
+            trainer: trainer, folder: plan.folder, lock: lock, checkpoints: true, handlesSignals: true,
+            notes: notes)
     }
 }

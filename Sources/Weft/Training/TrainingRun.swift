@@ -74,14 +74,17 @@ public final class TrainingRun {
         }
     }
 
-    init(trainer: Trainer, folder: String, lock: RunFolderLock?, checkpoints: Bool, handlesSignals: Bool,
-         notes: [String]) {
+    init(
+        trainer: Trainer, folder: String, lock: RunFolderLock?, checkpoints: Bool, handlesSignals: Bool,
+        notes: [String]
+    ) {
         self.trainer = trainer
         self.folder = folder
         self.lock = lock
         self.handlesSignals = handlesSignals
         self.notes = notes
-        writer = checkpoints
+        writer =
+            checkpoints
             ? CheckpointWriter(folder: folder, settings: trainer.config.checkpoint, removingLeftovers: trainer.isLeader)
             : nil
     }
@@ -94,10 +97,13 @@ public final class TrainingRun {
     ///   - source: the config's file, named in errors.
     ///   - communicator: the MPI job this process is a rank of; nil to train alone.
     ///   - progress: the progress display (default: a `Progress` on stderr).
-    public convenience init(config: TrainingConfig, data: TrainingData, source: String,
-                            communicator: Communicator? = nil, progress: Progress? = nil) throws {
-        let trainer = try Trainer(config: config, data: data, source: source, progress: progress,
-                                  communicator: communicator)
+    public convenience init(
+        config: TrainingConfig, data: TrainingData, source: String,
+        communicator: Communicator? = nil, progress: Progress? = nil
+    ) throws {
+        let trainer = try Trainer(
+            config: config, data: data, source: source, progress: progress,
+            communicator: communicator)
         let folder = RunFolder(path: config.checkpoint.directory)
         var lock: RunFolderLock?
         var notes: [String] = []
@@ -110,15 +116,18 @@ public final class TrainingRun {
             }
             try folder.writeConfig(config)
         }
-        self.init(trainer: trainer, folder: folder.path, lock: lock, checkpoints: true, handlesSignals: true,
-                  notes: notes)
+        self.init(
+            trainer: trainer, folder: folder.path, lock: lock, checkpoints: true, handlesSignals: true,
+            notes: notes)
     }
 
     /// One fold of a search: a new run of `config` that writes only its `metrics.jsonl`, into
     /// `foldFolder`, which its caller owns (no lock, no `config.json`, no checkpoints), and that
     /// leaves the signals to its caller: only `stopsWhen` stops it.
-    public convenience init(config: TrainingConfig, data: TrainingData, source: String, foldFolder: String,
-                            progress: Progress? = nil) throws {
+    public convenience init(
+        config: TrainingConfig, data: TrainingData, source: String, foldFolder: String,
+        progress: Progress? = nil
+    ) throws {
         let trainer = try Trainer(config: config, data: data, source: source, runFolder: foldFolder, progress: progress)
         self.init(trainer: trainer, folder: foldFolder, lock: nil, checkpoints: false, handlesSignals: false, notes: [])
     }
@@ -185,9 +194,11 @@ public final class TrainingRun {
             return .earlyStopped(test: test)
         case .interrupted:
             let command = lastCheckpoint.map { "\(ranks > 1 ? "mpirun -np \(ranks) weft" : "weft") resume \($0)" }
-            return .interrupted(Interrupted(epoch: trainer.state.epoch + 1, step: trainer.state.step,
-                                            checkpoint: lastCheckpoint, resumeCommand: command,
-                                            exitStatus: Interruption.exitStatus))
+            return .interrupted(
+                Interrupted(
+                    epoch: trainer.state.epoch + 1, step: trainer.state.step,
+                    checkpoint: lastCheckpoint, resumeCommand: command,
+                    exitStatus: Interruption.exitStatus))
         }
     }
 }

@@ -49,13 +49,17 @@ public struct EpochRecord: Equatable, Sendable {
     public var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("epoch", .number(Double(epoch))), ("step", .number(Double(step))),
-            ("trainLoss", .number(trainLoss)), ("trainAccuracy", .number(trainAccuracy)),
+            ("trainLoss", .number(trainLoss)), ("trainAccuracy", .number(trainAccuracy))
         ]
         if let validationLoss, let validationAccuracy {
-            members += [("validationLoss", .number(validationLoss)), ("validationAccuracy", .number(validationAccuracy))]
+            members += [
+                ("validationLoss", .number(validationLoss)), ("validationAccuracy", .number(validationAccuracy))
+            ]
         }
-        members += [("learningRate", .number(learningRate)), ("seconds", .number(seconds)),
-                    ("imagesPerSecond", .number(imagesPerSecond))]
+        members += [
+            ("learningRate", .number(learningRate)), ("seconds", .number(seconds)),
+            ("imagesPerSecond", .number(imagesPerSecond))
+        ]
         return .object(members)
     }
 }

@@ -59,10 +59,14 @@ public struct SearchSpace: Equatable, Sendable {
     /// `source` names it in errors.
     public init(json: JSONValue, source: String) throws {
         guard case .object(let members) = json else {
-            throw WeftError("\(source): the search must be an object of config keys, e.g. {\"training.optimizer.learningRate\": [0.001, 0.003]}, got \(json.summary)")
+            throw WeftError(
+                "\(source): the search must be an object of config keys, e.g. {\"training.optimizer.learningRate\": [0.001, 0.003]}, got \(json.summary)"
+            )
         }
         guard !members.isEmpty else {
-            throw WeftError("\(source): the search names no config key; add one, e.g. {\"training.optimizer.learningRate\": [0.001, 0.003]}")
+            throw WeftError(
+                "\(source): the search names no config key; add one, e.g. {\"training.optimizer.learningRate\": [0.001, 0.003]}"
+            )
         }
         dimensions = try members.map { try SearchSpace.dimension(key: $0.key, value: $0.value, source: source) }
     }
@@ -83,14 +87,17 @@ public struct SearchSpace: Equatable, Sendable {
         dimensions = try gridOptions.map { option in
             let source = "--grid \(option)"
             guard let equals = option.firstIndex(of: "="), equals != option.startIndex else {
-                throw WeftError("\(source): expected KEY=[v1,v2,...], e.g. --grid training.optimizer.learningRate=[0.001,0.003]")
+                throw WeftError(
+                    "\(source): expected KEY=[v1,v2,...], e.g. --grid training.optimizer.learningRate=[0.001,0.003]")
             }
             let key = String(option[..<equals]), text = String(option[option.index(after: equals)...])
             let value: JSONValue
             do {
                 value = try JSONParser.parse(text, source: source)
             } catch {
-                throw WeftError("\(source): the values must be a JSON list such as [0.001,0.003] (quote strings: [\"sgd\",\"adam\"]); got \(text)")
+                throw WeftError(
+                    "\(source): the values must be a JSON list such as [0.001,0.003] (quote strings: [\"sgd\",\"adam\"]); got \(text)"
+                )
             }
             return try SearchSpace.dimension(key: key, value: value, source: "--grid")
         }
@@ -106,15 +113,21 @@ public struct SearchSpace: Equatable, Sendable {
 
     /// The space as a search file object.
     public var json: JSONValue {
-        .object(dimensions.map { dimension in
-            switch dimension.values {
-            case .list(let values):
-                return (dimension.key, .array(values))
-            case let .range(minimum, maximum, log, integer):
-                return (dimension.key, .object([("min", .number(minimum)), ("max", .number(maximum)),
-                                                ("log", .bool(log)), ("integer", .bool(integer))]))
-            }
-        })
+        .object(
+            dimensions.map { dimension in
+                switch dimension.values {
+                case .list(let values):
+                    return (dimension.key, .array(values))
+                case let .range(minimum, maximum, log, integer):
+                    return (
+                        dimension.key,
+                        .object([
+                            ("min", .number(minimum)), ("max", .number(maximum)),
+                            ("log", .bool(log)), ("integer", .bool(integer))
+                        ])
+                    )
+                }
+            })
     }
 
     /// The number of grid points (lists only), `Int.max` when it does not fit in an `Int`.
@@ -129,13 +142,19 @@ public struct SearchSpace: Equatable, Sendable {
     /// The candidates in trial order: the full grid without `trials`, else `trials` seeded draws.
     public func candidates(trials: Int?, seed: UInt64) throws -> [[SearchAssignment]] {
         guard let trials else {
-            if let range = dimensions.first(where: { if case .range = $0.values { return true }; return false }) {
-                throw WeftError("\(range.key): a range {min, max} is sampled, not enumerated; give --trials N for a random search, or list the values")
+            if let range = dimensions.first(where: {
+                if case .range = $0.values { return true }; return false
+            }) {
+                throw WeftError(
+                    "\(range.key): a range {min, max} is sampled, not enumerated; give --trials N for a random search, or list the values"
+                )
             }
             var grid: [[SearchAssignment]] = [[]]
             for dimension in dimensions {
                 guard case .list(let values) = dimension.values else { continue }
-                grid = grid.flatMap { prefix in values.map { prefix + [SearchAssignment(key: dimension.key, value: $0)] } }
+                grid = grid.flatMap { prefix in
+                    values.map { prefix + [SearchAssignment(key: dimension.key, value: $0)] }
+                }
             }
             return grid
         }
@@ -147,7 +166,10 @@ public struct SearchSpace: Equatable, Sendable {
                     return SearchAssignment(key: dimension.key, value: values[generator.nextInt(below: values.count)])
                 case let .range(minimum, maximum, log, integer):
                     let unit = generator.nextDouble()
-                    var value = log ? Foundation.exp(Foundation.log(minimum) + unit * (Foundation.log(maximum) - Foundation.log(minimum)))
+                    var value =
+                        log
+                        ? Foundation.exp(
+                            Foundation.log(minimum) + unit * (Foundation.log(maximum) - Foundation.log(minimum)))
                         : minimum + unit * (maximum - minimum)
                     value = integer ? value.rounded() : SearchSpace.significant(value)
                     return SearchAssignment(key: dimension.key, value: .number(min(max(value, minimum), maximum)))
@@ -168,10 +190,12 @@ public struct SearchSpace: Equatable, Sendable {
         do {
             _ = try ConfigOverride("\(key)=0")
         } catch {
-            throw node.error("not a config path; write keys like training.optimizer.learningRate or model.layers[0].filters")
+            throw node.error(
+                "not a config path; write keys like training.optimizer.learningRate or model.layers[0].filters")
         }
         if key.hasPrefix("data.") && !key.hasPrefix("data.augment.") || key == "data" {
-            throw node.error("a search cannot vary the data (it fixes the folds); set it for the whole search with --set \(key)=...")
+            throw node.error(
+                "a search cannot vary the data (it fixes the folds); set it for the whole search with --set \(key)=...")
         }
         if key == "name" || key.hasPrefix("checkpoint.") || key == "checkpoint" {
             throw node.error("a search cannot vary \(key); set it with --set")
@@ -188,19 +212,26 @@ public struct SearchSpace: Equatable, Sendable {
             let integer = try object.optional("integer")?.bool() ?? false
             try object.finish()
             guard minimum < maximum else {
-                throw node.error("a range needs min < max, got min \(JSONValue.format(minimum)) and max \(JSONValue.format(maximum)); swap them or list a single value as [\(JSONValue.format(minimum))]")
+                throw node.error(
+                    "a range needs min < max, got min \(JSONValue.format(minimum)) and max \(JSONValue.format(maximum)); swap them or list a single value as [\(JSONValue.format(minimum))]"
+                )
             }
             if log && minimum <= 0 {
-                throw node.error("a log range needs min > 0, got \(JSONValue.format(minimum)); raise min or set \"log\": false")
+                throw node.error(
+                    "a log range needs min > 0, got \(JSONValue.format(minimum)); raise min or set \"log\": false")
             }
             return Dimension(key: key, values: .range(minimum: minimum, maximum: maximum, log: log, integer: integer))
         default:
-            throw node.error("expected a list of values [v1, v2, ...] or a range {\"min\": ..., \"max\": ..., \"log\": true}, got \(value.summary)")
+            throw node.error(
+                "expected a list of values [v1, v2, ...] or a range {\"min\": ..., \"max\": ..., \"log\": true}, got \(value.summary)"
+            )
         }
     }
 
     private static func number(_ node: ConfigNode) throws -> Double {
-        guard case .number(let number) = node.value, number.isFinite else { throw node.error("must be a number, got \(node.value.summary)") }
+        guard case .number(let number) = node.value, number.isFinite else {
+            throw node.error("must be a number, got \(node.value.summary)")
+        }
         return number
     }
 }

@@ -26,7 +26,9 @@ public struct SuccessiveHalving: Equatable, Sendable {
     /// and at least `minimumEpochs` epochs a rung (`--min-epochs`, e.g. more than a warm-up);
     /// `halving` false gives one full rung.
     public init(candidates: Int, epochs: Int, eta: Int, halving: Bool, minimumEpochs: Int = 1) {
-        precondition(eta >= 2 && epochs >= 1 && minimumEpochs >= 1, "SuccessiveHalving: eta must be at least 2 and the epochs at least 1")
+        precondition(
+            eta >= 2 && epochs >= 1 && minimumEpochs >= 1,
+            "SuccessiveHalving: eta must be at least 2 and the epochs at least 1")
         guard halving, candidates > 1 else {
             rungs = [Rung(candidates: max(candidates, 0), epochs: epochs)]
             return

@@ -18,8 +18,10 @@ public struct FoldResult: Equatable, Sendable {
     /// Why training failed (it diverged), if it did.
     public var failure: String?
 
-    public init(trial: Int, rung: Int, fold: Int, epochs: Int, parameters: [SearchAssignment], validationAccuracy: Double,
-                validationLoss: Double, seconds: Double, failure: String? = nil) {
+    public init(
+        trial: Int, rung: Int, fold: Int, epochs: Int, parameters: [SearchAssignment], validationAccuracy: Double,
+        validationLoss: Double, seconds: Double, failure: String? = nil
+    ) {
         self.trial = trial
         self.rung = rung
         self.fold = fold
@@ -36,14 +38,16 @@ public struct FoldResult: Equatable, Sendable {
             ("trial", .number(Double(trial))), ("rung", .number(Double(rung))), ("fold", .number(Double(fold))),
             ("epochs", .number(Double(epochs))), ("parameters", .object(parameters.map { ($0.key, $0.value) })),
             ("validationAccuracy", .number(validationAccuracy)), ("validationLoss", .number(validationLoss)),
-            ("seconds", .number((seconds * 1000).rounded() / 1000)),
+            ("seconds", .number((seconds * 1000).rounded() / 1000))
         ]
         if let failure { members.append(("failure", .string(failure))) }
         return .object(members)
     }
 
     private static func number(_ node: ConfigNode, _ range: ClosedRange<Double>) throws -> Double {
-        guard case .number(let value) = node.value, range.contains(value) else { throw node.error("must be a number, got \(node.value.summary)") }
+        guard case .number(let value) = node.value, range.contains(value) else {
+            throw node.error("must be a number, got \(node.value.summary)")
+        }
         return value
     }
 
@@ -57,8 +61,11 @@ public struct FoldResult: Equatable, Sendable {
             throw node.error("parameters must be an object")
         }
         parameters = members.map { SearchAssignment(key: $0.key, value: $0.value) }
-        validationAccuracy = try FoldResult.number(object.required("validationAccuracy", "a fraction from 0 to 1"), 0...1)
-        validationLoss = try FoldResult.number(object.required("validationLoss", "a number"), -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+        validationAccuracy = try FoldResult.number(
+            object.required("validationAccuracy", "a fraction from 0 to 1"), 0...1)
+        validationLoss = try FoldResult.number(
+            object.required("validationLoss", "a number"),
+            -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
         seconds = try FoldResult.number(object.required("seconds", "a number"), 0...Double.greatestFiniteMagnitude)
         failure = try object.optional("failure")?.string()
         try object.finish()
@@ -81,7 +88,7 @@ public final class TuneLog {
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
             let source = "\(path) line \(number + 1)"
             let value = try JSONParser.parse(String(line), source: source)
-            if value["invalid"] != nil { continue } // re-derived from the spec on every run
+            if value["invalid"] != nil { continue }  // re-derived from the spec on every run
             results.append(try FoldResult(node: ConfigNode(value: value, source: source)))
         }
     }
@@ -107,9 +114,11 @@ public final class TuneLog {
 
     private func save() throws {
         var lines = invalid.map { entry in
-            JSONValue.object([("trial", .number(Double(entry.trial))),
-                              ("parameters", .object(entry.parameters.map { ($0.key, $0.value) })),
-                              ("invalid", .string(entry.reason))]).serialized(pretty: false)
+            JSONValue.object([
+                ("trial", .number(Double(entry.trial))),
+                ("parameters", .object(entry.parameters.map { ($0.key, $0.value) })),
+                ("invalid", .string(entry.reason))
+            ]).serialized(pretty: false)
         }
         lines += results.map { $0.json.serialized(pretty: false) }
         try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)

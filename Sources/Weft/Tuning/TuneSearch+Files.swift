@@ -10,7 +10,8 @@ extension TuneSearch {
     @discardableResult
     public static func prepare(spec: TuneSpec, folder: String) throws -> (lock: RunFolderLock, previous: String?) {
         let claimed = try RunFolder(path: folder).prepareFresh(alternative: "choose another --output")
-        try AtomicFile.write(Array((spec.json.serialized() + "\n").utf8), to: (folder as NSString).appendingPathComponent("search.json"))
+        try AtomicFile.write(
+            Array((spec.json.serialized() + "\n").utf8), to: (folder as NSString).appendingPathComponent("search.json"))
         return claimed
     }
 

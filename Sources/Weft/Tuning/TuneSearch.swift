@@ -30,7 +30,8 @@ public struct CandidateScore: Equatable, Sendable {
         let values = accuracies
         let average = failure == nil ? values.reduce(0, +) / count : 0
         mean = average
-        standardDeviation = failure == nil ? (values.reduce(0) { $0 + ($1 - average) * ($1 - average) } / count).squareRoot() : 0
+        standardDeviation =
+            failure == nil ? (values.reduce(0) { $0 + ($1 - average) * ($1 - average) } / count).squareRoot() : 0
         meanLoss = results.reduce(0) { $0 + $1.validationLoss } / count
         seconds = results.reduce(0) { $0 + $1.seconds }
     }
@@ -88,7 +89,9 @@ public final class TuneSearch {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw WeftError("\(folder): cannot create the search's run folder (\(error.localizedDescription)); check --output and permissions")
+            throw WeftError(
+                "\(folder): cannot create the search's run folder (\(error.localizedDescription)); check --output and permissions"
+            )
         }
         var poolConfig = spec.config
         poolConfig.data.validationFraction = 0
@@ -97,9 +100,12 @@ public final class TuneSearch {
         let labels = images.train.labels
         let smallestClass = Dictionary(grouping: images.trainIndices, by: { labels[$0] }).values.map(\.count).min() ?? 0
         guard smallestClass >= spec.folds else {
-            throw WeftError("\(spec.source): data.trainLimit: the smallest class has \(smallestClass) training images, too few for \(spec.folds) folds; raise data.trainLimit or lower --folds")
+            throw WeftError(
+                "\(spec.source): data.trainLimit: the smallest class has \(smallestClass) training images, too few for \(spec.folds) folds; raise data.trainLimit or lower --folds"
+            )
         }
-        folds = stratifiedFolds(of: images.trainIndices, labels: images.train.labels, folds: spec.folds, seed: spec.seed)
+        folds = stratifiedFolds(
+            of: images.trainIndices, labels: images.train.labels, folds: spec.folds, seed: spec.seed)
         candidates = try spec.candidates()
         log = try TuneLog(folder: folder)
         plan = spec.plan(candidates: candidates.count)
@@ -124,10 +130,13 @@ public final class TuneSearch {
                 for budget in epochs.sorted(by: >) where invalid[trial] == nil {
                     do {
                         let config = try spec.candidateConfig(candidates[trial - 1], epochs: budget)
-                        _ = try TrainingRun(config: config, data: data(fold: 0), source: TuneSpec.describe(candidates[trial - 1]),
-                                            foldFolder: folder, progress: Progress(epochs: budget))
+                        _ = try TrainingRun(
+                            config: config, data: data(fold: 0), source: TuneSpec.describe(candidates[trial - 1]),
+                            foldFolder: folder, progress: Progress(epochs: budget))
                     } catch let error as WeftError {
-                        let reason = budget == spec.config.training.epochs ? error.message : "at \(budget) epochs (a halving rung): \(error.message)"
+                        let reason =
+                            budget == spec.config.training.epochs
+                            ? error.message : "at \(budget) epochs (a halving rung): \(error.message)"
                         invalid[trial] = reason
                         try log.recordInvalid(trial: trial, parameters: candidates[trial - 1], reason: reason)
                     }
@@ -137,7 +146,9 @@ public final class TuneSearch {
         } while true
         guard !validTrials.isEmpty else {
             let first = invalid.keys.min().flatMap { invalid[$0] } ?? "no candidates"
-            let hint = first.contains("(a halving rung)") ? "; give --min-epochs so that the first rung trains long enough, or raise training.epochs" : ""
+            let hint =
+                first.contains("(a halving rung)")
+                ? "; give --min-epochs so that the first rung trains long enough, or raise training.epochs" : ""
             throw WeftError("every candidate of the search is invalid, e.g. trial 1: \(first)\(hint)")
         }
     }
@@ -147,7 +158,8 @@ public final class TuneSearch {
         if let cached = foldData[fold] { return cached }
         let split = crossValidationSplit(folds: folds, fold: fold)
         let given = spec.config.data.normalization
-        let data = TrainingData(images: images, trainIndices: split.train, validationIndices: split.validation, normalization: given)
+        let data = TrainingData(
+            images: images, trainIndices: split.train, validationIndices: split.validation, normalization: given)
         foldData[fold] = data
         return data
     }
@@ -155,7 +167,9 @@ public final class TuneSearch {
     /// The score of `trial` at `rung` once all its folds are recorded (or one failed).
     public func score(trial: Int, rung: Int) -> CandidateScore? {
         let results = (0..<spec.folds).compactMap { log.result(trial: trial, rung: rung, fold: $0) }
-        guard results.count == spec.folds || results.contains(where: { $0.failure != nil }), !results.isEmpty else { return nil }
+        guard results.count == spec.folds || results.contains(where: { $0.failure != nil }), !results.isEmpty else {
+            return nil
+        }
         return CandidateScore(results: results)
     }
 
@@ -168,8 +182,9 @@ public final class TuneSearch {
             guard index + 1 < plan.rungs.count else { break }
             let scores = active.compactMap { score(trial: $0, rung: index) }
             guard scores.count == active.count else { break }
-            active = SuccessiveHalving.promoted(Dictionary(uniqueKeysWithValues: scores.map { ($0.trial, $0.mean) }),
-                                                keep: plan.rungs[index + 1].candidates)
+            active = SuccessiveHalving.promoted(
+                Dictionary(uniqueKeysWithValues: scores.map { ($0.trial, $0.mean) }),
+                keep: plan.rungs[index + 1].candidates)
             _ = rung
         }
         return result
@@ -185,12 +200,15 @@ public final class TuneSearch {
         }
         var active = validTrials
         for (rungIndex, rung) in plan.rungs.enumerated() {
-            output(TuneTable.rungHeading(rung: rungIndex, of: plan.rungs.count, candidates: active.count, epochs: rung.epochs, folds: spec.folds))
+            output(
+                TuneTable.rungHeading(
+                    rung: rungIndex, of: plan.rungs.count, candidates: active.count, epochs: rung.epochs,
+                    folds: spec.folds))
             output(TuneTable.header(keys: spec.space.dimensions.map(\.key)))
             var scores: [CandidateScore] = []
             for trial in active {
                 for fold in 0..<spec.folds where log.result(trial: trial, rung: rungIndex, fold: fold) == nil {
-                    if score(trial: trial, rung: rungIndex) != nil { break } // a failed fold ends the candidate
+                    if score(trial: trial, rung: rungIndex) != nil { break }  // a failed fold ends the candidate
                     if stopRequested() { return .interrupted }
                     guard let result = try train(trial: trial, rung: rungIndex, epochs: rung.epochs, fold: fold) else {
                         return .interrupted
@@ -203,9 +221,12 @@ public final class TuneSearch {
                 try writeTable()
             }
             if rungIndex + 1 < plan.rungs.count {
-                active = SuccessiveHalving.promoted(Dictionary(uniqueKeysWithValues: scores.map { ($0.trial, $0.mean) }),
-                                                    keep: plan.rungs[rungIndex + 1].candidates)
-                output("rung \(rungIndex + 1): trial\(active.count == 1 ? "" : "s") \(active.map(String.init).joined(separator: ", ")) continue\(active.count == 1 ? "s" : "")")
+                active = SuccessiveHalving.promoted(
+                    Dictionary(uniqueKeysWithValues: scores.map { ($0.trial, $0.mean) }),
+                    keep: plan.rungs[rungIndex + 1].candidates)
+                output(
+                    "rung \(rungIndex + 1): trial\(active.count == 1 ? "" : "s") \(active.map(String.init).joined(separator: ", ")) continue\(active.count == 1 ? "s" : "")"
+                )
             }
         }
         guard let best = bestScore() else { return .interrupted }
@@ -237,24 +258,36 @@ public final class TuneSearch {
         do {
             try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
         } catch {
-            throw WeftError("\(runFolder): cannot create the fold's folder (\(error.localizedDescription)); check free disk space and permissions")
+            throw WeftError(
+                "\(runFolder): cannot create the fold's folder (\(error.localizedDescription)); check free disk space and permissions"
+            )
         }
         let progress = makeProgress(epochs)
-        if progress.enabled { progress.finish(with: "trial \(trial) (\(TuneSpec.describe(parameters))), rung \(rung + 1), fold \(fold + 1)/\(spec.folds), \(epochs) epoch\(epochs == 1 ? "" : "s")") }
-        let run = try TrainingRun(config: config, data: data(fold: fold), source: TuneSpec.describe(parameters),
-                                  foldFolder: runFolder, progress: progress)
+        if progress.enabled {
+            progress.finish(
+                with:
+                    "trial \(trial) (\(TuneSpec.describe(parameters))), rung \(rung + 1), fold \(fold + 1)/\(spec.folds), \(epochs) epoch\(epochs == 1 ? "" : "s")"
+            )
+        }
+        let run = try TrainingRun(
+            config: config, data: data(fold: fold), source: TuneSpec.describe(parameters),
+            foldFolder: runFolder, progress: progress)
         run.stopsWhen = { [unowned self] _ in self.stopRequested() }
         let start = DispatchTime.now().uptimeNanoseconds
         do {
             if case .interrupted = try run.run() { return nil }
         } catch let error as WeftError where error.message.hasPrefix("training diverged") {
-            return FoldResult(trial: trial, rung: rung, fold: fold, epochs: epochs, parameters: parameters, validationAccuracy: 0,
-                              validationLoss: 0, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, failure: error.message)
+            return FoldResult(
+                trial: trial, rung: rung, fold: fold, epochs: epochs, parameters: parameters, validationAccuracy: 0,
+                validationLoss: 0, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
+                failure: error.message)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let last = run.trainer.state.history.last
-        return FoldResult(trial: trial, rung: rung, fold: fold, epochs: epochs, parameters: parameters,
-                          validationAccuracy: last?.validationAccuracy ?? 0, validationLoss: last?.validationLoss ?? 0, seconds: seconds)
+        return FoldResult(
+            trial: trial, rung: rung, fold: fold, epochs: epochs, parameters: parameters,
+            validationAccuracy: last?.validationAccuracy ?? 0, validationLoss: last?.validationLoss ?? 0,
+            seconds: seconds)
     }
 
     /// Every candidate's score at every rung it reached, in rung then trial order.
@@ -265,8 +298,9 @@ public final class TuneSearch {
     /// Rewrites `tune.csv`.
     private func writeTable() throws {
         let path = (folder as NSString).appendingPathComponent("tune.csv")
-        let text = TuneTable.csv(scores: allScores(), keys: spec.space.dimensions.map(\.key), rungs: trialsByRung(),
-                                 best: bestScore()?.trial, invalid: invalid, candidates: candidates)
+        let text = TuneTable.csv(
+            scores: allScores(), keys: spec.space.dimensions.map(\.key), rungs: trialsByRung(),
+            best: bestScore()?.trial, invalid: invalid, candidates: candidates)
         try AtomicFile.write(Array(text.utf8), to: path)
     }
 

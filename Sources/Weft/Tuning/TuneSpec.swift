@@ -28,8 +28,10 @@ public struct TuneSpec: Equatable, Sendable {
     /// The thread count the search started with (results are bit-exact for a given count).
     public var threads: Int
 
-    public init(source: String, config: TrainingConfig, space: SearchSpace, folds: Int, trials: Int?, seed: UInt64,
-                halving: Bool, eta: Int, minimumEpochs: Int = 1, dataDirectory: String?, threads: Int) throws {
+    public init(
+        source: String, config: TrainingConfig, space: SearchSpace, folds: Int, trials: Int?, seed: UInt64,
+        halving: Bool, eta: Int, minimumEpochs: Int = 1, dataDirectory: String?, threads: Int
+    ) throws {
         guard (2...100).contains(folds) else {
             throw WeftError("--folds must be from 2 to 100, got \(folds); 3 or 5 is usual")
         }
@@ -40,10 +42,13 @@ public struct TuneSpec: Equatable, Sendable {
             throw WeftError("--eta must be from 2 to 100, got \(eta); 3 is usual")
         }
         guard (1...config.training.epochs).contains(minimumEpochs) else {
-            throw WeftError("--min-epochs must be from 1 to training.epochs (\(config.training.epochs)), got \(minimumEpochs)")
+            throw WeftError(
+                "--min-epochs must be from 1 to training.epochs (\(config.training.epochs)), got \(minimumEpochs)")
         }
         if halving, space.dimensions.contains(where: { $0.key == "training.epochs" }) {
-            throw WeftError("training.epochs: successive halving chooses the epochs of each rung from the config's training.epochs; search it without --halving, or set it with --set")
+            throw WeftError(
+                "training.epochs: successive halving chooses the epochs of each rung from the config's training.epochs; search it without --halving, or set it with --set"
+            )
         }
         if trials == nil, space.gridSize > 100_000 {
             let size = space.gridSize == Int.max ? "more than \(Int.max)" : String(space.gridSize)
@@ -67,20 +72,24 @@ public struct TuneSpec: Equatable, Sendable {
         let root = try ConfigNode(value: json, source: path).object()
         let version = try root.required("weftTune", "the format version").int(1...1_000_000)
         guard version == 1 else {
-            throw WeftError("\(path): written by a newer Weft (search format \(version)); update Weft to resume this search")
+            throw WeftError(
+                "\(path): written by a newer Weft (search format \(version)); update Weft to resume this search")
         }
         let source = try root.required("source", "the base config's file").string()
-        let config = try TrainingConfig(json: try root.required("config", "the resolved base config").value, source: "\(path) (config)")
-        let space = try SearchSpace(json: try root.required("space", "the search space").value, source: "\(path) (space)")
-        try self.init(source: source, config: config, space: space,
-                      folds: try root.required("folds", "k").int(2...100),
-                      trials: try root.optional("trials")?.int(1...100_000),
-                      seed: UInt64(try root.required("seed", "the seed").int(0...(1 << 53))),
-                      halving: try root.required("halving", "true or false").bool(),
-                      eta: try root.required("eta", "η").int(2...100),
-                      minimumEpochs: try root.optional("minimumEpochs")?.int(1...1_000_000) ?? 1,
-                      dataDirectory: try root.optional("dataDirectory")?.string(),
-                      threads: try root.optional("threads")?.int(1...4096) ?? 1)
+        let config = try TrainingConfig(
+            json: try root.required("config", "the resolved base config").value, source: "\(path) (config)")
+        let space = try SearchSpace(
+            json: try root.required("space", "the search space").value, source: "\(path) (space)")
+        try self.init(
+            source: source, config: config, space: space,
+            folds: try root.required("folds", "k").int(2...100),
+            trials: try root.optional("trials")?.int(1...100_000),
+            seed: UInt64(try root.required("seed", "the seed").int(0...(1 << 53))),
+            halving: try root.required("halving", "true or false").bool(),
+            eta: try root.required("eta", "η").int(2...100),
+            minimumEpochs: try root.optional("minimumEpochs")?.int(1...1_000_000) ?? 1,
+            dataDirectory: try root.optional("dataDirectory")?.string(),
+            threads: try root.optional("threads")?.int(1...4096) ?? 1)
         try root.finish()
     }
 
@@ -88,19 +97,24 @@ public struct TuneSpec: Equatable, Sendable {
     public static func load(folder: String) throws -> TuneSpec {
         let path = (folder as NSString).appendingPathComponent("search.json")
         guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw WeftError("\(path): not found; give the run folder of a search started with weft tune (it holds search.json and tune.jsonl)")
+            throw WeftError(
+                "\(path): not found; give the run folder of a search started with weft tune (it holds search.json and tune.jsonl)"
+            )
         }
-        return try TuneSpec(json: try JSONParser.parse(String(decoding: bytes, as: UTF8.self), source: path), source: path)
+        return try TuneSpec(
+            json: try JSONParser.parse(String(decoding: bytes, as: UTF8.self), source: path), source: path)
     }
 
     public var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("weftTune", .number(1)), ("source", .string(source)), ("config", config.json), ("space", space.json),
-            ("folds", .number(Double(folds))),
+            ("folds", .number(Double(folds)))
         ]
         if let trials { members.append(("trials", .number(Double(trials)))) }
-        members += [("seed", .number(Double(seed))), ("halving", .bool(halving)), ("eta", .number(Double(eta))),
-                    ("minimumEpochs", .number(Double(minimumEpochs)))]
+        members += [
+            ("seed", .number(Double(seed))), ("halving", .bool(halving)), ("eta", .number(Double(eta))),
+            ("minimumEpochs", .number(Double(minimumEpochs)))
+        ]
         if let dataDirectory { members.append(("dataDirectory", .string(dataDirectory))) }
         members.append(("threads", .number(Double(threads))))
         return .object(members)
@@ -108,7 +122,9 @@ public struct TuneSpec: Equatable, Sendable {
 
     /// The halving plan for `candidates` valid candidates.
     public func plan(candidates: Int) -> SuccessiveHalving {
-        SuccessiveHalving(candidates: candidates, epochs: config.training.epochs, eta: eta, halving: halving, minimumEpochs: minimumEpochs)
+        SuccessiveHalving(
+            candidates: candidates, epochs: config.training.epochs, eta: eta, halving: halving,
+            minimumEpochs: minimumEpochs)
     }
 
     /// The candidates in trial order (trial `t` is element `t − 1`).

@@ -18,11 +18,16 @@ public enum TuneTable {
         let values = keys.map { key in
             pad(score.parameters.first { $0.key == key }.map { format($0.value) } ?? "-", width: columnWidth(key))
         }
-        let accuracy = score.failure == nil
+        let accuracy =
+            score.failure == nil
             ? String(format: "%6.2f%% ± %5.2f%%", 100 * score.mean, 100 * score.standardDeviation)
             : "diverged"
-        return ([pad(String(score.trial), width: 5, right: true)] + values
-                + [pad(accuracy, width: 25), pad(String(score.epochs), width: 6, right: true), String(format: "%7.1f", score.seconds)])
+        return
+            ([pad(String(score.trial), width: 5, right: true)] + values
+            + [
+                pad(accuracy, width: 25), pad(String(score.epochs), width: 6, right: true),
+                String(format: "%7.1f", score.seconds)
+            ])
             .joined(separator: "  ")
     }
 
@@ -31,27 +36,44 @@ public enum TuneTable {
     /// `std_validation_accuracy`, `mean_validation_loss`, `fold_accuracies` (`;`-separated),
     /// `seconds` and `status` (`continued`, `stopped`, `best`, `diverged`, `invalid`, or
     /// `pending` while the search runs).
-    public static func csv(scores: [CandidateScore], keys: [String], rungs: [[Int]], best: Int?, invalid: [Int: String],
-                           candidates: [[SearchAssignment]]) -> String {
-        var lines = [(["trial"] + keys + ["rung", "epochs", "folds", "mean_validation_accuracy", "std_validation_accuracy",
-                                          "mean_validation_loss", "fold_accuracies", "seconds", "status"]).map(field).joined(separator: ",")]
+    public static func csv(
+        scores: [CandidateScore], keys: [String], rungs: [[Int]], best: Int?, invalid: [Int: String],
+        candidates: [[SearchAssignment]]
+    ) -> String {
+        var lines = [
+            (["trial"] + keys + [
+                "rung", "epochs", "folds", "mean_validation_accuracy", "std_validation_accuracy",
+                "mean_validation_loss", "fold_accuracies", "seconds", "status"
+            ]).map(field).joined(separator: ",")
+        ]
         for score in scores {
             let next = score.rung + 1 < rungs.count ? rungs[score.rung + 1] : nil
             let status: String
-            if score.failure != nil { status = "diverged" }
-            else if let next { status = next.contains(score.trial) ? "continued" : "stopped" }
-            else if best == score.trial { status = "best" }
-            else { status = best == nil ? "pending" : "stopped" }
+            if score.failure != nil {
+                status = "diverged"
+            } else if let next {
+                status = next.contains(score.trial) ? "continued" : "stopped"
+            } else if best == score.trial {
+                status = "best"
+            } else {
+                status = best == nil ? "pending" : "stopped"
+            }
             let values = keys.map { key in score.parameters.first { $0.key == key }.map { format($0.value) } ?? "" }
-            let numbers = [String(score.rung + 1), String(score.epochs), String(score.accuracies.count),
-                           String(format: "%.6f", score.mean), String(format: "%.6f", score.standardDeviation),
-                           String(format: "%.6f", score.meanLoss), score.accuracies.map { String(format: "%.6f", $0) }.joined(separator: ";"),
-                           String(format: "%.1f", score.seconds), status]
+            let numbers = [
+                String(score.rung + 1), String(score.epochs), String(score.accuracies.count),
+                String(format: "%.6f", score.mean), String(format: "%.6f", score.standardDeviation),
+                String(format: "%.6f", score.meanLoss),
+                score.accuracies.map { String(format: "%.6f", $0) }.joined(separator: ";"),
+                String(format: "%.1f", score.seconds), status
+            ]
             lines.append(([String(score.trial)] + values + numbers).map(field).joined(separator: ","))
         }
         for (trial, reason) in invalid.sorted(by: { $0.key < $1.key }) {
-            let values = keys.map { key in candidates[trial - 1].first { $0.key == key }.map { format($0.value) } ?? "" }
-            lines.append(([String(trial)] + values + ["", "", "", "", "", "", "", "", "invalid: \(reason)"]).map(field).joined(separator: ","))
+            let values = keys.map { key in candidates[trial - 1].first { $0.key == key }.map { format($0.value) } ?? ""
+            }
+            lines.append(
+                ([String(trial)] + values + ["", "", "", "", "", "", "", "", "invalid: \(reason)"]).map(field).joined(
+                    separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

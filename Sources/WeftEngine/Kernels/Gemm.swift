@@ -25,7 +25,9 @@ public enum Gemm {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             // BLAS leaves C untouched when k is 0 only for beta 1; make the empty sum explicit.
-            for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
+            for row in 0..<m {
+                for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta }
+            }
             return
         }
         let threads = Parallel.threadCount
@@ -38,12 +40,14 @@ public enum Gemm {
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             if splitsRows {
                 let first = chunk * m / chunks, end = (chunk + 1) * m / chunks
-                sgemm(transposeA, transposeB, end - first, n, k, alpha, transposeA ? a + first : a + first * lda, lda,
-                      b, ldb, beta, c + first * ldc, ldc)
+                sgemm(
+                    transposeA, transposeB, end - first, n, k, alpha, transposeA ? a + first : a + first * lda, lda,
+                    b, ldb, beta, c + first * ldc, ldc)
             } else {
                 let first = chunk * n / chunks, end = (chunk + 1) * n / chunks
-                sgemm(transposeA, transposeB, m, end - first, k, alpha, a, lda,
-                      transposeB ? b + first * ldb : b + first, ldb, beta, c + first, ldc)
+                sgemm(
+                    transposeA, transposeB, m, end - first, k, alpha, a, lda,
+                    transposeB ? b + first * ldb : b + first, ldb, beta, c + first, ldc)
             }
         }
     }
@@ -55,14 +59,17 @@ public enum Gemm {
     nonisolated(unsafe) static var insideParallelLoop = false
 
     @inline(__always)
-    private static func sgemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                              _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    private static func sgemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Keeps OpenBLAS on the calling thread (done once, when the engine's thread count is set).

@@ -6,8 +6,10 @@
 /// enough to stay in the core's cache between im2col and the sgemm that reads it.
 public enum Im2Col {
     /// Fills `columns` `[patchSize, outputPlane]` from one image `[C, H, W]`.
-    public static func im2col(image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-                              into columns: UnsafeMutablePointer<Float>) {
+    public static func im2col(
+        image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        into columns: UnsafeMutablePointer<Float>
+    ) {
         var out = columns
         for c in 0..<g.channels {
             let plane = image + c * g.inputPlane
@@ -38,8 +40,10 @@ public enum Im2Col {
     /// Adds one image's columns `[patchSize, outputPlane]` back onto its gradient `[C, H, W]`
     /// (each input element receives the sum over every window position that read it), in a
     /// fixed order.
-    public static func col2im(_ columns: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-                              addingInto image: UnsafeMutablePointer<Float>) {
+    public static func col2im(
+        _ columns: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        addingInto image: UnsafeMutablePointer<Float>
+    ) {
         var source = columns
         for c in 0..<g.channels {
             let plane = image + c * g.inputPlane

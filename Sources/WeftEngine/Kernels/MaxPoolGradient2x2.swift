@@ -15,9 +15,11 @@ extension Pool {
     /// backward, with no `base` to compute, is as fast as a zero fill and a scatter of a whole
     /// batch: that pass is bound by memory.)
     @inline(__always)
-    static func maxGradientPlane2x2(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, gate: UnsafePointer<Float>?,
-                                    scale: Float, affine: (x: UnsafePointer<Float>, slope: Float, center: Float, shift: Float)?,
-                                    _ g: ConvolutionGeometry, into dx: UnsafeMutablePointer<Float>, overwrite: Bool) {
+    static func maxGradientPlane2x2(
+        _ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, gate: UnsafePointer<Float>?,
+        scale: Float, affine: (x: UnsafePointer<Float>, slope: Float, center: Float, shift: Float)?,
+        _ g: ConvolutionGeometry, into dx: UnsafeMutablePointer<Float>, overwrite: Bool
+    ) {
         let width = g.width, outWidth = g.outputWidth
         guard outWidth >= 8 else {
             for index in 0..<g.inputPlane {
@@ -45,8 +47,9 @@ extension Pool {
                     passed.replace(with: 0, where: .!(pooled .> 0))
                 }
                 // Which corner won, 0, 1, W or W+1, as floats (their masks compile to blends).
-                let corner = SIMD8<Float>(UnsafeRawPointer(argmax + outRow + ow).loadUnaligned(as: SIMD8<Int32>.self)
-                    &- (laneColumns &+ Int32(rowOffset + 2 * ow)))
+                let corner = SIMD8<Float>(
+                    UnsafeRawPointer(argmax + outRow + ow).loadUnaligned(as: SIMD8<Int32>.self)
+                        &- (laneColumns &+ Int32(rowOffset + 2 * ow)))
                 var top = SIMD16<Float>(), bottom = SIMD16<Float>()
                 top.evenHalf = passed.replacing(with: 0, where: corner .!= 0)
                 top.oddHalf = passed.replacing(with: 0, where: corner .!= 1)
@@ -59,7 +62,8 @@ extension Pool {
                     top -= affine.slope * (upper - affine.center) + affine.shift
                     bottom -= affine.slope * (lower - affine.center) + affine.shift
                 }
-                let topTarget = UnsafeMutableRawPointer(dx + topIndex), bottomTarget = UnsafeMutableRawPointer(dx + bottomIndex)
+                let topTarget = UnsafeMutableRawPointer(dx + topIndex),
+                    bottomTarget = UnsafeMutableRawPointer(dx + bottomIndex)
                 if !overwrite {
                     if repeated > 0 {
                         top.replace(with: 0, where: columnLanes .< Float(2 * repeated))

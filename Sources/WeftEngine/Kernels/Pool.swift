@@ -2,8 +2,10 @@
 public enum Pool {
     /// Max over each window (padding never wins). Writes `output` `[N, C, outH, outW]` and, when
     /// `argmax` is given, the index within the input plane (`ih*W + iw`) each maximum came from.
-    public static func maxForward(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-                                  output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
+    public static func maxForward(
+        _ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?
+    ) {
         if g.kernelHeight == 2, g.kernelWidth == 2, g.stride == 2, g.padding == 0 {
             return maxForward2x2(input, g, output: output, argmax: argmax)
         }
@@ -21,7 +23,9 @@ public enum Pool {
                     for ih in hStart..<hEnd {
                         for iw in wStart..<wEnd {
                             let value = plane[ih * g.width + iw]
-                            if value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = ih * g.width + iw }
+                            if value > best || (value.isNaN && !best.isNaN) {
+                                best = value; bestIndex = ih * g.width + iw
+                            }
                         }
                     }
                     out[oh * g.outputWidth + ow] = best
@@ -32,12 +36,15 @@ public enum Pool {
     }
 
     /// The common 2×2 window with stride 2 and no padding, plane by plane (`maxPlane2x2`).
-    private static func maxForward2x2(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-                                      output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?) {
+    private static func maxForward2x2(
+        _ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?
+    ) {
         Parallel.forChunks(g.batch * g.channels, grain: 4) { planes in
             for planeIndex in planes {
-                maxPlane2x2(input + planeIndex * g.inputPlane, g, output: output + planeIndex * g.outputPlane,
-                            argmax: argmax.map { $0 + planeIndex * g.outputPlane })
+                maxPlane2x2(
+                    input + planeIndex * g.inputPlane, g, output: output + planeIndex * g.outputPlane,
+                    argmax: argmax.map { $0 + planeIndex * g.outputPlane })
             }
         }
     }
@@ -72,9 +79,11 @@ public enum Pool {
     /// loop: the first maximum in row-major window order wins, NaN wins. `argmax` gets `ih*W + iw`,
     /// and `winnerInputs` (with a transform) the untransformed input value there.
     @inline(__always)
-    static func maxPlane2x2(_ plane: UnsafePointer<Float>, _ g: ConvolutionGeometry, output out: UnsafeMutablePointer<Float>,
-                            argmax arg: UnsafeMutablePointer<Int32>?, transform: AffineReLU? = nil,
-                            winnerInputs: UnsafeMutablePointer<Float>? = nil) {
+    static func maxPlane2x2(
+        _ plane: UnsafePointer<Float>, _ g: ConvolutionGeometry, output out: UnsafeMutablePointer<Float>,
+        argmax arg: UnsafeMutablePointer<Int32>?, transform: AffineReLU? = nil,
+        winnerInputs: UnsafeMutablePointer<Float>? = nil
+    ) {
         let width = g.width, outWidth = g.outputWidth
         let laneColumns = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for oh in 0..<g.outputHeight {
@@ -107,8 +116,12 @@ public enum Pool {
                     index.replace(with: first &+ Int32(width + 1), where: wins)
                     raw.replace(with: rawLower.oddHalf, where: wins)
                     UnsafeMutableRawPointer(out + outRow + ow).storeBytes(of: best, as: SIMD8<Float>.self)
-                    if let arg { UnsafeMutableRawPointer(arg + outRow + ow).storeBytes(of: index, as: SIMD8<Int32>.self) }
-                    if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + outRow + ow).storeBytes(of: raw, as: SIMD8<Float>.self) }
+                    if let arg {
+                        UnsafeMutableRawPointer(arg + outRow + ow).storeBytes(of: index, as: SIMD8<Int32>.self)
+                    }
+                    if let winnerInputs {
+                        UnsafeMutableRawPointer(winnerInputs + outRow + ow).storeBytes(of: raw, as: SIMD8<Float>.self)
+                    }
                     ow += 8
                 }
             } else if outWidth >= 4 {
@@ -140,8 +153,12 @@ public enum Pool {
                     index.replace(with: first &+ Int32(width + 1), where: wins)
                     raw.replace(with: rawLower.oddHalf, where: wins)
                     UnsafeMutableRawPointer(out + outRow + ow).storeBytes(of: best, as: SIMD4<Float>.self)
-                    if let arg { UnsafeMutableRawPointer(arg + outRow + ow).storeBytes(of: index, as: SIMD4<Int32>.self) }
-                    if let winnerInputs { UnsafeMutableRawPointer(winnerInputs + outRow + ow).storeBytes(of: raw, as: SIMD4<Float>.self) }
+                    if let arg {
+                        UnsafeMutableRawPointer(arg + outRow + ow).storeBytes(of: index, as: SIMD4<Int32>.self)
+                    }
+                    if let winnerInputs {
+                        UnsafeMutableRawPointer(winnerInputs + outRow + ow).storeBytes(of: raw, as: SIMD4<Float>.self)
+                    }
                     ow += 4
                 }
             } else {
@@ -152,7 +169,9 @@ public enum Pool {
                         let windowIndex = rowOffset + (corner >> 1) * width + column + (corner & 1)
                         var value = plane[windowIndex]
                         if let transform { value = transform(value) }
-                        if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) { best = value; bestIndex = windowIndex }
+                        if bestIndex < 0 || value > best || (value.isNaN && !best.isNaN) {
+                            best = value; bestIndex = windowIndex
+                        }
                     }
                     out[outRow + ow] = best
                     arg?[outRow + ow] = Int32(bestIndex)
@@ -163,8 +182,10 @@ public enum Pool {
     }
 
     /// Routes each output gradient to the input element that won its window: `dx[argmax] += dout`.
-    public static func maxBackward(_ dout: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
-                                   _ g: ConvolutionGeometry, addingInto dx: UnsafeMutablePointer<Float>) {
+    public static func maxBackward(
+        _ dout: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+        _ g: ConvolutionGeometry, addingInto dx: UnsafeMutablePointer<Float>
+    ) {
         Parallel.forEach(g.batch * g.channels) { planeIndex in
             let target = dx + planeIndex * g.inputPlane
             let source = dout + planeIndex * g.outputPlane
@@ -175,8 +196,10 @@ public enum Pool {
 
     /// Mean over each window, padding counted as zeros (PyTorch's `count_include_pad=True`):
     /// every window divides by `kh*kw`.
-    public static func averageForward(_ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-                                      output: UnsafeMutablePointer<Float>) {
+    public static func averageForward(
+        _ input: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        output: UnsafeMutablePointer<Float>
+    ) {
         let scale = 1 / Float(g.kernelHeight * g.kernelWidth)
         Parallel.forEach(g.batch * g.channels) { planeIndex in
             let plane = input + planeIndex * g.inputPlane
@@ -196,8 +219,10 @@ public enum Pool {
     }
 
     /// Spreads each output gradient evenly (`/ kh*kw`) over the input elements of its window.
-    public static func averageBackward(_ dout: UnsafePointer<Float>, _ g: ConvolutionGeometry,
-                                       addingInto dx: UnsafeMutablePointer<Float>) {
+    public static func averageBackward(
+        _ dout: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+        addingInto dx: UnsafeMutablePointer<Float>
+    ) {
         let scale = 1 / Float(g.kernelHeight * g.kernelWidth)
         Parallel.forEach(g.batch * g.channels) { planeIndex in
             let target = dx + planeIndex * g.inputPlane

@@ -56,8 +56,10 @@ public enum VectorReduction {
 
     /// `(Σ y[i], Σ y[i]·(x[i] - center))` over `count` elements.
     @inline(__always)
-    public static func sumAndCenteredDot(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
-                                         center: Float) -> (sum: Float, dot: Float) {
+    public static func sumAndCenteredDot(
+        _ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+        center: Float
+    ) -> (sum: Float, dot: Float) {
         var sums = Lanes(), dots = Lanes()
         let shift = Lanes(repeating: center)
         var index = 0
@@ -74,9 +76,11 @@ public enum VectorReduction {
 
     /// `sumAndCenteredDot` with `y[i]` taken as 0 wherever `mask[i] <= 0` (a ReLU's output).
     @inline(__always)
-    public static func sumAndCenteredDot(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                                         where mask: UnsafePointer<Float>, count: Int,
-                                         center: Float) -> (sum: Float, dot: Float) {
+    public static func sumAndCenteredDot(
+        _ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+        where mask: UnsafePointer<Float>, count: Int,
+        center: Float
+    ) -> (sum: Float, dot: Float) {
         var sums = Lanes(), dots = Lanes()
         let shift = Lanes(repeating: center)
         var index = 0

@@ -8,30 +8,38 @@ extension Winograd {
     ///   - outputGradient: `[N, O, outH, outW]`.
     /// Each thread sums its images' products into its own `[16][O, I]` buffer; the buffers are
     /// added in chunk order, so the result depends on the thread count but never on timing.
-    public static func accumulateFilterGradient(images: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
-                                                batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling,
-                                                into dw: UnsafeMutablePointer<Float>) {
+    public static func accumulateFilterGradient(
+        images: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+        batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling,
+        into dw: UnsafeMutablePointer<Float>
+    ) {
         let inputSize = inputChannels * tiling.height * tiling.width
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
         let partialSize = positions * outputChannels * inputChannels
-        let partials = TensorStorage(count: partialSize * min(max(Parallel.threadCount, 1), max(batch, 1)), repeating: 0)
-        let chunks = forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
-                                  tiling) { chunk, group, buffers in
+        let partials = TensorStorage(
+            count: partialSize * min(max(Parallel.threadCount, 1), max(batch, 1)), repeating: 0)
+        let chunks = forEachGroup(
+            batch: batch, inputChannels: inputChannels, outputChannels: outputChannels,
+            tiling
+        ) { chunk, group, buffers in
             let v = buffers.input.pointer, w = buffers.output.pointer, rowStride = group.rowStride
             let partial = partials.pointer + chunk * partialSize
             for image in 0..<group.count {  // in order: a tile row's spill is overwritten by the next
-                transformInput(images + (group.first + image) * inputSize, channels: inputChannels, tiling,
-                               scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
-                               rowStride: rowStride, positionStride: inputChannels * rowStride)
-                transformOutputGradient(dy + (group.first + image) * outputSize, channels: outputChannels, tiling,
-                                        scratch: buffers.scratch.pointer, into: w + image * tiling.tiles,
-                                        rowStride: rowStride, positionStride: outputChannels * rowStride)
+                transformInput(
+                    images + (group.first + image) * inputSize, channels: inputChannels, tiling,
+                    scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
+                    rowStride: rowStride, positionStride: inputChannels * rowStride)
+                transformOutputGradient(
+                    dy + (group.first + image) * outputSize, channels: outputChannels, tiling,
+                    scratch: buffers.scratch.pointer, into: w + image * tiling.tiles,
+                    rowStride: rowStride, positionStride: outputChannels * rowStride)
             }
             for position in 0..<positions {
-                Gemm.multiply(transposeB: true, m: outputChannels, n: inputChannels, k: group.columns,
-                              a: w + position * outputChannels * rowStride, lda: rowStride,
-                              b: v + position * inputChannels * rowStride, ldb: rowStride,
-                              beta: 1, c: partial + position * outputChannels * inputChannels, ldc: inputChannels)
+                Gemm.multiply(
+                    transposeB: true, m: outputChannels, n: inputChannels, k: group.columns,
+                    a: w + position * outputChannels * rowStride, lda: rowStride,
+                    b: v + position * inputChannels * rowStride, ldb: rowStride,
+                    beta: 1, c: partial + position * outputChannels * inputChannels, ldc: inputChannels)
             }
         }
         let pairs = outputChannels * inputChannels
@@ -66,9 +74,11 @@ extension Winograd {
     /// `W[ξ][o, t] = (A dy_t Aᵀ)[ξ]` for every channel `o` of one image's output gradient
     /// `[O, outH, outW]` and tile `t` (`dy_t` its 2×2 block, zero where it sticks out), laid out
     /// and spilling as `transformInput`. `A z = (z0, z0 + z1, z0 - z1, -z1)`.
-    static func transformOutputGradient(_ gradient: UnsafePointer<Float>, channels: Int, _ t: Tiling,
-                                        scratch: UnsafeMutablePointer<Float>, into w: UnsafeMutablePointer<Float>,
-                                        rowStride: Int, positionStride: Int) {
+    static func transformOutputGradient(
+        _ gradient: UnsafePointer<Float>, channels: Int, _ t: Tiling,
+        scratch: UnsafeMutablePointer<Float>, into w: UnsafeMutablePointer<Float>,
+        rowStride: Int, positionStride: Int
+    ) {
         let outH = t.outputHeight, outW = t.outputWidth, vectors = (t.tileColumns + lanes - 1) / lanes
         let width = 2 * lanes * vectors, padded = scratch  // [2*tileRows, width], zero past the plane
         padded.update(repeating: 0, count: 2 * t.tileRows * width)

@@ -48,8 +48,9 @@ public enum Winograd {
 
         /// A 3×3 stride-1 window over a `height × width` plane zero-padded by `padding`.
         public init(height: Int, width: Int, padding: Int) {
-            precondition(padding >= 0 && height + 2 * padding >= 3 && width + 2 * padding >= 3,
-                         "Winograd.Tiling: a 3×3 window does not fit \(height)×\(width) with padding \(padding)")
+            precondition(
+                padding >= 0 && height + 2 * padding >= 3 && width + 2 * padding >= 3,
+                "Winograd.Tiling: a 3×3 window does not fit \(height)×\(width) with padding \(padding)")
             self.height = height; self.width = width; self.padding = padding
             outputHeight = height + 2 * padding - 2; outputWidth = width + 2 * padding - 2
             tileRows = (outputHeight + 1) / 2; tileColumns = (outputWidth + 1) / 2
@@ -62,8 +63,10 @@ public enum Winograd {
     ///   - flippedAndTransposed: false for the forward convolution (`O = F`, `I = C`, filter
     ///     `(o, i)` = `weight[o, i]`); true for the input gradient (`O = C`, `I = F`, filter
     ///     `(o, i)` = `weight[i, o]` rotated by 180°).
-    public static func transformFilters(_ weight: UnsafePointer<Float>, filters: Int, channels: Int,
-                                        flippedAndTransposed: Bool, into u: UnsafeMutablePointer<Float>) {
+    public static func transformFilters(
+        _ weight: UnsafePointer<Float>, filters: Int, channels: Int,
+        flippedAndTransposed: Bool, into u: UnsafeMutablePointer<Float>
+    ) {
         let outputs = flippedAndTransposed ? channels : filters, inputs = flippedAndTransposed ? filters : channels
         let positionStride = outputs * inputs
         for o in 0..<outputs {
@@ -98,29 +101,35 @@ public enum Winograd {
     /// onto what `output` holds when `accumulate`. Images are split across the engine's threads in
     /// a fixed partition; each thread transforms a group of its images at a time, runs the 16
     /// products on its own and transforms the results back.
-    public static func convolve(_ images: UnsafePointer<Float>, batch: Int, inputChannels: Int, outputChannels: Int,
-                                _ tiling: Tiling, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                accumulate: Bool, into output: UnsafeMutablePointer<Float>) {
+    public static func convolve(
+        _ images: UnsafePointer<Float>, batch: Int, inputChannels: Int, outputChannels: Int,
+        _ tiling: Tiling, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        accumulate: Bool, into output: UnsafeMutablePointer<Float>
+    ) {
         let inputSize = inputChannels * tiling.height * tiling.width
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
-        forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels, tiling) { _, group, buffers in
+        forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels, tiling) {
+            _, group, buffers in
             let v = buffers.input.pointer, m = buffers.output.pointer, rowStride = group.rowStride
             for image in 0..<group.count {  // in order: a tile row's spill is overwritten by the next
-                transformInput(images + (group.first + image) * inputSize, channels: inputChannels, tiling,
-                               scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
-                               rowStride: rowStride, positionStride: inputChannels * rowStride)
+                transformInput(
+                    images + (group.first + image) * inputSize, channels: inputChannels, tiling,
+                    scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
+                    rowStride: rowStride, positionStride: inputChannels * rowStride)
             }
             for position in 0..<positions {
-                Gemm.multiply(m: outputChannels, n: group.columns, k: inputChannels,
-                              a: u + position * outputChannels * inputChannels, lda: inputChannels,
-                              b: v + position * inputChannels * rowStride, ldb: rowStride,
-                              c: m + position * outputChannels * rowStride, ldc: rowStride)
+                Gemm.multiply(
+                    m: outputChannels, n: group.columns, k: inputChannels,
+                    a: u + position * outputChannels * inputChannels, lda: inputChannels,
+                    b: v + position * inputChannels * rowStride, ldb: rowStride,
+                    c: m + position * outputChannels * rowStride, ldc: rowStride)
             }
             for image in 0..<group.count {
-                transformOutput(m + image * tiling.tiles, channels: outputChannels, tiling,
-                                rowStride: rowStride, positionStride: outputChannels * rowStride, bias: bias,
-                                accumulate: accumulate, scratch: buffers.scratch.pointer,
-                                into: output + (group.first + image) * outputSize)
+                transformOutput(
+                    m + image * tiling.tiles, channels: outputChannels, tiling,
+                    rowStride: rowStride, positionStride: outputChannels * rowStride, bias: bias,
+                    accumulate: accumulate, scratch: buffers.scratch.pointer,
+                    into: output + (group.first + image) * outputSize)
             }
         }
     }
@@ -137,18 +146,23 @@ public enum Winograd {
     /// thread's images in groups of up to `targetColumns / tiles`, in order, with that thread's
     /// buffers. Returns the number of chunks (for per-chunk partial sums).
     @discardableResult
-    static func forEachGroup(batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling,
-                             _ body: (_ chunk: Int, _ group: ImageGroup, _ buffers: GroupBuffers) -> Void) -> Int {
+    static func forEachGroup(
+        batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling,
+        _ body: (_ chunk: Int, _ group: ImageGroup, _ buffers: GroupBuffers) -> Void
+    ) -> Int {
         let groupSize = max(1, targetColumns / tiling.tiles)
         return Parallel.forChunksWithOwnGemms(batch) { chunk, range in
             let rowCapacity = min(groupSize, range.count) * tiling.tiles + lanes
-            let buffers = GroupBuffers(input: TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0),
-                                       output: TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0),
-                                       scratch: TensorStorage(count: tiling.scratchCount, repeating: 0))
+            let buffers = GroupBuffers(
+                input: TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0),
+                output: TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0),
+                scratch: TensorStorage(count: tiling.scratchCount, repeating: 0))
             var first = range.lowerBound
             while first < range.upperBound {
                 let count = min(groupSize, range.upperBound - first), columns = count * tiling.tiles
-                body(chunk, ImageGroup(first: first, count: count, columns: columns, rowStride: columns + lanes), buffers)
+                body(
+                    chunk, ImageGroup(first: first, count: count, columns: columns, rowStride: columns + lanes), buffers
+                )
                 first += count
             }
         }
@@ -167,9 +181,11 @@ public enum Winograd {
     /// row, which the next tile row or image overwrites, or which land in the `lanes` spare
     /// columns of every row. `scratch` (`tiling.scratchCount`) holds the zero-padded plane and
     /// four transformed rows.
-    static func transformInput(_ image: UnsafePointer<Float>, channels: Int, _ t: Tiling,
-                               scratch: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
-                               rowStride: Int, positionStride: Int) {
+    static func transformInput(
+        _ image: UnsafePointer<Float>, channels: Int, _ t: Tiling,
+        scratch: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>,
+        rowStride: Int, positionStride: Int
+    ) {
         let pw = t.scratchWidth, padded = scratch, rows = scratch + t.paddedHeight * pw
         padded.update(repeating: 0, count: t.paddedHeight * pw)
         let copiedRows = max(0, min(t.height, t.paddedHeight - t.padding))
@@ -190,9 +206,12 @@ public enum Winograd {
                 for vector in 0..<vectors {
                     let offset = vector * lanes
                     transformColumns(r0 + 2 * offset, into: target + offset, positionStride: positionStride)
-                    transformColumns(r1 + 2 * offset, into: target + 4 * positionStride + offset, positionStride: positionStride)
-                    transformColumns(r2 + 2 * offset, into: target + 8 * positionStride + offset, positionStride: positionStride)
-                    transformColumns(r3 + 2 * offset, into: target + 12 * positionStride + offset, positionStride: positionStride)
+                    transformColumns(
+                        r1 + 2 * offset, into: target + 4 * positionStride + offset, positionStride: positionStride)
+                    transformColumns(
+                        r2 + 2 * offset, into: target + 8 * positionStride + offset, positionStride: positionStride)
+                    transformColumns(
+                        r3 + 2 * offset, into: target + 12 * positionStride + offset, positionStride: positionStride)
                 }
             }
         }
@@ -201,8 +220,10 @@ public enum Winograd {
     /// `(r B)` for one row `r` of `Bᵀ d` and 8 tiles: tile `j` reads `r[2j ..< 2j+4]`; its four
     /// values go to `target[b * positionStride + j]`.
     @inline(__always)
-    private static func transformColumns(_ r: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
-                                         positionStride: Int) {
+    private static func transformColumns(
+        _ r: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+        positionStride: Int
+    ) {
         let here = load16(r), shifted = load16(r + 2)
         let even = here.evenHalf, odd = here.oddHalf, nextEven = shifted.evenHalf, nextOdd = shifted.oddHalf
         store8(even - nextEven, target)
@@ -216,9 +237,11 @@ public enum Winograd {
     /// time into a plane of `scratch` whose rows are wide enough for whole vectors (loads run up to
     /// 7 columns past a tile row, into the next one or the spare columns); the valid part is then
     /// copied (or added) into the output.
-    static func transformOutput(_ m: UnsafePointer<Float>, channels: Int, _ t: Tiling, rowStride: Int,
-                                positionStride: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
-                                scratch: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+    static func transformOutput(
+        _ m: UnsafePointer<Float>, channels: Int, _ t: Tiling, rowStride: Int,
+        positionStride: Int, bias: UnsafePointer<Float>?, accumulate: Bool,
+        scratch: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>
+    ) {
         let outH = t.outputHeight, outW = t.outputWidth, vectors = (t.tileColumns + lanes - 1) / lanes
         let width = 2 * lanes * vectors  // of a scratch row
         for o in 0..<channels {
@@ -227,7 +250,8 @@ public enum Winograd {
                 let row = m + o * rowStride + tileRow * t.tileColumns
                 for vector in 0..<vectors {
                     let p = row + vector * lanes
-                    func m(_ position: Int) -> SIMD8<Float> { load8(p + position * positionStride) }  // m_ξ of the 8 tiles
+                    // m_ξ of the 8 tiles
+                    func m(_ position: Int) -> SIMD8<Float> { load8(p + position * positionStride) }
                     // Aᵀ m: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (rows a of m), then the same on columns.
                     let s00 = m(0) + m(4) + m(8), s01 = m(1) + m(5) + m(9)
                     let s02 = m(2) + m(6) + m(10), s03 = m(3) + m(7) + m(11)

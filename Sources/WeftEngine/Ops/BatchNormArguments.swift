@@ -8,8 +8,10 @@ public struct BatchNormArguments {
     public let runningMean: Tensor?, runningVariance: Tensor?
     public let training: Bool, momentum: Float, epsilon: Float
 
-    public init(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?, training: Bool,
-                momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    public init(
+        weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?, training: Bool,
+        momentum: Float = 0.1, epsilon: Float = 1e-5
+    ) {
         self.weight = weight; self.bias = bias
         self.runningMean = runningMean; self.runningVariance = runningVariance
         self.training = training; self.momentum = momentum; self.epsilon = epsilon
@@ -20,15 +22,21 @@ public struct BatchNormArguments {
     /// - Parameters: `valuesPerChannel` the batch's values of one channel (`N·H·W`); `input` the
     ///   input's shape, for the message.
     func check(_ op: String, channels: Int, valuesPerChannel: Int, input: Shape) {
-        for (label, tensor) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
+        for (label, tensor) in [
+            ("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVariance", runningVariance)
+        ] {
             if let tensor {
-                precondition(tensor.shape == [channels], "\(op): \(label) \(tensor.shape) must be [\(channels)] for input \(input)")
+                precondition(
+                    tensor.shape == [channels],
+                    "\(op): \(label) \(tensor.shape) must be [\(channels)] for input \(input)")
             }
         }
         if training {
-            precondition(valuesPerChannel > 1, "\(op): training needs more than one value per channel, got input \(input)")
+            precondition(
+                valuesPerChannel > 1, "\(op): training needs more than one value per channel, got input \(input)")
         } else {
-            precondition(runningMean != nil && runningVariance != nil, "\(op): evaluation mode needs running statistics")
+            precondition(
+                runningMean != nil && runningVariance != nil, "\(op): evaluation mode needs running statistics")
         }
     }
 }

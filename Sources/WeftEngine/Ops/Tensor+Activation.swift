@@ -43,8 +43,10 @@ extension Tensor {
     /// Applies `function` to every element; the backward multiplies `dout` by
     /// `derivative(x, y)`, given the input `x` and output `y` of the element.
     @inline(__always)
-    func elementwise(_ name: String, _ function: @escaping (Float) -> Float,
-                     derivative: @escaping (Float, Float) -> Float) -> Tensor {
+    func elementwise(
+        _ name: String, _ function: @escaping (Float) -> Float,
+        derivative: @escaping (Float, Float) -> Float
+    ) -> Tensor {
         let output = Tensor(uninitializedShape: shape)
         let x = data, y = output.data
         Parallel.forChunks(count, grain: 1 << 15) { range in

@@ -25,9 +25,11 @@ extension Tensor {
 
     /// Applies `function(a, b)` over the broadcast shape; the backward multiplies `dout` by the
     /// partial derivatives `dLeft(a, b)` and `dRight(a, b)` and sums over stretched dimensions.
-    private func broadcasting(_ name: String, _ other: Tensor, _ function: @escaping (Float, Float) -> Float,
-                              dLeft: @escaping (Float, Float) -> Float,
-                              dRight: @escaping (Float, Float) -> Float) -> Tensor {
+    private func broadcasting(
+        _ name: String, _ other: Tensor, _ function: @escaping (Float, Float) -> Float,
+        dLeft: @escaping (Float, Float) -> Float,
+        dRight: @escaping (Float, Float) -> Float
+    ) -> Tensor {
         guard let outputShape = Shape.broadcast(shape, other.shape) else {
             preconditionFailure("\(name): shapes \(shape) and \(other.shape) do not broadcast")
         }

@@ -11,8 +11,10 @@ public struct BatchNormSynchronization {
     /// sum and divides by it after, so that each replica's `dy` counts as in the global loss.
     public var sumGradientTerms: (UnsafeMutablePointer<Double>, Int) -> Void
 
-    public init(sumStatistics: @escaping (UnsafeMutablePointer<Double>, Int) -> Void,
-                sumGradientTerms: @escaping (UnsafeMutablePointer<Double>, Int) -> Void) {
+    public init(
+        sumStatistics: @escaping (UnsafeMutablePointer<Double>, Int) -> Void,
+        sumGradientTerms: @escaping (UnsafeMutablePointer<Double>, Int) -> Void
+    ) {
         self.sumStatistics = sumStatistics
         self.sumGradientTerms = sumGradientTerms
     }
@@ -25,11 +27,14 @@ extension Tensor {
     /// across replicas before `dx` is formed. `dγ` and `dβ` stay this replica's own sums: the
     /// gradient allreduce that follows adds them up, as in PyTorch's `SyncBatchNorm`.
     /// Called by `batchNorm(..., synchronization:)`; the input is `[N, C, H, W]` or `[N, C]`.
-    func synchronizedBatchNorm(weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
-                               momentum: Float, epsilon: Float, synchronization: BatchNormSynchronization) -> Tensor {
+    func synchronizedBatchNorm(
+        weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVariance: Tensor?,
+        momentum: Float, epsilon: Float, synchronization: BatchNormSynchronization
+    ) -> Tensor {
         precondition(shape.rank == 4 || shape.rank == 2, "batchNorm: input \(shape) must be [N, C, H, W] or [N, C]")
         let channels = shape[1], batch = shape[0], plane = shape.rank == 4 ? shape[2] * shape[3] : 1
-        precondition(weight.shape == [channels] && bias.shape == [channels], "batchNorm: weight and bias must be [\(channels)]")
+        precondition(
+            weight.shape == [channels] && bias.shape == [channels], "batchNorm: weight and bias must be [\(channels)]")
         let x = data
         // [C + 1]: Σx per channel, then this replica's value count.
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: channels + 1)
@@ -67,9 +72,12 @@ extension Tensor {
         synchronization.sumStatistics(sums, channels)
         for c in 0..<channels {
             invStdPointer[c] = Float(1 / (sums[c] / reduced + Double(epsilon)).squareRoot())
-            if let runningMean { runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * meanPointer[c] }
+            if let runningMean {
+                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * meanPointer[c]
+            }
             if let runningVariance {
-                runningVariance.data[c] = (1 - momentum) * runningVariance.data[c] + momentum * Float(sums[c] / (reduced - 1))
+                runningVariance.data[c] =
+                    (1 - momentum) * runningVariance.data[c] + momentum * Float(sums[c] / (reduced - 1))
             }
         }
         let output = Tensor(uninitializedShape: shape)  // [N, C, H, W] or [N, C]
@@ -81,16 +89,19 @@ extension Tensor {
             for index in 0..<plane { to[index] = from[index] * scale + shift }
         }
         return output.recorded("batchNorm", inputs: [self, weight, bias]) { [self] dout in
-            synchronizedBatchNormBackward(dout: dout, weight: weight, bias: bias, mean: mean.pointer, invStd: invStd.pointer,
-                                          batch: batch, plane: plane, reduced: reduced, synchronization: synchronization)
+            synchronizedBatchNormBackward(
+                dout: dout, weight: weight, bias: bias, mean: mean.pointer, invStd: invStd.pointer,
+                batch: batch, plane: plane, reduced: reduced, synchronization: synchronization)
         }
     }
 
     /// Accumulates this replica's `dγ = Σ dout·x̂` and `dβ = Σ dout`, and `dx = γ invStd ·
     /// (dout − Σ dout / M − x̂ Σ dout·x̂ / M)` with both sums taken over every replica.
-    private func synchronizedBatchNormBackward(dout: Tensor, weight: Tensor, bias: Tensor, mean: UnsafePointer<Float>,
-                                               invStd: UnsafePointer<Float>, batch: Int, plane: Int, reduced: Double,
-                                               synchronization: BatchNormSynchronization) {
+    private func synchronizedBatchNormBackward(
+        dout: Tensor, weight: Tensor, bias: Tensor, mean: UnsafePointer<Float>,
+        invStd: UnsafePointer<Float>, batch: Int, plane: Int, reduced: Double,
+        synchronization: BatchNormSynchronization
+    ) {
         let channels = shape[1]
         let x = data, dy = dout.data, gamma = weight.data
         // [2C]: Σdy per channel, then Σdy·x̂ per channel.
@@ -129,7 +140,9 @@ extension Tensor {
             let slope = scale * meanDyXhat * inv, shift = scale * meanDy  // x centred first, as batchNormInputGradient
             for n in 0..<batch {
                 let offset = (n * channels + c) * plane
-                for index in offset..<(offset + plane) { dx[index] += scale * dy[index] - slope * (x[index] - mu) - shift }
+                for index in offset..<(offset + plane) {
+                    dx[index] += scale * dy[index] - slope * (x[index] - mu) - shift
+                }
             }
         }
     }

@@ -9,14 +9,18 @@ extension Tensor {
         precondition(shape.rank == 2, "softmaxCrossEntropy: logits \(shape) must be [N, C]")
         let rows = shape[0], columns = shape[1]
         precondition(labels.count == rows, "softmaxCrossEntropy: \(labels.count) labels for logits \(shape)")
-        precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "softmaxCrossEntropy: label smoothing must be in [0, 1], got \(labelSmoothing)")
+        precondition(
+            labelSmoothing >= 0 && labelSmoothing <= 1,
+            "softmaxCrossEntropy: label smoothing must be in [0, 1], got \(labelSmoothing)")
         let logProbabilities = TensorStorage(uninitializedCount: count)
         Tensor.softmaxRows(data, rows: rows, columns: columns, into: logProbabilities.pointer, logarithm: true)
         let offTarget = labelSmoothing / Float(columns), onTarget = 1 - labelSmoothing + offTarget
         var total: Double = 0
         for row in 0..<rows {
             let label = labels[row]
-            precondition(label >= 0 && label < columns, "softmaxCrossEntropy: label \(label) of row \(row) is outside 0..<\(columns)")
+            precondition(
+                label >= 0 && label < columns,
+                "softmaxCrossEntropy: label \(label) of row \(row) is outside 0..<\(columns)")
             let logP = logProbabilities.pointer + row * columns
             var rowLoss: Double = -Double(logP[label]) * Double(1 - labelSmoothing)
             if labelSmoothing > 0 {

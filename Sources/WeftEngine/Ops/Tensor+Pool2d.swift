@@ -5,7 +5,8 @@ extension Tensor {
     public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
         let g = poolGeometry("maxPool2d", kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding)
         let output = Tensor(uninitializedShape: [g.batch, g.channels, g.outputHeight, g.outputWidth])
-        let argmax: TensorStorage? = Autograd.needsGradient(self) ? TensorStorage(uninitializedCount: output.count) : nil
+        let argmax: TensorStorage? =
+            Autograd.needsGradient(self) ? TensorStorage(uninitializedCount: output.count) : nil
         argmax.map { storage in
             storage.pointer.withMemoryRebound(to: Int32.self, capacity: storage.count) {
                 Pool.maxForward(data, g, output: output.data, argmax: $0)
@@ -55,10 +56,15 @@ extension Tensor {
 
     private func poolGeometry(_ op: String, kernelSize: Int, stride: Int, padding: Int) -> ConvolutionGeometry {
         precondition(shape.rank == 4, "\(op): input \(shape) must be [N, C, H, W]")
-        precondition(padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half the kernel \(kernelSize)")
-        guard let g = ConvolutionGeometry(input: shape, kernelHeight: kernelSize, kernelWidth: kernelSize,
-                                          stride: stride, padding: padding) else {
-            preconditionFailure("\(op): kernel \(kernelSize), stride \(stride), padding \(padding) do not fit input \(shape)")
+        precondition(
+            padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half the kernel \(kernelSize)")
+        guard
+            let g = ConvolutionGeometry(
+                input: shape, kernelHeight: kernelSize, kernelWidth: kernelSize,
+                stride: stride, padding: padding)
+        else {
+            preconditionFailure(
+                "\(op): kernel \(kernelSize), stride \(stride), padding \(padding) do not fit input \(shape)")
         }
         return g
     }

@@ -10,14 +10,16 @@ extension Tensor {
             preconditionFailure("reluMaxPool2x2: input \(shape) is smaller than the 2×2 window")
         }
         let output = Tensor(uninitializedShape: [g.batch, g.channels, g.outputHeight, g.outputWidth])
-        let argmax: TensorStorage? = Autograd.needsGradient(self) ? TensorStorage(uninitializedCount: output.count) : nil
+        let argmax: TensorStorage? =
+            Autograd.needsGradient(self) ? TensorStorage(uninitializedCount: output.count) : nil
         let x = data, out = output.data
         let winners = argmax.map { UnsafeMutableRawPointer($0.pointer).assumingMemoryBound(to: Int32.self) }
         let rectify = Pool.AffineReLU(scale: 1, shift: 0)
         Parallel.forChunks(g.batch * g.channels, grain: 4) { planes in
             for planeIndex in planes {
-                Pool.maxPlane2x2(x + planeIndex * g.inputPlane, g, output: out + planeIndex * g.outputPlane,
-                                 argmax: winners.map { $0 + planeIndex * g.outputPlane }, transform: rectify)
+                Pool.maxPlane2x2(
+                    x + planeIndex * g.inputPlane, g, output: out + planeIndex * g.outputPlane,
+                    argmax: winners.map { $0 + planeIndex * g.outputPlane }, transform: rectify)
             }
         }
         let outputStorage = output.storage

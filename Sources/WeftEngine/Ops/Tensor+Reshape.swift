@@ -5,12 +5,15 @@ extension Tensor {
         var dimensions = newDimensions
         if let inferred = dimensions.firstIndex(of: -1) {
             let known = dimensions.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0,
-                         "reshape: cannot infer -1 in \(dimensions) for \(count) elements of \(shape)")
+            precondition(
+                known > 0 && count % known == 0,
+                "reshape: cannot infer -1 in \(dimensions) for \(count) elements of \(shape)")
             dimensions[inferred] = count / known
         }
         let target = Shape(dimensions)
-        precondition(target.elementCount == count, "reshape: \(shape) has \(count) elements, \(target) needs \(target.elementCount)")
+        precondition(
+            target.elementCount == count,
+            "reshape: \(shape) has \(count) elements, \(target) needs \(target.elementCount)")
         let output = Tensor(shape: target, storage: storage)
         return output.recorded("reshape", inputs: [self]) { [self] dout in
             let (dx, fresh) = gradientForWriting(), dy = dout.data

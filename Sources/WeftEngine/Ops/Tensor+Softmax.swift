@@ -44,8 +44,10 @@ extension Tensor {
 
     /// Writes the softmax (or its logarithm) of each row, computed stably after subtracting the
     /// row's maximum.
-    static func softmaxRows(_ x: UnsafePointer<Float>, rows: Int, columns: Int,
-                            into y: UnsafeMutablePointer<Float>, logarithm: Bool) {
+    static func softmaxRows(
+        _ x: UnsafePointer<Float>, rows: Int, columns: Int,
+        into y: UnsafeMutablePointer<Float>, logarithm: Bool
+    ) {
         for row in 0..<rows {
             let from = x + row * columns, to = y + row * columns
             var maximum = -Float.infinity

@@ -9,7 +9,9 @@ public func fuzzPNG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
         let image = try PNGFile.decode(bytes, name: "fuzz.png")
         guard image.pixels.count == image.width * image.height * image.channels else {
-            fatalError("the decoded image has \(image.pixels.count) bytes for \(image.width)×\(image.height)×\(image.channels)")
+            fatalError(
+                "the decoded image has \(image.pixels.count) bytes for \(image.width)×\(image.height)×\(image.channels)"
+            )
         }
         guard try PNGFile.decode(try PNGFile.encode(image), name: "again.png") == image else {
             fatalError("the image changed on a round trip")

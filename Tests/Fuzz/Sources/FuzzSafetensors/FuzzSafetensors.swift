@@ -17,12 +17,14 @@ public func fuzzSafetensors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         fatalError("the safetensors reader threw something other than a WeftError: \(error)")
     }
     do {
-        let again = try SafetensorsFile.decode(file.encoded(), name: "again", requireChecksums: true,
-                                               allowedTypes: [.float32, .int64])
+        let again = try SafetensorsFile.decode(
+            file.encoded(), name: "again", requireChecksums: true,
+            allowedTypes: [.float32, .int64])
         guard again.entries.count == file.entries.count else { fatalError("the round trip changed the tensor count") }
         for (a, b) in zip(again.entries, file.entries) {
             guard a.name == b.name, a.shape == b.shape, a.dataType == b.dataType, a.integers == b.integers,
-                  a.values.map(\.bitPattern) == b.values.map(\.bitPattern) else {
+                a.values.map(\.bitPattern) == b.values.map(\.bitPattern)
+            else {
                 fatalError("the round trip changed tensor \(b.name)")
             }
         }

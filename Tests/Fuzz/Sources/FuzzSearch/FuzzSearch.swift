@@ -1,7 +1,8 @@
 import Weft
 
 /// The config every fuzzed search is applied to (Configs/quick.json).
-private let baseConfig = try? JSONParser.parse("""
+private let baseConfig = try? JSONParser.parse(
+    """
     {"name": "quick", "data": {"dataset": "fashion-mnist", "validationFraction": 0.1, "trainLimit": 6000},
      "model": {"input": [1, 28, 28], "layers": [
         {"type": "conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "batchNorm"}, {"type": "relu"},
@@ -24,7 +25,9 @@ public func fuzzSearch(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         var candidates = try space.candidates(trials: 3, seed: 1)
         if space.gridSize <= 64, let grid = try? space.candidates(trials: nil, seed: 1) {
-            guard grid.count == space.gridSize else { fatalError("the grid has \(grid.count) of \(space.gridSize) candidates") }
+            guard grid.count == space.gridSize else {
+                fatalError("the grid has \(grid.count) of \(space.gridSize) candidates")
+            }
             candidates += grid
         }
         for candidate in candidates {
