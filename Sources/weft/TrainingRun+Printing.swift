@@ -12,7 +12,8 @@ extension TrainingRun {
             for line in stop.message { progress.finish(with: line) }
             throw ExitCode(stop.exitStatus)
         }
-        if let replicas = trainer.replicas, replicas.checksReplicas {
+        if trainer.replicas.checksReplicas {
+            let replicas = trainer.replicas
             progress.finish(
                 with:
                     "replica check: the weights, buffers and optimiser state of all \(replicas.size) ranks were bit-identical after each of \(replicas.checkedSteps) steps"

@@ -3,8 +3,8 @@
 /// of the same sizes; results are identical on every rank.
 ///
 /// `MPICommunicator` (target `WeftMPI`, which the command line links) implements it on MPI; the
-/// library knows only this protocol, so it builds, is tested and runs without Open MPI (then
-/// `Trainer.replicas` is nil).
+/// library knows only this protocol, so it builds, is tested and runs without Open MPI. A plain
+/// run's `Trainer.replicas` runs on a `SingleProcessCommunicator`.
 public protocol Communicator: AnyObject {
     /// This process's index, `0..<size`; rank 0 prints and writes.
     var rank: Int { get }

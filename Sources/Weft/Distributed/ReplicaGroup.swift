@@ -17,6 +17,9 @@ public final class ReplicaGroup {
     public var size: Int { communicator.size }
     /// Whether this rank prints and writes (rank 0).
     public var isLeader: Bool { rank == 0 }
+    /// Whether this is a job of ranks that a launcher started (MPI), even of one rank; false for
+    /// the group of a plain run, whose communicator is a `SingleProcessCommunicator`.
+    public var isDataParallel: Bool { !(communicator is SingleProcessCommunicator) }
 
     /// The largest bucket, in floats (4 MiB): gradients are copied into contiguous buckets, in
     /// reverse parameter order (the order the backward pass finishes them), one allreduce each.
@@ -53,8 +56,37 @@ public final class ReplicaGroup {
         return seconds
     }
 
-    public init(communicator: Communicator) {
+    /// - Parameter communicator: the job's ranks; a `SingleProcessCommunicator` for a plain run.
+    public init(communicator: Communicator = SingleProcessCommunicator()) {
         self.communicator = communicator
+    }
+
+    /// Adds one step's seconds to the epoch's breakdown.
+    public func recordStep(computeSeconds: Double, communicationSeconds: Double) {
+        epochComputeSeconds += computeSeconds
+        epochCommunicationSeconds += communicationSeconds
+        epochSteps += 1
+    }
+
+    /// The epoch's per-step breakdown as the line `weft train` prints after each epoch of a
+    /// data-parallel job (nil for a plain run or an epoch without steps), and a fresh count.
+    public func finishEpochBreakdown() -> String? {
+        defer {
+            epochSteps = 0
+            epochWaitingSeconds = 0
+            epochComputeSeconds = 0
+            epochCommunicationSeconds = 0
+        }
+        guard isDataParallel, epochSteps > 0 else { return nil }
+        let steps = Double(epochSteps)
+        let compute = epochComputeSeconds / steps, allreduce = epochCommunicationSeconds / steps
+        let waiting =
+            separatesWaiting
+            ? String(format: ", waiting for the slowest rank %.1f ms/step", 1000 * epochWaitingSeconds / steps)
+            : " (waiting for the slowest rank included)"
+        return String(
+            format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step%@",
+            size, size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, waiting)
     }
 
     // MARK: - Sharding
@@ -80,10 +112,12 @@ public final class ReplicaGroup {
     // MARK: - Collectives of a step
 
     /// Replaces every rank's gradients by `Σ_r weight_r · gradient_r` (the gradient of the mean
-    /// loss over the global batch) and every buffer by its mean over the ranks.
+    /// loss over the global batch) and every buffer by its mean over the ranks. On one rank the
+    /// values are already that: nothing is done.
     /// - Returns: the floats reduced.
     @discardableResult
     public func averageGradients(_ parameters: [NamedParameter], buffers: [NamedParameter]) throws -> Int {
+        guard size > 1 else { return 0 }
         let weight = Float(shardWeight)
         // (tensor, is a gradient), in reverse parameter order, then the buffers.
         var items: [(tensor: Tensor, gradient: Bool)] = []
@@ -158,10 +192,12 @@ public final class ReplicaGroup {
 
     // MARK: - Broadcast
 
-    /// Copies rank 0's parameters, buffers, optimiser state and step count to every rank.
+    /// Copies rank 0's parameters, buffers, optimiser state and step count to every rank (on one
+    /// rank there is nothing to copy).
     public func broadcastFromRankZero(parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer)
         throws
     {
+        guard size > 1 else { return }
         var values = (parameters + buffers).flatMap { $0.tensor.scalars }
         try communicator.broadcastFromRankZero(&values)
         var offset = 0
@@ -259,9 +295,11 @@ public final class ReplicaGroup {
 
     // MARK: - Synchronised batch-norm
 
-    /// The allreduce closures of `training.syncBatchNorm`. A failed allreduce cannot be thrown
-    /// from inside the forward or backward pass: it ends the job with a message.
-    public func batchNormSynchronization() -> BatchNormSynchronization {
+    /// The allreduce closures of `training.syncBatchNorm`; nil for a plain run, whose batch-norm
+    /// statistics are its own. A failed allreduce cannot be thrown from inside the forward or
+    /// backward pass: it ends the job with a message.
+    public func batchNormSynchronization() -> BatchNormSynchronization? {
+        guard isDataParallel else { return nil }
         let communicator = communicator
         func sum(_ values: UnsafeMutablePointer<Double>, _ count: Int) {
             do { try communicator.sumInPlace(values, count: count) } catch {

@@ -17,10 +17,11 @@ public final class Trainer {
     public let runLog: RunLog
     public let progress: Progress
     public var state: TrainingState
-    /// The other replicas of a data-parallel run (MPI), nil when training alone.
-    public let replicas: ReplicaGroup?
+    /// The replicas of the run: the ranks of a data-parallel job (MPI), or this process alone
+    /// (a `SingleProcessCommunicator`), where every collective leaves the values as they are.
+    public let replicas: ReplicaGroup
     /// Whether this process prints and writes: always, except on the ranks other than 0.
-    public var isLeader: Bool { replicas?.isLeader ?? true }
+    public var isLeader: Bool { replicas.isLeader }
 
     /// Receives the snapshot at each checkpoint moment (`TrainingRun` plugs its `CheckpointWriter`
     /// in on rank 0); the snapshot is made only when it is set.
@@ -83,9 +84,9 @@ public final class Trainer {
             learningRate: config.training.optimizer.learningRate)
         runLog = RunLog(directory: runFolder ?? config.checkpoint.directory)
         self.progress = progress ?? Progress(epochs: config.training.epochs)
-        replicas = communicator.map { ReplicaGroup(communicator: $0) }
+        replicas = ReplicaGroup(communicator: communicator ?? SingleProcessCommunicator())
         state = TrainingState(seed: config.training.seed)
-        if replicas != nil { self.progress.muted = !isLeader }
+        if !isLeader { self.progress.muted = true }
         state.dropoutGenerator = dropoutGenerator(step: 0)
         state.augmentationGenerator = augmentationGenerator(epoch: 0)
     }
@@ -95,7 +96,7 @@ public final class Trainer {
         RandomGenerator(
             seed: SeedDerivation.seed(
                 SeedDerivation.seed(config.training.seed, purpose: .augmentation, index: UInt64(epoch)),
-                replica: replicas?.rank ?? 0))
+                replica: replicas.rank))
     }
 
     /// This rank's dropout generator when it starts at `step` (0 for a new run).
@@ -103,7 +104,7 @@ public final class Trainer {
         RandomGenerator(
             seed: SeedDerivation.seed(
                 SeedDerivation.seed(config.training.seed, purpose: .dropout, index: UInt64(step)),
-                replica: replicas?.rank ?? 0))
+                replica: replicas.rank))
     }
 
     /// Before the first step of a data-parallel run: every rank takes its generators (its own
@@ -113,7 +114,6 @@ public final class Trainer {
     private func prepareReplicas() throws {
         let saved = state.replicaGenerators
         state.replicaGenerators = []
-        guard let replicas else { return }
         if saved.count == replicas.size {
             state.dropoutGenerator = saved[replicas.rank].dropout
             state.augmentationGenerator = saved[replicas.rank].augmentation
@@ -125,13 +125,13 @@ public final class Trainer {
         if config.training.syncBatchNorm { batchNormSynchronization = replicas.batchNormSynchronization() }
     }
 
-    /// `training.syncBatchNorm` on several ranks: the allreduce of batch-norm statistics.
+    /// `training.syncBatchNorm` in a data-parallel job: the allreduce of batch-norm statistics.
     private var batchNormSynchronization: BatchNormSynchronization?
 
     /// Gathers every rank's generators into the state (on every rank), then hands the snapshot
     /// to `onCheckpoint` where it is set.
     private func checkpoint(_ moment: CheckpointMoment) throws {
-        if let replicas, replicas.size > 1 {
+        if replicas.size > 1 {
             state.replicaGenerators = try replicas.gatherGenerators(
                 dropout: state.dropoutGenerator,
                 augmentation: state.augmentationGenerator)
@@ -175,25 +175,17 @@ public final class Trainer {
         while state.batchInEpoch < batches.count {
             var generator: RandomGenerator? = augments ? state.augmentationGenerator : nil
             let globalBatch = batches[state.batchInEpoch]
-            let shard = replicas?.shard(of: globalBatch) ?? globalBatch
-            replicas?.beginStep(shardCount: shard.count, globalCount: globalBatch.count)
+            let shard = replicas.shard(of: globalBatch)
+            replicas.beginStep(shardCount: shard.count, globalCount: globalBatch.count)
             let (images, labels) = trainLoader.batch(indices: shard, augment: &generator)
             if let generator { state.augmentationGenerator = generator }
             let (loss, correct) = try step(images: images, labels: labels, learningRate: learningRate)
-            var stopRequested = false
-            if let replicas {
-                let sums = try replicas.sumStepStatistics(
-                    lossSum: Double(loss) * Double(labels.count), correct: correct,
-                    images: labels.count, stopRequested: shouldStop())
-                state.epochLossSum += sums.lossSum
-                state.epochCorrect += sums.correct
-                state.epochImages += sums.images
-                stopRequested = sums.stop
-            } else {
-                state.epochLossSum += Double(loss) * Double(labels.count)
-                state.epochCorrect += correct
-                state.epochImages += labels.count
-            }
+            let sums = try replicas.sumStepStatistics(
+                lossSum: Double(loss) * Double(labels.count), correct: correct,
+                images: labels.count, stopRequested: shouldStop())
+            state.epochLossSum += sums.lossSum
+            state.epochCorrect += sums.correct
+            state.epochImages += sums.images
             state.step += 1
             state.batchInEpoch += 1
             let now = DispatchTime.now().uptimeNanoseconds
@@ -207,7 +199,7 @@ public final class Trainer {
             if let every = config.checkpoint.everySteps, state.step % every == 0, state.batchInEpoch < batches.count {
                 try checkpoint(.stepInterval)
             }
-            if replicas == nil ? shouldStop() : stopRequested { return false }
+            if sums.stop { return false }
         }
         // The rate of the epoch's last step, also when a resumed run starts at the epoch's end.
         let lastRate = schedule.learningRate(
@@ -240,16 +232,11 @@ public final class Trainer {
         zeroGradients(parameters)
         loss.backward()
         let backward = clock.lap()
-        var communication: Double = 0
-        if let replicas {
-            _ = try replicas.waitForSlowestRank()
-            _ = clock.lap()
-            try replicas.averageGradients(parameters, buffers: model.buffers)
-            communication = clock.lap()
-            replicas.epochComputeSeconds += forward + backward
-            replicas.epochCommunicationSeconds += communication
-            replicas.epochSteps += 1
-        }
+        _ = try replicas.waitForSlowestRank()
+        _ = clock.lap()
+        try replicas.averageGradients(parameters, buffers: model.buffers)
+        let communication = clock.lap()
+        replicas.recordStep(computeSeconds: forward + backward, communicationSeconds: communication)
         if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
         Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
         guard Trainer.allFinite(parameters + model.buffers) else {
@@ -259,7 +246,7 @@ public final class Trainer {
         }
         lastStepTimes = StepTimes(
             forward: forward, backward: backward, optimizer: clock.lap(), communication: communication)
-        if let replicas, replicas.checksReplicas {
+        if replicas.checksReplicas {
             let state = optimizer.stateTensors().sorted { $0.key < $1.key }.map(\.value)
             try replicas.checkReplicas((parameters + model.buffers).map(\.tensor) + state, step: self.state.step + 1)
         }
@@ -298,23 +285,7 @@ public final class Trainer {
         state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
         if isLeader { try runLog.append(record.json) }
         progress.finish(with: Trainer.summary(record, epochs: config.training.epochs))
-        if let replicas, replicas.epochSteps > 0 {
-            let steps = Double(replicas.epochSteps)
-            let compute = replicas.epochComputeSeconds / steps, allreduce = replicas.epochCommunicationSeconds / steps
-            let waiting =
-                replicas.separatesWaiting
-                ? String(
-                    format: ", waiting for the slowest rank %.1f ms/step", 1000 * replicas.epochWaitingSeconds / steps)
-                : " (waiting for the slowest rank included)"
-            progress.finish(
-                with: String(
-                    format: "  %d rank%@: forward+backward %.1f ms/step, gradient allreduce %.1f ms/step%@",
-                    replicas.size, replicas.size == 1 ? "" : "s", 1000 * compute, 1000 * allreduce, waiting))
-            replicas.epochSteps = 0
-            replicas.epochWaitingSeconds = 0
-            replicas.epochComputeSeconds = 0
-            replicas.epochCommunicationSeconds = 0
-        }
+        if let breakdown = replicas.finishEpochBreakdown() { progress.finish(with: breakdown) }
         let stepDue = config.checkpoint.everySteps.map { state.step % $0 == 0 } ?? false
         if record.epoch % config.checkpoint.everyEpochs == 0 || record.epoch == config.training.epochs || isBest
             || stepDue

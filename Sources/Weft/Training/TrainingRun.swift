@@ -141,25 +141,27 @@ public final class TrainingRun {
     /// Whether this process prints and writes: always, except on the ranks other than 0.
     public var isLeader: Bool { trainer.isLeader }
     /// The ranks training together (1 without MPI).
-    public var ranks: Int { trainer.replicas?.size ?? 1 }
+    public var ranks: Int { trainer.replicas.size }
 
     /// The fewest and the most images of each global batch a rank trains; nil without MPI.
     public var imagesPerRank: ClosedRange<Int>? {
-        trainer.replicas.map { ReplicaGroup.shardSizes(batchSize: trainer.config.training.batchSize, ranks: $0.size) }
+        let replicas = trainer.replicas
+        return replicas.isDataParallel
+            ? ReplicaGroup.shardSizes(batchSize: trainer.config.training.batchSize, ranks: replicas.size) : nil
     }
 
     /// Whether every step checks that all ranks hold bit-identical weights, buffers and optimiser
     /// state (`ReplicaGroup.checksReplicas`); false and ignored without MPI.
     public var checksReplicas: Bool {
-        get { trainer.replicas?.checksReplicas ?? false }
-        set { trainer.replicas?.checksReplicas = newValue }
+        get { trainer.replicas.checksReplicas }
+        set { trainer.replicas.checksReplicas = newValue && trainer.replicas.isDataParallel }
     }
 
     /// Whether each step waits at a barrier before the gradient allreduce, so that the epoch line
     /// shows the transfer and the waiting apart (`ReplicaGroup.separatesWaiting`).
     public var separatesAllreduceWaiting: Bool {
-        get { trainer.replicas?.separatesWaiting ?? false }
-        set { trainer.replicas?.separatesWaiting = newValue }
+        get { trainer.replicas.separatesWaiting }
+        set { trainer.replicas.separatesWaiting = newValue && trainer.replicas.isDataParallel }
     }
 
     /// The path of `last.safetensors` (the newest checkpoint); nil for a fold of a search.
