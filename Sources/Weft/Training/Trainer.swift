@@ -180,14 +180,15 @@ public final class Trainer {
             let (images, labels) = trainLoader.batch(indices: shard, augment: &generator)
             if let generator { state.augmentationGenerator = generator }
             let (loss, correct) = try step(images: images, labels: labels, learningRate: learningRate)
+            state.step += 1
+            state.batchInEpoch += 1
+            // Every rank asks `shouldStop` after its step and they agree in the same collective.
             let sums = try replicas.sumStepStatistics(
                 lossSum: Double(loss) * Double(labels.count), correct: correct,
                 images: labels.count, stopRequested: shouldStop())
             state.epochLossSum += sums.lossSum
             state.epochCorrect += sums.correct
             state.epochImages += sums.images
-            state.step += 1
-            state.batchInEpoch += 1
             let now = DispatchTime.now().uptimeNanoseconds
             state.epochSeconds += Double(now - lastStepTime) / 1e9
             lastStepTime = now
