@@ -158,6 +158,21 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    func testACheckpointWithATensorOfNoLayerIsRefusedForPrediction() throws {
+        let directory = folder()
+        let run = try freshRun(try config(directory))
+        let saved = Checkpoint(snapshot: run.trainer.snapshot())
+        run.release()
+        let path = directory + "/stray.safetensors"
+        let stray = SafetensorsFile.Entry(name: "layers.9.weight", shape: [1], values: [0])
+        try SafetensorsFile(metadata: saved.file.metadata, entries: saved.file.entries + [stray]).write(to: path)
+        XCTAssertThrowsError(try TrainedModel(checkpoint: try Checkpoint(path: path))) { error in
+            XCTAssertEqual(
+                (error as? WeftError)?.message,
+                "\(path): tensor layers.9.weight belongs to no layer of its config's model; the checkpoint is damaged")
+        }
+    }
+
     func testRestoringASnapshotChecksEveryNameAndShapeAndChangesNothingOnARefusal() throws {
         let run = try freshRun(try config(folder()))
         defer { run.release() }

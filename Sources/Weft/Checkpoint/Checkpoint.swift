@@ -32,12 +32,6 @@ public struct Checkpoint {
             normalization: snapshot.normalization, classNames: snapshot.classNames, entries: model + optimizer)
     }
 
-    /// A checkpoint of a model that has not been trained by Weft (an imported one): see
-    /// `TrainingSnapshot(untrained:)`. `weft resume` on it trains the config from these weights.
-    public init(untrained model: TrainedModel) {
-        self.init(snapshot: TrainingSnapshot(untrained: model))
-    }
-
     private init(
         config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
         classNames: [String], entries: [SafetensorsFile.Entry]

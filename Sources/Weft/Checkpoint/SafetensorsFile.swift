@@ -323,3 +323,6 @@ public struct SafetensorsFile {
         String(format: "%08x", value)
     }
 }
+
+/// A safetensors tensor is what a model's weights load from (`WeightMatch`).
+extension SafetensorsFile.Entry: SavedWeight {}

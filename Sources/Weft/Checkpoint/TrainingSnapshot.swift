@@ -4,7 +4,7 @@
 /// checkpoint code never sees a trainer.
 public struct TrainingSnapshot: Equatable, Sendable {
     /// One tensor's values under its stable name.
-    public struct SavedTensor: Equatable, Sendable {
+    public struct SavedTensor: Equatable, Sendable, SavedWeight {
         /// A dotted parameter or buffer name (`layers.0.weight`), or an optimiser state key
         /// (`layers.0.weight.exponentialAverage`).
         public var name: String
@@ -45,18 +45,5 @@ public struct TrainingSnapshot: Equatable, Sendable {
         self.optimizerStepCount = optimizerStepCount
         self.normalization = normalization
         self.classNames = classNames
-    }
-
-    /// A model that Weft has not trained (an imported one): its weights and buffers, a fresh
-    /// training state (epoch 0, step 0, the generators of the config's seed) and no optimiser
-    /// state. Resuming it trains the config from these weights.
-    public init(untrained model: TrainedModel) {
-        let tensors = (model.model.parameters + model.model.buffers).map {
-            SavedTensor(name: $0.name, shape: $0.tensor.shape.dimensions, values: $0.tensor.scalars)
-        }
-        self.init(
-            config: model.config, state: TrainingState(seed: model.config.training.seed), model: tensors,
-            optimizerState: [], optimizerStepCount: 0, normalization: model.normalization,
-            classNames: model.classNames)
     }
 }

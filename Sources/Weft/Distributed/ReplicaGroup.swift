@@ -317,14 +317,3 @@ public final class ReplicaGroup {
             })
     }
 }
-
-/// One rank's generators, as a checkpoint of a multi-rank run stores them.
-public struct ReplicaGenerators: Equatable, Sendable {
-    public var dropout: RandomGenerator
-    public var augmentation: RandomGenerator
-
-    public init(dropout: RandomGenerator, augmentation: RandomGenerator) {
-        self.dropout = dropout
-        self.augmentation = augmentation
-    }
-}

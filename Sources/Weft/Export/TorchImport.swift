@@ -36,30 +36,19 @@ public enum TorchImport {
         let model = builder.build(generator: &generator)
         let targets = TorchNaming.stateDictionaryOrder(model)
 
-        var problems: [String] = []
-        var found: [(NamedParameter, SafetensorsFile.Entry)] = []
-        let entries = Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for target in targets {
-            let name = TorchNaming.torchName(weftName: target.name)
-            let needed = target.tensor.shape.dimensions
-            guard let entry = entries[name] else {
-                problems.append("the model needs \(name) \(ModelBuilder.describe(needed)), which the file lacks")
-                continue
-            }
-            if entry.shape != needed {
-                problems.append(
-                    "\(name) has shape \(ModelBuilder.describe(entry.shape)) but the model needs \(ModelBuilder.describe(needed))"
-                )
-            } else if entry.dataType == .int64 && !TorchNaming.isCount(torchName: name) {
-                problems.append("\(name) is I64 (integers) but must be F32")
-            } else {
-                found.append((target, entry))
+        let match = WeightMatch(targets: targets, saved: file.entries, savedName: TorchNaming.torchName(weftName:))
+        var problems = match.mismatches.map { mismatch in
+            switch mismatch {
+            case .missing(let name, let shape):
+                "the model needs \(name) \(ModelBuilder.describe(shape)), which the file lacks"
+            case .wrongShape(let name, let saved, let needed):
+                "\(name) has shape \(ModelBuilder.describe(saved)) but the model needs \(ModelBuilder.describe(needed))"
+            case .unexpected(let name, let shape):
+                "the file's \(name) \(ModelBuilder.describe(shape)) belongs to no layer of the model"
             }
         }
-        let expected = Set(targets.map { TorchNaming.torchName(weftName: $0.name) })
-        for entry in file.entries where !expected.contains(entry.name) {
-            problems.append(
-                "the file's \(entry.name) \(ModelBuilder.describe(entry.shape)) belongs to no layer of the model")
+        for (_, entry) in match.pairs where entry.dataType == .int64 && !TorchNaming.isCount(torchName: entry.name) {
+            problems.append("\(entry.name) is I64 (integers) but must be F32")
         }
         if !problems.isEmpty {
             let shown = problems.prefix(12).joined(separator: "; ")
@@ -68,12 +57,7 @@ public enum TorchImport {
                 "\(path): the weights do not fit the model of \(configSource): \(shown)\(more); make the config describe the same layers, in the same order, as the PyTorch model (weft inspect \(configSource) lists them)"
             )
         }
-        for (target, entry) in found {
-            entry.values.withUnsafeBufferPointer { values in
-                guard let base = values.baseAddress else { return }
-                target.tensor.data.update(from: base, count: values.count)
-            }
-        }
+        match.copy()
 
         let channels = config.model.input[0]
         guard let chosen = try normalization ?? config.data.normalization ?? fileNormalization(file, path: path) else {

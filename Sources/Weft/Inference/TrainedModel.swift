@@ -16,16 +16,17 @@ public struct TrainedModel {
         let builder = try ModelBuilder(config: checkpoint.config.model, source: checkpoint.path)
         var generator = RandomGenerator(seed: 0)
         let model = builder.build(generator: &generator)
-        let entries = checkpoint.file.entriesByName()
-        for target in model.parameters + model.buffers {
-            guard let entry = entries[target.name], entry.shape == target.tensor.shape.dimensions else {
-                throw WeftError(
-                    "\(checkpoint.path): tensor \(target.name) is missing or has the wrong shape for its config's model; the checkpoint is damaged"
-                )
-            }
-            entry.values.withUnsafeBufferPointer {
-                target.tensor.data.update(from: $0.baseAddress!, count: entry.values.count)
-            }
+        let match = WeightMatch(targets: model.parameters + model.buffers, saved: checkpoint.snapshot.model)
+        switch match.mismatches.first {
+        case .missing(let name, _), .wrongShape(let name, _, _):
+            throw WeftError(
+                "\(checkpoint.path): tensor \(name) is missing or has the wrong shape for its config's model; the checkpoint is damaged"
+            )
+        case .unexpected(let name, _):
+            throw WeftError(
+                "\(checkpoint.path): tensor \(name) belongs to no layer of its config's model; the checkpoint is damaged"
+            )
+        case nil: match.copy()
         }
         self.init(
             config: checkpoint.config, model: model, normalization: checkpoint.normalization,

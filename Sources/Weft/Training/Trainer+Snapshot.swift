@@ -22,26 +22,21 @@ extension Trainer {
     /// the trainer was built with them.
     /// - Parameter source: the checkpoint the snapshot was read from, named in errors.
     public func restore(from snapshot: TrainingSnapshot, source: String) throws {
-        let named = parameters + model.buffers
-        var saved: [String: TrainingSnapshot.SavedTensor] = [:]
-        for tensor in snapshot.model where saved[tensor.name] == nil { saved[tensor.name] = tensor }
-        for target in named {
-            guard let tensor = saved[target.name] else {
-                throw WeftError(
-                    "\(source): has no tensor \(target.name), which the config's model needs; the checkpoint does not belong to this config"
-                )
-            }
-            guard tensor.shape == target.tensor.shape.dimensions else {
-                throw WeftError(
-                    "\(source): tensor \(target.name) has shape \(tensor.shape) but the config's model needs \(target.tensor.shape); the checkpoint does not match its config"
-                )
-            }
-        }
-        let modelNames = Set(named.map(\.name))
-        if let stray = snapshot.model.first(where: { !modelNames.contains($0.name) }) {
+        let match = WeightMatch(targets: parameters + model.buffers, saved: snapshot.model)
+        switch match.mismatches.first {
+        case .missing(let name, _):
             throw WeftError(
-                "\(source): tensor \(stray.name) belongs to no layer of the config's model; the checkpoint does not match its config"
+                "\(source): has no tensor \(name), which the config's model needs; the checkpoint does not belong to this config"
             )
+        case .wrongShape(let name, let saved, let needed):
+            throw WeftError(
+                "\(source): tensor \(name) has shape \(saved) but the config's model needs \(Shape(needed)); the checkpoint does not match its config"
+            )
+        case .unexpected(let name, _):
+            throw WeftError(
+                "\(source): tensor \(name) belongs to no layer of the config's model; the checkpoint does not match its config"
+            )
+        case nil: break
         }
         var optimizerTensors: [String: Tensor] = [:]
         for tensor in snapshot.optimizerState {
@@ -52,13 +47,7 @@ extension Trainer {
         } catch let error as WeftError {
             throw WeftError("\(source): the optimiser state does not fit the model (\(error.message))")
         }
-        for target in named {
-            guard let tensor = saved[target.name] else { continue }
-            tensor.values.withUnsafeBufferPointer { values in
-                guard let base = values.baseAddress else { return }
-                target.tensor.data.update(from: base, count: values.count)
-            }
-        }
+        match.copy()
         state = snapshot.state
     }
 }
