@@ -115,6 +115,14 @@ final class FusionPlanTests: XCTestCase {
         XCTAssertEqual(steps(residual.body.plan), ["0-0 Conv2d", "1-2 BatchNorm+ReLU", "3-3 Conv2d"])
         XCTAssertEqual(
             ModelBuilder.planDescription(specs, input: [8, 6, 6]).filter { $0.contains("layers.0.body") }.count, 3)
+        XCTAssertFalse(
+            ModelBuilder.planDescription(specs, input: [8, 6, 6]).contains { $0.contains("projection") },
+            "an identity shortcut runs no convolution")
+        let widening = try layers(
+            #"[{"type":"residual","layers":[{"type":"conv2d","filters":16,"kernel":3,"padding":1}]}]"#)
+        XCTAssertEqual(
+            ModelBuilder.planDescription(widening, input: [8, 6, 6]).last,
+            "  layers.0.projection  Conv2d 1×1 (the shortcut): im2col + sgemm")
     }
 }
 

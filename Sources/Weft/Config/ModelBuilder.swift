@@ -224,8 +224,13 @@ public struct ModelBuilder {
         var lines = FusionPlan(planned).lines(prefix: prefix, layers: planned)
         var shape = input
         for (index, layer) in layers.enumerated() {
-            if case let .residual(body, _) = layer {
+            if case let .residual(body, projection) = layer {
                 lines += planDescription(body, input: shape, prefix: "\(prefix).\(index).body")
+                if projection == true || outputShape(of: layer, input: shape) != shape {
+                    lines.append(
+                        "  \(prefix).\(index).projection  Conv2d 1×1 (the shortcut): \(ConvolutionAlgorithm.im2col.summary)"
+                    )
+                }
             }
             shape = outputShape(of: layer, input: shape)
         }
