@@ -13,3 +13,6 @@ static inline void *weft_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int weft_mpi_success(void) { return MPI_SUCCESS; }
 static inline int weft_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline MPI_Errhandler weft_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline MPI_Status *weft_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline int weft_mpi_any_source(void) { return MPI_ANY_SOURCE; }
+static inline int weft_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }

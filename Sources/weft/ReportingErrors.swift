@@ -3,10 +3,12 @@ import Foundation
 import Weft
 import WeftMPI
 
-/// The MPI job this process belongs to when `mpirun` started it, else nil (see `MPICommunicator`).
-func startMPIIfLaunched() throws -> Communicator? {
-    var communicator: Communicator?
+/// The MPI job this process belongs to when `mpirun` started it, else nil (see `MPICommunicator`),
+/// its collectives limited to `rankTimeout` seconds.
+func startMPIIfLaunched(rankTimeout: RankTimeoutOption) throws -> Communicator? {
+    var communicator: MPICommunicator?
     try reportingErrors { communicator = try MPICommunicator.startIfLaunched() }
+    communicator?.rankTimeout = rankTimeout.rankTimeout
     return communicator
 }
 
@@ -24,6 +26,11 @@ func reportingErrors(_ communicator: Communicator? = nil, _ body: () throws -> V
             communicator.abort(status: 1)
         }
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode.failure
+    } catch let timeout as RankTimeout {
+        // The message names the ranks that did not answer; every rank that waited says it.
+        FileHandle.standardError.write(Data("error: \(timeout.message)\n".utf8))
+        communicator?.abort(status: 1)
         throw ExitCode.failure
     } catch let exit as ExitCode {
         throw exit

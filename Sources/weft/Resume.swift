@@ -43,6 +43,8 @@ struct Resume: ParsableCommand {
     @Option(help: "Threads for the engine and OpenBLAS (default: the count the run used, for bit-exact results).")
     var threads: Int?
 
+    @OptionGroup var rankTimeout: RankTimeoutOption
+
     @Flag(help: .hidden)
     var checkReplicas = false
 
@@ -53,7 +55,7 @@ struct Resume: ParsableCommand {
     }
 
     func run() throws {
-        let communicator = try startMPIIfLaunched()
+        let communicator = try startMPIIfLaunched(rankTimeout: rankTimeout)
         try reportingErrors(communicator) {
             let run = try TrainingRun(
                 resuming: checkpoint, overrides: overrides, force: force, threads: threads,

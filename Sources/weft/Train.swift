@@ -45,6 +45,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Do not write report.html (weft report) into the run folder when the run finishes.")
     var noReport = false
 
+    @OptionGroup var rankTimeout: RankTimeoutOption
+
     @Flag(help: .hidden)
     var checkReplicas = false
 
@@ -55,7 +57,7 @@ struct Train: ParsableCommand {
     var timeAllreduce = false
 
     func run() throws {
-        let communicator = try startMPIIfLaunched()
+        let communicator = try startMPIIfLaunched(rankTimeout: rankTimeout)
         try reportingErrors(communicator) {
             threading.apply()
             let config = try TrainingConfig.load(path: file, overrides: overrides)

@@ -233,6 +233,53 @@ final class MPITrainingTests: XCTestCase {
             try metrics("\(root)/one-rank").test["testAccuracy"] ?? 0, 0.3, "the 1-process continuation learns")
     }
 
+    func testARankThatStopsAnsweringEndsTheJobWithinTheTimeoutNamingItAndTheCheckpointResumes() throws {
+        try requireWeft()
+        let root = try workspace()
+        let log = "\(root)/stalled.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let job = Process()
+        job.executableURL = try mpirun
+        job.arguments =
+            mpirunOptions + [
+                "-np", "2", weft.path, "train", try augmentedConfig(root, name: "stalled", epochs: 4, everySteps: 3),
+                "--threads", "1", "--no-report", "--rank-timeout", "3"
+            ]
+        job.standardOutput = FileHandle(forWritingAtPath: log)
+        job.standardError = FileHandle(forWritingAtPath: log)
+        try job.run()
+        let last = "\(root)/stalled/last.safetensors"
+        var victim: pid_t?
+        let deadline = Date().addingTimeInterval(180)
+        while Date() < deadline, job.isRunning, victim == nil {
+            if FileManager.default.fileExists(atPath: last) { victim = Self.rank(1, of: job.processIdentifier) }
+            usleep(20_000)
+        }
+        let pid = try XCTUnwrap(victim, "rank 1 must be found while the job runs")
+        addTeardownBlock { kill(pid, SIGKILL) }
+        // Rank 1 stops without dying, as a hung process or a cut network looks to rank 0.
+        kill(pid, SIGSTOP)
+        let stopped = Date()
+        while job.isRunning, Date().timeIntervalSince(stopped) < 120 { usleep(50_000) }
+        let seconds = Date().timeIntervalSince(stopped)
+        if job.isRunning { job.terminate() }
+        job.waitUntilExit()
+        let message = try String(contentsOfFile: log, encoding: .utf8)
+        print("a stopped rank ended the job after \(String(format: "%.1f", seconds)) s (timeout 3 s)")
+        XCTAssertLessThan(seconds, 3 + 3 + 20, "the job ends within the timeout, the probes and a margin: \(message)")
+        XCTAssertNotEqual(job.terminationStatus, 0, message)
+        XCTAssertTrue(
+            message.contains("error: rank 1 of 2 (host ") && message.contains(") did not answer within 3 s during the ")
+                && message.contains("resume with: mpirun -np 2 weft resume \(last)"),
+            "one line names the rank, the wait, the checkpoint and the resume command: \(message)")
+
+        let checkpoint = try Checkpoint(path: last)
+        XCTAssertEqual(checkpoint.state.replicaGenerators.count, 2, "the checkpoint is whole")
+        let resumed = try parallel(2, ["resume", last])
+        XCTAssertEqual(resumed.status, 0, resumed.errors)
+        XCTAssertEqual(try Checkpoint(path: last).state.epoch, 4, "the resumed job trains to the end")
+    }
+
     /// The child of `mpirun` (process `parent`) that is MPI rank `rank`, found through /proc.
     static func rank(_ rank: Int, of parent: pid_t) -> pid_t? {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -50,7 +50,7 @@ public final class ReplicaGroup {
     public func waitForSlowestRank() throws -> Double {
         guard separatesWaiting else { return 0 }
         let start = DispatchTime.now().uptimeNanoseconds
-        try communicator.barrier()
+        try during("the wait for the slowest rank") { try communicator.barrier() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         epochWaitingSeconds += seconds
         return seconds
@@ -156,7 +156,7 @@ public final class ReplicaGroup {
                     }
                     offset += count
                 }
-                try communicator.sumInPlace(base, count: offset)
+                try during("the gradient allreduce") { try communicator.sumInPlace(base, count: offset) }
                 offset = 0
                 for item in items[index..<end] {
                     let destination = item.tensor.data, count = item.tensor.count
@@ -177,7 +177,7 @@ public final class ReplicaGroup {
     private func reduceLarge(_ item: (tensor: Tensor, gradient: Bool), weight: Float, divisor: Float) throws {
         let data = item.tensor.data, count = item.tensor.count
         if item.gradient { for i in 0..<count { data[i] *= weight } }
-        try communicator.sumInPlace(data, count: count)
+        try during("the gradient allreduce") { try communicator.sumInPlace(data, count: count) }
         if !item.gradient { for i in 0..<count { data[i] /= divisor } }
     }
 
@@ -186,7 +186,9 @@ public final class ReplicaGroup {
     public func sumStepStatistics(lossSum: Double, correct: Int, images: Int, stopRequested: Bool) throws
         -> (lossSum: Double, correct: Int, images: Int, stop: Bool)
     {
-        let sums = try communicator.sum([lossSum, Double(correct), Double(images), stopRequested ? 1 : 0])
+        let sums = try during("the sum of the step's loss and accuracy") {
+            try communicator.sum([lossSum, Double(correct), Double(images), stopRequested ? 1 : 0])
+        }
         return (sums[0], Int(sums[1]), Int(sums[2]), sums[3] > 0)
     }
 
@@ -199,7 +201,7 @@ public final class ReplicaGroup {
     {
         guard size > 1 else { return }
         var values = (parameters + buffers).flatMap { $0.tensor.scalars }
-        try communicator.broadcastFromRankZero(&values)
+        try during("the broadcast of rank 0's weights") { try communicator.broadcastFromRankZero(&values) }
         var offset = 0
         for named in parameters + buffers {
             values.withUnsafeBufferPointer {
@@ -214,10 +216,13 @@ public final class ReplicaGroup {
             ("stepCount", .number(Double(optimizer.stepCount))),
             ("keys", .array(keys.map { .string($0) }))
         ]).serialized(pretty: false)
-        let leaderLayout = String(decoding: try communicator.broadcastFromRankZero(Array(layout.utf8)), as: UTF8.self)
+        let leaderLayout = String(
+            decoding: try during("the broadcast of rank 0's weights") {
+                try communicator.broadcastFromRankZero(Array(layout.utf8))
+            }, as: UTF8.self)
         guard !isLeader else {
             var stateValues = keys.flatMap { state[$0]!.scalars }
-            try communicator.broadcastFromRankZero(&stateValues)
+            try during("the broadcast of rank 0's weights") { try communicator.broadcastFromRankZero(&stateValues) }
             return
         }
         guard case .object(let members) = try JSONParser.parse(leaderLayout, source: "rank 0's optimiser layout"),
@@ -245,7 +250,7 @@ public final class ReplicaGroup {
             count += shape.elementCount
         }
         var stateValues = [Float](repeating: 0, count: count)
-        try communicator.broadcastFromRankZero(&stateValues)
+        try during("the broadcast of rank 0's weights") { try communicator.broadcastFromRankZero(&stateValues) }
         offset = 0
         for key in leaderKeys {
             guard let tensor = tensors[key] else { continue }
@@ -262,7 +267,9 @@ public final class ReplicaGroup {
     /// Every rank's dropout and augmentation generators, gathered in rank order.
     public func gatherGenerators(dropout: RandomGenerator, augmentation: RandomGenerator) throws -> [ReplicaGenerators]
     {
-        let words = try communicator.allGather(dropout.state + augmentation.state)
+        let words = try during("the gathering of the ranks' generators for a checkpoint") {
+            try communicator.allGather(dropout.state + augmentation.state)
+        }
         return (0..<size).compactMap { rank in
             let slice = Array(words[(rank * 8)..<(rank * 8 + 8)])
             guard let dropout = RandomGenerator(state: Array(slice[0..<4])),
@@ -284,13 +291,23 @@ public final class ReplicaGroup {
                 hash = (hash ^ UInt64(data[index].bitPattern)) &* 0x0000_0100_0000_01B3
             }
         }
-        let hashes = try communicator.allGather([hash])
+        let hashes = try during("the replica check") { try communicator.allGather([hash]) }
         if let differing = hashes.firstIndex(where: { $0 != hashes[0] }) {
             throw WeftError(
                 "replica check: after step \(step) the weights of rank \(differing) differ from rank 0's (hash \(String(hashes[differing], radix: 16)) vs \(String(hashes[0], radix: 16)))"
             )
         }
         checkedSteps += 1
+    }
+
+    /// Runs a collective; a `RankTimeout` it throws learns what the job was doing.
+    private func during<T>(_ what: String, _ collective: () throws -> T) throws -> T {
+        do {
+            return try collective()
+        } catch var timeout as RankTimeout {
+            if timeout.during == nil { timeout.during = what }
+            throw timeout
+        }
     }
 
     // MARK: - Synchronised batch-norm
@@ -302,7 +319,13 @@ public final class ReplicaGroup {
         guard isDataParallel else { return nil }
         let communicator = communicator
         func sum(_ values: UnsafeMutablePointer<Double>, _ count: Int) {
-            do { try communicator.sumInPlace(values, count: count) } catch {
+            do {
+                try communicator.sumInPlace(values, count: count)
+            } catch var timeout as RankTimeout {
+                timeout.during = "the synchronised batch-norm statistics"
+                FileHandle.standardError.write(Data("error: \(timeout.message)\n".utf8))
+                communicator.abort(status: 1)
+            } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 communicator.abort(status: 1)
             }

@@ -137,7 +137,11 @@ public final class Trainer {
                 augmentation: state.augmentationGenerator)
         }
         if let onCheckpoint { try onCheckpoint(snapshot(), moment) }
+        checkpointsMade += 1
     }
+
+    /// Checkpoint moments this trainer has passed (on every rank; rank 0 wrote them).
+    public private(set) var checkpointsMade = 0
 
     /// The learning rate of the next step.
     public var learningRate: Float {

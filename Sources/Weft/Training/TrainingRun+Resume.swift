@@ -67,5 +67,6 @@ extension TrainingRun {
         self.init(
             trainer: trainer, folder: plan.folder, lock: lock, checkpoints: true, handlesSignals: true,
             notes: notes)
+        startCheckpoint = plan.checkpoint.path
     }
 }

@@ -166,6 +166,8 @@ public final class TrainingRun {
 
     /// The path of `last.safetensors` (the newest checkpoint); nil for a fold of a search.
     public var lastCheckpoint: String? { writer?.lastPath }
+    /// The checkpoint a resumed run started from.
+    public internal(set) var startCheckpoint: String?
     /// The path of `best.safetensors` when that file exists.
     public var bestCheckpoint: String? {
         writer.map(\.bestPath).flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
@@ -189,7 +191,17 @@ public final class TrainingRun {
             guard let self else { return false }
             return self.stopsWhen(self.trainer.state) || (self.handlesSignals && Interruption.isRequested)
         }
-        switch try trainer.train() {
+        let outcome: Trainer.Outcome
+        do {
+            outcome = try trainer.train()
+        } catch var timeout as RankTimeout {
+            timeout.position = "step \(trainer.state.step + 1) (epoch \(trainer.state.epoch + 1))"
+            timeout.knowsCheckpoints = true
+            timeout.lastCheckpoint = trainer.checkpointsMade > 0 ? lastCheckpoint : startCheckpoint
+            timeout.resumeCommand = timeout.lastCheckpoint.map { "mpirun -np \(ranks) weft resume \($0)" }
+            throw timeout
+        }
+        switch outcome {
         case .finished(let test):
             return .finished(test: test)
         case .earlyStopped(let test):
