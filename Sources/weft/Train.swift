@@ -27,7 +27,8 @@ struct Train: ParsableCommand {
             Data-parallel on several processes or machines (MPI; see the README):
               mpirun -np 2 weft train Configs/cnn-bn.json --threads 1
             Each rank trains its shard of every global batch (training.batchSize); rank 0 \
-            alone prints and writes; --threads is per rank.
+            alone prints and writes; --threads is per rank. A rank that does not answer within \
+            --rank-timeout seconds ends the job with a line naming it and the resume command.
             """
     )
 
