@@ -138,6 +138,8 @@ public final class MPICommunicator: Communicator {
 
     // MARK: - Deadlines
 
+    /// Seconds a collective waits before it also answers probes.
+    private static let quietSeconds = 0.1
     /// Seconds the probes after a timeout wait for their answers.
     public var probeSeconds: Double { min(10, max(1, rankTimeout / 4)) }
 
@@ -147,13 +149,16 @@ public final class MPICommunicator: Communicator {
     private func complete(_ operation: String, _ start: (inout MPI_Request?) -> Int32) throws {
         var request: MPI_Request?
         try check(start(&request), operation)
-        let deadline = Self.now() + rankTimeout
+        let started = Self.now(), deadline = started + rankTimeout
         var done: Int32 = 0
         while true {
             try check(MPI_Test(&request, &done, weft_mpi_status_ignore()), operation)
             if done != 0 { return }
-            answerProbes()
-            if Self.now() > deadline { break }
+            let now = Self.now()
+            // Probes come only from a rank whose own collective timed out, so this one waits
+            // too: a collective of normal length polls nothing else.
+            if now - started > Self.quietSeconds { answerProbes() }
+            if now > deadline { break }
         }
         throw RankTimeout(
             rank: rank, size: size, silentRanks: silentRanks(), hosts: hosts, seconds: rankTimeout,
