@@ -1,4 +1,5 @@
 import Weft
+import WeftTestSupport
 import XCTest
 
 final class BatchLoaderTests: XCTestCase {
@@ -142,7 +143,7 @@ final class BatchLoaderTests: XCTestCase {
 
     func testRealBatchOf128() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+            throw missing("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist): run Tests/setup.sh")
         }
         let train = try FashionMNIST.load(.train)
         let split = stratifiedSplit(labels: train.labels, validationFraction: 0.1, seed: 42)

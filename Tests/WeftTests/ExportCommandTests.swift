@@ -18,7 +18,7 @@ final class ExportCommandTests: XCTestCase {
 
     private func run(_ arguments: [String]) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
         let outcome = try runProcess(weft, arguments)
         return Outcome(status: outcome.status, output: outcome.output, errors: outcome.errors)

@@ -1,5 +1,6 @@
 import Foundation
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// Models, files and Python helpers shared by the export, import and prediction tests.
@@ -79,10 +80,10 @@ enum ExportFixtures {
         """
 
     /// The first `count` Fashion-MNIST test images as bytes `[count, 1, 28, 28]` and their labels,
-    /// or a skip when the dataset is not installed.
+    /// or `missing` (a skip, or a failure under `WEFT_REQUIRE_ALL=1`) when the dataset is not installed.
     static func testImages(count: Int) throws -> (bytes: [UInt8], labels: [Int]) {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed: run Tests/setup.sh")
+            throw missing("Fashion-MNIST is not installed: run Tests/setup.sh")
         }
         let test = try FashionMNIST.load(.test)
         return (Array(test.images.prefix(count * test.imageByteCount)), Array(test.labels.prefix(count)))
@@ -122,7 +123,7 @@ enum ExportFixtures {
         try process.run()
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            throw XCTSkip(".venv lacks onnx or onnxruntime: delete .venv and run Tests/setup.sh")
+            throw missing(".venv lacks onnx or onnxruntime: delete .venv and run Tests/setup.sh")
         }
     }
 }

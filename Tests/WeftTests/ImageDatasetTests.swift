@@ -1,4 +1,5 @@
 import Weft
+import WeftTestSupport
 import XCTest
 
 final class ImageDatasetTests: XCTestCase {
@@ -115,7 +116,7 @@ final class ImageDatasetTests: XCTestCase {
 
     func testRealFashionMNIST() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+            throw missing("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist): run Tests/setup.sh")
         }
         let train = try FashionMNIST.load(.train)
         let test = try FashionMNIST.load(.test)

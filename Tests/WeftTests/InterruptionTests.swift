@@ -1,4 +1,5 @@
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// The real `weft` process: Ctrl-C saves and resumes to the same weights; `kill -9` at random
@@ -45,7 +46,7 @@ final class InterruptionTests: XCTestCase {
 
     func testCtrlCSavesPrintsHowToResumeAndResumingEqualsAnUninterruptedRun() throws {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
         let root = try workspace()
         for name in ["straight", "interrupted"] {
@@ -76,7 +77,7 @@ final class InterruptionTests: XCTestCase {
 
     func testKillNineNeverLeavesTheLatestCheckpointUnreadable() throws {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
         let root = try workspace()
         try ResumeTests.configText(folder: "\(root)/run", epochs: 3, everySteps: 1)

@@ -20,8 +20,7 @@ final class MPITrainingTests: XCTestCase {
             where FileManager.default.isExecutableFile(atPath: path) {
                 return URL(fileURLWithPath: path)
             }
-            XCTFail("mpirun is missing: run Tests/setup.sh (it installs openmpi-bin)")
-            throw XCTSkip("no mpirun")
+            throw missing("mpirun is missing: run Tests/setup.sh (it installs openmpi-bin)")
         }
     }
 
@@ -37,7 +36,7 @@ final class MPITrainingTests: XCTestCase {
 
     private func requireWeft() throws {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
     }
 

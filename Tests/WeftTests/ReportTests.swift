@@ -1,5 +1,6 @@
 import Foundation
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// `weft train` writes a report; `weft report` and `weft evaluate` on a real run give the run's
@@ -21,7 +22,7 @@ final class ReportTests: XCTestCase {
     @discardableResult
     static func weft(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
         return try run(weft, arguments)
     }
@@ -57,7 +58,7 @@ final class ReportTests: XCTestCase {
     static func trainedRun() throws -> String {
         if let trained { return trained }
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+            throw missing("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist): run Tests/setup.sh")
         }
         let folder = root + "/run"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -92,7 +93,7 @@ final class ReportTests: XCTestCase {
 
     func testTrainWithNoReportWritesNone() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed")
+            throw missing("Fashion-MNIST is not installed: run Tests/setup.sh")
         }
         let folder = Self.root + "/quiet"
         try FileManager.default.createDirectory(atPath: Self.root, withIntermediateDirectories: true)
@@ -158,7 +159,7 @@ final class ReportTests: XCTestCase {
             let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
                 .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else {
-            throw XCTSkip("chromium is not installed (Tests/setup.sh installs Debian's chromium)")
+            throw missing("chromium is not installed (Tests/setup.sh installs Debian's chromium)")
         }
         let page = "file://" + folder + "/report.html"
         let screenshot = NSTemporaryDirectory() + "weft-report-screenshot.png"
@@ -269,7 +270,7 @@ final class ReportTests: XCTestCase {
 
     func testRunWithoutAFinishedEpochOrMetricsIsRefused() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed")
+            throw missing("Fashion-MNIST is not installed: run Tests/setup.sh")
         }
         let folder = Self.root + "/unfinished"
         let config = try TrainingConfig(

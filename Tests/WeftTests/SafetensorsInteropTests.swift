@@ -8,11 +8,11 @@ final class SafetensorsInteropTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// The virtual environment's Python, or a skip telling how to make it.
+    /// The virtual environment's Python, or `missing` telling how to make it.
     static func python() throws -> String {
         let path = root.appendingPathComponent(".venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw XCTSkip("no Python environment: run Tests/setup.sh")
+            throw missing("no Python environment: run Tests/setup.sh")
         }
         return path
     }

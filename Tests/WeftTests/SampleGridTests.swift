@@ -1,4 +1,5 @@
 import Weft
+import WeftTestSupport
 import XCTest
 
 final class SampleGridTests: XCTestCase {
@@ -47,7 +48,7 @@ final class SampleGridTests: XCTestCase {
 
     func testGridOfRealDataWritesAPNG() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+            throw missing("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist): run Tests/setup.sh")
         }
         let test = try FashionMNIST.load(.test)
         let grid = SampleGrid.render(dataset: test, samplesPerClass: 8, scale: 2, seed: 1)

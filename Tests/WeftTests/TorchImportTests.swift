@@ -1,5 +1,6 @@
 import Foundation
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// Importing PyTorch weights: models trained by PyTorch (`Tests/Fixtures/Torch/*-trained.safetensors`,
@@ -20,7 +21,7 @@ final class TorchImportTests: XCTestCase {
             let torchAccuracy = record["testAccuracy"]?.number
         else { return XCTFail("trained.json: \(name) is incomplete") }
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed: run Tests/setup.sh")
+            throw missing("Fashion-MNIST is not installed: run Tests/setup.sh")
         }
         let config = try ExportFixtures.config("\(name).json")
         let model = try TorchImport.load(

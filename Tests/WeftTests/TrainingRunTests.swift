@@ -1,5 +1,6 @@
 import Foundation
 import Weft
+import WeftTestSupport
 import XCTest
 
 /// A training job through `TrainingRun`: its outcomes, the checkpoint and message of a stop (by
@@ -8,7 +9,7 @@ import XCTest
 final class TrainingRunTests: XCTestCase {
     override func setUpWithError() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+            throw missing("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist): run Tests/setup.sh")
         }
         Parallel.setThreadCount(2)
     }

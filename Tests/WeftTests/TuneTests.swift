@@ -13,7 +13,7 @@ final class TuneTests: XCTestCase {
 
     override func setUpWithError() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+            throw missing("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist): run Tests/setup.sh")
         }
         Parallel.setThreadCount(1)  // the CLI runs below use --threads 1: the same arithmetic
     }
@@ -180,7 +180,7 @@ final class TuneTests: XCTestCase {
 
     func testCtrlCAndKillNineThenResumeOnTheCommandLine() throws {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
         let expected = try uninterruptedGrid()
         let path = folder()
@@ -243,7 +243,7 @@ final class TuneTests: XCTestCase {
 
     func testCommandLineErrorsNameTheFileThePlaceAndTheFix() throws {
         guard FileManager.default.isExecutableFile(atPath: weft.path) else {
-            throw XCTSkip("the weft executable is not built")
+            throw missing("the weft executable is not built: run swift build --build-tests")
         }
         let directory = try TemporaryDirectory()
         let bad = try directory.write(
