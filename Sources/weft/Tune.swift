@@ -108,65 +108,47 @@ struct Tune: ParsableCommand {
     func run() throws {
         try reportingErrors {
             threading.apply()
-            let folder: String
-            var spec: TuneSpec
-            // The search owns its run folder until the process ends.
-            var lock: RunFolderLock?
-            defer { lock?.release() }
+            let job: TuneRun
             if let resume {
-                folder = resume
-                spec = try TuneSpec.load(folder: resume)
-                lock = try RunFolderLock(folder: resume, alternative: nil)
-                if let dataDir { spec.dataDirectory = dataDir }
-                if spec.threads != threading.threads {
-                    FileHandle.standardError.write(
-                        Data(
-                            "note: the search started with --threads \(spec.threads); with \(threading.threads) the new folds' results may differ in the last digits\n"
-                                .utf8))
-                }
+                job = try TuneRun(resuming: resume, threads: threading.threads, dataDirectory: dataDir)
             } else {
                 guard let file else { return }
                 let config = try TrainingConfig.load(path: file, overrides: overrides)
                 var space = SearchSpace(dimensions: [])
                 if let search { space = try SearchSpace.load(path: search) }
                 space = try space.merged(with: SearchSpace(gridOptions: grids))
-                spec = try TuneSpec(
+                let spec = try TuneSpec(
                     source: file, config: config, space: space, folds: folds, trials: trials,
                     seed: seed.map(UInt64.init) ?? config.training.seed, halving: halving, eta: eta,
                     minimumEpochs: minEpochs, dataDirectory: dataDir, threads: threading.threads)
-                _ = try spec.candidates()
-                folder = output ?? config.checkpoint.directory + "-tune"
-                let claimed = try TuneSearch.prepare(spec: spec, folder: folder)
-                lock = claimed.lock
-                if let moved = claimed.previous {
-                    FileHandle.standardError.write(Data("moved the previous run in \(folder) to \(moved)\n".utf8))
-                }
+                job = try TuneRun(spec: spec, folder: output ?? config.checkpoint.directory + "-tune")
             }
-            let search = try TuneSearch(spec: spec, folder: folder)
+            defer { job.release() }
+            for note in job.notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+            let search = job.search, spec = search.spec
             let plan = search.plan.rungs.map { "\($0.candidates)×\($0.epochs) epoch\($0.epochs == 1 ? "" : "s")" }
                 .joined(separator: " → ")
             print(
-                "\(spec.config.name): \(search.candidates.count) candidate\(search.candidates.count == 1 ? "" : "s") (\(search.invalid.count) invalid), \(spec.folds) folds of \(search.folds.map(\.count).reduce(0, +)) training images, rungs \(plan), \(threading.threads) thread\(threading.threads == 1 ? "" : "s"); run folder \(folder)"
+                "\(spec.config.name): \(search.candidates.count) candidate\(search.candidates.count == 1 ? "" : "s") (\(search.invalid.count) invalid), \(spec.folds) folds of \(search.folds.map(\.count).reduce(0, +)) training images, rungs \(plan), \(threading.threads) thread\(threading.threads == 1 ? "" : "s"); run folder \(job.folder)"
             )
             setvbuf(stdout, nil, _IOLBF, 0)
-            let outcome = try search.run()
-            guard case .finished(let best) = outcome else {
-                if !noReport { _ = try? search.writeReport(bestConfigPath: nil) }
+            switch try job.run(writesReport: !noReport) {
+            case let .interrupted(resumeCommand, exitStatus):
                 FileHandle.standardError.write(
                     Data(
-                        "interrupted: every finished fold is saved in \(folder)/tune.jsonl\nresume with: weft tune --resume \(folder)\n"
+                        "interrupted: every finished fold is saved in \(job.folder)/tune.jsonl\nresume with: \(resumeCommand)\n"
                             .utf8))
-                throw ExitCode(Interruption.exitStatus)
+                throw ExitCode(exitStatus)
+            case let .finished(best, bestConfig, report):
+                print(
+                    String(
+                        format:
+                            "\nbest: trial %d (%@): validation accuracy %.2f%% ± %.2f%% over %d folds at %d epoch%@",
+                        best.trial, TuneSpec.describe(best.parameters), 100 * best.mean,
+                        100 * best.standardDeviation, spec.folds, best.epochs, best.epochs == 1 ? "" : "s"))
+                print("results: \(job.folder)/tune.csv, \(job.folder)/tune.jsonl" + (report.map { ", \($0)" } ?? ""))
+                print("train it on the whole training split and test it: weft train \(bestConfig)")
             }
-            let bestPath = try search.writeBestConfig(best)
-            if !noReport { try search.writeReport(bestConfigPath: bestPath) }
-            print(
-                String(
-                    format: "\nbest: trial %d (%@): validation accuracy %.2f%% ± %.2f%% over %d folds at %d epoch%@",
-                    best.trial, TuneSpec.describe(best.parameters), 100 * best.mean, 100 * best.standardDeviation,
-                    spec.folds, best.epochs, best.epochs == 1 ? "" : "s"))
-            print("results: \(folder)/tune.csv, \(folder)/tune.jsonl\(noReport ? "" : ", \(folder)/tune-report.html")")
-            print("train it on the whole training split and test it: weft train \(bestPath)")
         }
     }
 }
