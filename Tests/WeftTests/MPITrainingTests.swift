@@ -183,27 +183,9 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertEqual(reference.status, 0, reference.errors)
 
         // Start the same run, wait for a checkpoint, then kill -9 rank 1.
-        let log = "\(root)/killed.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let job = Process()
-        job.executableURL = try mpirun
-        job.arguments =
-            mpirunOptions + [
-                "-np", "2", weft.path, "train", try augmentedConfig(root, name: "killed", everySteps: 3),
-                "--threads", "1", "--no-report"
-            ]
-        job.standardOutput = FileHandle(forWritingAtPath: log)
-        job.standardError = FileHandle(forWritingAtPath: log)
-        try job.run()
+        let (job, log) = try startJob(try augmentedConfig(root, name: "killed", everySteps: 3), root: root)
         let last = "\(root)/killed/last.safetensors"
-        let deadline = Date().addingTimeInterval(180)
-        var victim: pid_t?
-        while Date() < deadline, job.isRunning, victim == nil {
-            if FileManager.default.fileExists(atPath: last) { victim = Self.rank(1, of: job.processIdentifier) }
-            usleep(20_000)
-        }
-        let pid = try XCTUnwrap(victim, "rank 1 must be found while the job runs")
-        kill(pid, SIGKILL)
+        kill(try rankOne(of: job, onceExists: last), SIGKILL)
         job.waitUntilExit()
         let message = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertNotEqual(job.terminationStatus, 0, message)
@@ -235,26 +217,10 @@ final class MPITrainingTests: XCTestCase {
     func testARankThatStopsAnsweringEndsTheJobWithinTheTimeoutNamingItAndTheCheckpointResumes() throws {
         try requireWeft()
         let root = try workspace()
-        let log = "\(root)/stalled.log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let job = Process()
-        job.executableURL = try mpirun
-        job.arguments =
-            mpirunOptions + [
-                "-np", "2", weft.path, "train", try augmentedConfig(root, name: "stalled", epochs: 4, everySteps: 3),
-                "--threads", "1", "--no-report", "--rank-timeout", "3"
-            ]
-        job.standardOutput = FileHandle(forWritingAtPath: log)
-        job.standardError = FileHandle(forWritingAtPath: log)
-        try job.run()
+        let config = try augmentedConfig(root, name: "stalled", epochs: 4, everySteps: 3)
+        let (job, log) = try startJob(config, root: root, extra: ["--rank-timeout", "3"])
         let last = "\(root)/stalled/last.safetensors"
-        var victim: pid_t?
-        let deadline = Date().addingTimeInterval(180)
-        while Date() < deadline, job.isRunning, victim == nil {
-            if FileManager.default.fileExists(atPath: last) { victim = Self.rank(1, of: job.processIdentifier) }
-            usleep(20_000)
-        }
-        let pid = try XCTUnwrap(victim, "rank 1 must be found while the job runs")
+        let pid = try rankOne(of: job, onceExists: last)
         addTeardownBlock { kill(pid, SIGKILL) }
         // Rank 1 stops without dying, as a hung process or a cut network looks to rank 0.
         kill(pid, SIGSTOP)
@@ -277,6 +243,32 @@ final class MPITrainingTests: XCTestCase {
         let resumed = try parallel(2, ["resume", last])
         XCTAssertEqual(resumed.status, 0, resumed.errors)
         XCTAssertEqual(try Checkpoint(path: last).state.epoch, 4, "the resumed job trains to the end")
+    }
+
+    /// `mpirun -np 2 weft train CONFIG --threads 1 --no-report EXTRA` started in the background,
+    /// its stdout and stderr in `root/<config name>.log`.
+    private func startJob(_ config: String, root: String, extra: [String] = []) throws -> (Process, log: String) {
+        let log = "\(root)/\(((config as NSString).lastPathComponent as NSString).deletingPathExtension).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let job = Process()
+        job.executableURL = try mpirun
+        job.arguments =
+            mpirunOptions + ["-np", "2", weft.path, "train", config, "--threads", "1", "--no-report"] + extra
+        job.standardOutput = FileHandle(forWritingAtPath: log)
+        job.standardError = FileHandle(forWritingAtPath: log)
+        try job.run()
+        return (job, log)
+    }
+
+    /// Rank 1 of a running 2-rank `job`, once `checkpoint` exists (within 180 s).
+    private func rankOne(of job: Process, onceExists checkpoint: String) throws -> pid_t {
+        let deadline = Date().addingTimeInterval(180)
+        var victim: pid_t?
+        while Date() < deadline, job.isRunning, victim == nil {
+            if FileManager.default.fileExists(atPath: checkpoint) { victim = Self.rank(1, of: job.processIdentifier) }
+            usleep(20_000)
+        }
+        return try XCTUnwrap(victim, "rank 1 must be found while the job runs")
     }
 
     /// The child of `mpirun` (process `parent`) that is MPI rank `rank`, found through /proc.
