@@ -3,26 +3,29 @@
 #
 # Two Linux network namespaces, "machine A" and "machine B", joined by one veth pair:
 #
-#     namespace weft-a                          namespace weft-b
-#     lo, weft-va 10.231.0.1/24  <--- veth --->  weft-vb 10.231.0.2/24, lo
+#     namespace weft-a, host name weft-a          namespace weft-b, host name weft-b
+#     lo, weft-va 10.231.0.1/24  <---- veth ---->  weft-vb 10.231.0.2/24, lo
 #
 # `run` starts `mpirun` inside A with a hostfile naming both addresses (slots=1 each), so
 # rank 0 runs in A and rank 1 in B, and the two ranks can only reach each other over the
-# veth pair, with TCP (no shared memory, no UCX). Open MPI starts the daemon (orted) on B
-# through an rsh agent written by this script: it is called as ssh would be
-# (`[options] host command...`) and runs the command with `ip netns exec NS sh -c` in the
-# namespace that owns the address, with a clean environment as a fresh ssh login would have.
-# `partition` takes the veth link down on both ends (a cut cable, no process dies), `heal`
-# brings it back. The filesystem is shared, so binaries, configs, the dataset and run
-# folders are at the same paths on both "machines".
+# veth pair, with TCP. Open MPI starts its daemon (orted) on B through an rsh agent that
+# this script writes into a temporary folder: Open MPI calls it as it would call ssh,
+# `agent [options] host command...` (here `10.231.0.2 "" orted --daemonize -mca ...`), and
+# the agent runs `ip netns exec NS sh -c "command..."` in the namespace owning that address,
+# with a clean environment as a fresh ssh login would have (PATH, HOME, USER; the rest comes
+# by `mpirun -x`), and in a UTS namespace whose host name is the namespace's name (so the
+# ranks see host names weft-a and weft-b; the box's own host name is untouched).
+# `partition` takes the veth down on both ends (a cut cable: no process dies, no packet
+# passes), `heal` brings it up again. The filesystem is shared: binaries, configs, the
+# dataset and run folders are at the same paths on both "machines".
 #
-# Usage (as root; needs iproute2 and Open MPI's mpirun/orted):
+# Usage (as root; needs iproute2, util-linux's unshare, python3, Open MPI's mpirun/orted):
 #     Tests/Distributed/two_machines.sh up          # (re)create namespaces, veth, addresses
 #     Tests/Distributed/two_machines.sh run [MPIRUN-OPTIONS...] -- CMD [ARGS...]
 #     Tests/Distributed/two_machines.sh stats       # byte counters of the veth (both ends)
 #     Tests/Distributed/two_machines.sh partition   # veth down on both ends
 #     Tests/Distributed/two_machines.sh heal        # veth up again
-#     Tests/Distributed/two_machines.sh down        # remove namespaces and veth
+#     Tests/Distributed/two_machines.sh down        # remove the namespaces (and the veth)
 #
 # Example:
 #     Tests/Distributed/two_machines.sh up
@@ -31,23 +34,55 @@
 #         --set training.epochs=2 --set checkpoint.directory=/tmp/nn --threads 1 --no-report
 #     Tests/Distributed/two_machines.sh down
 #
-# `run` exits with mpirun's status. CMD runs on both ranks from the current directory; give
-# it as an absolute path (B gets only PATH, HOME and what `-x` forwards). MPIRUN-OPTIONS go
-# to mpirun before CMD, e.g. `-x WEFT_SOMETHING` or `--timeout 60`. SIGINT/SIGTERM to `run`
-# are passed to mpirun.
+# `up` first removes what a previous `up` left (and kills processes left in the namespaces);
+# it ends with a TCP connection from A to B. `run` exits with mpirun's status. CMD runs on
+# both ranks from the current directory; give it as an absolute path. MPIRUN-OPTIONS go to
+# mpirun before CMD, e.g. `-x WEFT_SOMETHING` or `--mca oob_tcp_keepalive_time 10`.
+# SIGINT/SIGTERM to `run` are passed to mpirun.
 #
 # Environment:
 #     WEFT_NETNS_PREFIX  names: PREFIX-a, PREFIX-b (namespaces), PREFIX-va, PREFIX-vb (veth);
-#                        default "weft" (at most 12 characters: interface names are <= 15)
+#                        default "weft" (at most 12 characters: interface names are <= 15).
+#                        Several pairs can exist at once with other prefixes and networks.
 #     WEFT_NETNS_NET     the first three octets of the /24, default 10.231.0 (.1 is A, .2 is B)
-#     WEFT_NETNS_VERBOSE=1  the agent logs each call (its arguments) on stderr
+#     WEFT_NETNS_TCP_RETRIES2  `up` sets net.ipv4.tcp_retries2 in both namespaces (a per-
+#                        namespace setting; Linux's default is 15), so that TCP gives up on
+#                        a cut link sooner; see below
+#     WEFT_NETNS_VERBOSE=1  print the mpirun command, and the agent logs each call
 #
-# Essential mpirun options that `run` passes (without them Open MPI finds other ways):
-#     --mca pml ob1 --mca btl tcp,self   TCP only (UCX or shared memory would bypass the veth)
+# The mpirun options that `run` passes:
+#     --mca plm_rsh_agent AGENT        reach B through its namespace instead of ssh
+#     --bind-to none                   essential: each orted thinks it owns the box's cores,
+#                                      and by default both ranks are bound to core 0
+#     --mca pml ob1 --mca btl tcp,self TCP only, even where UCX loads (UCX could use shared
+#                                      memory, /dev/shm being shared by both namespaces)
 #     --mca btl_tcp_if_include NET.0/24 --mca oob_tcp_if_include NET.0/24
-#     --mca plm_rsh_agent AGENT          reach B through its namespace instead of ssh
-#     --bind-to none                     each orted thinks it owns all cores: both ranks would
-#                                        be bound to the same core 0
+#     --mca plm_rsh_no_tree_spawn 1
+# A hostfile of addresses matters: mpirun counts 10.231.0.1 as its own node because the
+# address is on one of its interfaces.
+#
+# What a partition does (measured with Open MPI 4.1.4 and Linux's defaults; 2025-12):
+# - Nothing notices soon. The ranks wait in the allreduce (spinning, ~70% CPU each); TCP
+#   retransmits with exponential backoff. A 20 s partition, then `heal`: the run went on and
+#   finished (exit 0).
+# - mpirun notices only when its TCP connection to the orted on B fails. While it has
+#   nothing to send, Open MPI's keepalive does it: oob_tcp_keepalive_time 300 s of silence,
+#   then 9 probes 20 s apart. A partition 15 s into a weft run: mpirun printed "ORTE has
+#   lost communication with a remote daemon" and exited 205 after 472 s; the orted and rank
+#   on B ended too.
+# - A rank that calls MPI_Abort during the partition ends at once, but mpirun does not:
+#   rank 0 (beside mpirun): mpirun has to tell the orted on B to kill rank 1, TCP
+#   retransmits that message (keepalive does not apply while data is unacknowledged) until
+#   tcp_retries2 is used up: mpirun exited 940 s after the abort, with the abort's code.
+#   Rank 1 (on B): mpirun does not hear of it; the keepalive ends the job (494 s, exit 205,
+#   the abort's code is lost) and the orted on B stays until its own TCP gives up (`down`
+#   kills it). A weft run with the watchdog (--rank-timeout 10) is the rank 0 case: the
+#   error line naming rank 1 (host weft-b) and both ranks' end at partition + 12.5 s, but
+#   mpirun's exit (1) only when TCP gives up.
+# - Shorter: WEFT_NETNS_TCP_RETRIES2=6 made the rank 0 case end 32 s after the partition
+#   (exit 3, the abort's code) and the watchdog run 41 s after it (exit 1); for the idle
+#   case, `run --mca oob_tcp_keepalive_time 10 --mca oob_tcp_keepalive_intvl 5
+#   --mca oob_tcp_keepalive_probes 3 -- ...` ended the rank 1 case 24 s after it.
 set -euo pipefail
 
 prefix=${WEFT_NETNS_PREFIX:-weft}
@@ -108,7 +143,11 @@ cmd_up() {
     ip -n "$ns_b" link set lo up
     ip -n "$ns_a" link set "$veth_a" up
     ip -n "$ns_b" link set "$veth_b" up
-    # The path is proven by a TCP connection from A to a listener in B (bash's /dev/tcp).
+    if [ -n "${WEFT_NETNS_TCP_RETRIES2:-}" ]; then
+        ip netns exec "$ns_a" sysctl -qw net.ipv4.tcp_retries2="$WEFT_NETNS_TCP_RETRIES2"
+        ip netns exec "$ns_b" sysctl -qw net.ipv4.tcp_retries2="$WEFT_NETNS_TCP_RETRIES2"
+    fi
+    # The path is proven by a TCP connection from A (bash's /dev/tcp) to a listener in B.
     ip netns exec "$ns_b" timeout 10 python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -173,9 +212,11 @@ if [ -z "\$ns" ]; then
     exit 255
 fi
 # As a fresh ssh login: a clean environment (what the ranks need comes by mpirun -x).
-exec ip netns exec "\$ns" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
+# The machine's host name is the namespace's (a UTS namespace of its own, as for mpirun in A).
+exec ip netns exec "\$ns" unshare --uts env -i \\
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
     HOME="\${HOME:-/root}" USER="\${USER:-root}" LOGNAME="\${LOGNAME:-root}" SHELL=/bin/sh \\
-    sh -c "\$*"
+    sh -c 'hostname "\$1" && exec sh -c "\$2"' sh "\$ns" "\$*"
 EOF
     chmod +x "$agent"
 }
@@ -218,7 +259,8 @@ cmd_run() {
     # mpirun in the background so that a signal to this script reaches it (bash runs traps
     # only between commands); the temporary folder goes when mpirun has ended.
     local pid status=0
-    ip netns exec "$ns_a" "${mpirun_args[@]}" &
+    ip netns exec "$ns_a" unshare --uts sh -c 'hostname "$1" && shift && exec "$@"' sh "$ns_a" \
+        "${mpirun_args[@]}" &
     pid=$!
     trap 'kill -TERM $pid 2>/dev/null || true' TERM
     trap 'kill -INT $pid 2>/dev/null || true' INT
