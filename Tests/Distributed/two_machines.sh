@@ -78,7 +78,8 @@
 #   the abort's code is lost) and the orted on B stays until its own TCP gives up (`down`
 #   kills it). A weft run with the watchdog (--rank-timeout 10) is the rank 0 case: the
 #   error line naming rank 1 (host weft-b) and both ranks' end at partition + 12.5 s, but
-#   mpirun's exit (1) only when TCP gives up.
+#   mpirun's exit (1) only when TCP gave up, 965 s after the partition. The short
+#   keepalive options below do not shorten this case (952 s).
 # - Shorter: WEFT_NETNS_TCP_RETRIES2=6 made the rank 0 case end 32 s after the partition
 #   (exit 3, the abort's code) and the watchdog run 41 s after it (exit 1); for the idle
 #   case, `run --mca oob_tcp_keepalive_time 10 --mca oob_tcp_keepalive_intvl 5
