@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-packages=(pkg-config libopenblas-dev zlib1g-dev libpng-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist python3-venv chromium)
+packages=(pkg-config libopenblas-dev zlib1g-dev libpng-dev libopenmpi-dev openmpi-bin iproute2 dataset-fashion-mnist python3-venv chromium)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
