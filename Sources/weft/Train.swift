@@ -62,7 +62,7 @@ struct Train: ParsableCommand {
         try reportingErrors(communicator) {
             threading.apply()
             let config = try TrainingConfig.load(path: file, overrides: overrides)
-            let data = try TrainingData(config: config, directoryOverride: dataDir)
+            let data = try loadTrainingData(config, directoryOverride: dataDir)
             let run = try TrainingRun(config: config, data: data, source: file, communicator: communicator)
             defer { run.release() }
             run.checksReplicas = checkReplicas

@@ -11,36 +11,32 @@ public struct TrainingData {
     public let testIndices: [Int]
     public let normalization: Normalization
 
+    /// Whether the config names a test split; without one, `test` is the training split and
+    /// `testIndices` is empty, so only validation is evaluated.
+    public let hasTestSplit: Bool
+    /// How each split was loaded, and warnings (see `DatasetSource.Loaded.notes`).
+    public let notes: [String]
+    /// For layouts of image files: what decoding each split did.
+    public let decoded: [DatasetSplit: DecodedImages]
+
     /// Loads the data of `config`; `directoryOverride` (`--data-dir`) replaces the config's folder.
     /// `normalization` (a resumed run's saved one) replaces the config's or computed one.
-    public init(config: TrainingConfig, directoryOverride: String? = nil, normalization saved: Normalization? = nil)
-        throws
-    {
+    /// `progress` hears how far decoding image files has got.
+    public init(
+        config: TrainingConfig, directoryOverride: String? = nil, normalization saved: Normalization? = nil,
+        progress: (@Sendable (DatasetSplit, Int, Int) -> Void)? = nil
+    ) throws {
         let settings = config.data
-        let directory = directoryOverride ?? settings.directory
-        var source: IDXDataset
-        if settings.dataset == "idx", let files = settings.files {
-            source = IDXDataset(
-                name: config.name, directory: directory ?? ".", trainImages: files.trainImages,
-                trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels,
-                classNames: settings.classNames)
-        } else {
-            source = FashionMNIST.dataset(directory: directory ?? FashionMNIST.defaultDirectory)
-        }
-        var train = try source.load(.train), test = try source.load(.test)
-        if train.classCount != test.classCount {
-            // Without class names each split counts its own labels: count the classes of both.
-            source.classCount = max(train.classCount, test.classCount)
-            train = try source.load(.train)
-            test = try source.load(.test)
-        }
+        var source = DatasetSource(
+            config: settings, directory: directoryOverride, shape: config.model.input, configSource: config.name)
+        source.progress = progress
+        let loaded = try source.load()
+        let train = loaded.train, test = loaded.test ?? loaded.train
         self.train = train
         self.test = test
-        guard train.channels == test.channels, train.height == test.height, train.width == test.width else {
-            throw WeftError(
-                "\(source.directory): the training images are \(train.channels)×\(train.height)×\(train.width) but the test images \(test.channels)×\(test.height)×\(test.width); use matching files"
-            )
-        }
+        hasTestSplit = loaded.test != nil
+        notes = loaded.notes
+        decoded = loaded.decoded
         let seed = config.training.seed
         let split = stratifiedSplit(
             labels: train.labels, validationFraction: Double(settings.validationFraction), seed: seed)
@@ -48,7 +44,7 @@ public struct TrainingData {
             settings.trainLimit.map { stratifiedSubset(of: split.train, labels: train.labels, limit: $0, seed: seed) }
             ?? split.train
         validationIndices = split.validation
-        let allTest = Array(0..<test.count)
+        let allTest = loaded.test == nil ? [] : Array(0..<test.count)
         testIndices =
             settings.testLimit.map { stratifiedSubset(of: allTest, labels: test.labels, limit: $0, seed: seed) }
             ?? allTest
@@ -71,6 +67,9 @@ public struct TrainingData {
     ) {
         train = images.train
         test = images.test
+        hasTestSplit = images.hasTestSplit
+        notes = []
+        decoded = images.decoded
         self.trainIndices = trainIndices
         self.validationIndices = validationIndices
         testIndices = []

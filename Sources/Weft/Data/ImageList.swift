@@ -1,0 +1,71 @@
+import Foundation
+
+/// Image files and their classes, before decoding: what an image folder or a CSV list names.
+///
+/// Each entry carries the file's size and modification time, read once when the list is made,
+/// so the decoded-image cache can tell whether any file changed.
+public struct ImageList: Sendable {
+    /// One image file.
+    public struct Entry: Sendable, Equatable {
+        /// The file's path (as found, or as the CSV names it resolved against the CSV's folder).
+        public let path: String
+        /// Its class, an index into `classNames`.
+        public let label: Int
+        /// Where it was listed, for messages: the CSV file and line ("train.csv line 7"), or nil
+        /// for a file found in a folder.
+        public let listedAt: String?
+        /// The file's size in bytes.
+        public let size: Int
+        /// The file's modification time, nanoseconds since 1970.
+        public let modified: Int
+    }
+
+    /// The folder or CSV file the list came from.
+    public let source: String
+    /// The files in order (classes in sorted order, files sorted within each class).
+    public var entries: [Entry]
+    /// A name per class, indexed by label.
+    public var classNames: [String]
+
+    /// The file extensions (lower case) read as images.
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "pgm"]
+
+    /// Whether `name` ends in an image extension (in any case) and is not hidden.
+    static func isImageFile(_ name: String) -> Bool {
+        !name.hasPrefix(".") && imageExtensions.contains((name as NSString).pathExtension.lowercased())
+    }
+
+    /// The size and modification time of the regular file at `path`, or nil when there is none.
+    static func fileStatus(_ path: String) -> (size: Int, modified: Int, isDirectory: Bool)? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        let modified = Int(status.st_mtim.tv_sec) * 1_000_000_000 + Int(status.st_mtim.tv_nsec)
+        return (Int(status.st_size), modified, (status.st_mode & S_IFMT) == S_IFDIR)
+    }
+
+    /// Whether `left` sorts before `right` by Unicode code points, as Python's `sorted` orders
+    /// the names torchvision's `ImageFolder` lists.
+    static func codePointOrder(_ left: String, _ right: String) -> Bool {
+        left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars)
+    }
+
+    /// The list with `names` in place of the discovered class names (the config's `classNames`).
+    ///
+    /// - Throws: `WeftError` when the counts differ.
+    func renamingClasses(_ names: [String]?, configSource: String) throws -> ImageList {
+        guard let names else { return self }
+        guard names.count == classNames.count else {
+            throw WeftError(
+                "\(configSource): data.classNames: \(names.count) names for the \(classNames.count) classes \(source) holds (\(ImageList.sample(classNames))); give one name per class or remove classNames"
+            )
+        }
+        var renamed = self
+        renamed.classNames = names
+        return renamed
+    }
+
+    /// Up to the first 8 of `names`, for messages.
+    static func sample(_ names: [String]) -> String {
+        names.count <= 8 ? names.joined(separator: ", ") : names.prefix(8).joined(separator: ", ") + ", …"
+    }
+}
