@@ -54,7 +54,8 @@ extension ImageList {
                     "\(path) line \(record.line): the \(file.isEmpty ? "path" : "label") is empty; give every row a path and a label"
                 )
             }
-            rows.append((file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file), label, record.line))
+            let resolved = file.hasPrefix("/") ? file : (folder as NSString).appendingPathComponent(file)
+            rows.append((ImageList.lexicallyNormalized(resolved), label, record.line))
         }
         guard !rows.isEmpty else {
             throw WeftError("\(path): the CSV file lists no image after its header row; add a row per image")

@@ -49,6 +49,22 @@ public struct ImageList: Sendable {
         left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars)
     }
 
+    /// `path` with "." components and "name/.." pairs removed, without looking at the file
+    /// system (symbolic links stay as they are): "csv/../images/a.png" is "images/a.png".
+    static func lexicallyNormalized(_ path: String) -> String {
+        let isAbsolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else if part != ".." || !isAbsolute {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return isAbsolute ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
     /// The list with `names` in place of the discovered class names (the config's `classNames`).
     ///
     /// - Throws: `WeftError` when the counts differ.
