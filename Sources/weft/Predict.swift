@@ -8,10 +8,12 @@ struct Predict: ParsableCommand {
         abstract: "Classify PNG or PGM images, or images of an IDX file, with a checkpoint's model.",
         discussion: """
             Each image is prepared as the model was trained: converted to the model's channels \
-            (gray by ITU-R BT.601 luma, or gray repeated as RGB), inverted when its border is light \
-            (Fashion-MNIST shows light garments on black; --invert always|never decides instead), \
-            and resized to the model's input by area averaging (the aspect ratio is not kept: crop \
-            photos to a square first). Then it is normalised with the checkpoint's mean and std.
+            (gray by ITU-R BT.601 luma, or gray repeated as RGB), for a model of Fashion-MNIST or \
+            IDX files inverted when its border is light (those show light garments on black; \
+            --invert always|never decides instead), and fitted to the model's input as the \
+            config's data.resize fits training images (stretch, or centerCrop to the aspect ratio \
+            first; area averaging when shrinking, bilinear when enlarging). Then it is normalised \
+            with the checkpoint's mean and std.
 
             --idx reads images from an IDX file (gzipped or not), e.g. Fashion-MNIST's \
             t10k-images-idx3-ubyte.gz, never inverted unless --invert always; --range picks \
@@ -80,7 +82,10 @@ struct Predict: ParsableCommand {
                 throw WeftError("--invert must be auto, always or never, got \"\(invert)\"")
             }
             let model = try TrainedModel(checkpointPath: checkpoint)
-            var preparation = ImagePreparation(input: model.config.model.input, inversion: inversion)
+            let photos = !["fashion-mnist", "idx"].contains(model.config.data.dataset)
+            var preparation = ImagePreparation(
+                input: model.config.model.input, inversion: photos && inversion == .automatic ? .never : inversion,
+                resize: model.config.data.resize)
             var items: [Item] = []
             for path in images {
                 let image = try PixelImage.read(path: path)

@@ -6,7 +6,9 @@ trains to the same accuracy and to time loading:
 OUT/png/{train,test}/<class>/<index>.png and OUT/jpeg/... (quality 95, 4:4:4) are image folders
 (class folders named "0-T-shirt_top" ... "9-Ankle boot" so they sort in label order);
 OUT/csv/{train,test}.csv list the PNG files with class-name labels; OUT/npz/fashion.npz holds
-x_train, y_train, x_test, y_test as Keras's mnist.npz does. Needs NumPy and Pillow.
+x_train, y_train, x_test, y_test as Keras's mnist.npz does; OUT/cifar/ holds the images in the
+CIFAR-10 binary layout (data_batch_1..5.bin, test_batch.bin, batches.meta.txt: 32×32 RGB records,
+each image padded by 2 black pixels a side, its gray copied to R, G and B). Needs NumPy and Pillow.
 """
 import argparse
 import gzip
@@ -31,7 +33,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--idx-dir", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--layouts", default="png,jpeg,csv,npz")
+    parser.add_argument("--layouts", default="png,jpeg,csv,npz,cifar")
     args = parser.parse_args()
     layouts = args.layouts.split(",")
     splits = {}
@@ -64,6 +66,25 @@ def main():
         np.savez(os.path.join(args.out, "npz", "fashion.npz"),
                  x_train=splits["train"][0], y_train=splits["train"][1],
                  x_test=splits["test"][0], y_test=splits["test"][1])
+    if "cifar" in layouts:
+        folder = os.path.join(args.out, "cifar")
+        os.makedirs(folder, exist_ok=True)
+
+        def records(images, labels):
+            padded = np.pad(images, ((0, 0), (2, 2), (2, 2)))
+            planes = np.repeat(padded[:, None, :, :], 3, axis=1).reshape(len(images), -1)
+            return np.concatenate([labels.astype(np.uint8)[:, None], planes], axis=1).tobytes()
+
+        train_images, train_labels = splits["train"]
+        batch = len(train_images) // 5
+        for number in range(5):
+            part = slice(number * batch, (number + 1) * batch)
+            with open(os.path.join(folder, f"data_batch_{number + 1}.bin"), "wb") as f:
+                f.write(records(train_images[part], train_labels[part]))
+        with open(os.path.join(folder, "test_batch.bin"), "wb") as f:
+            f.write(records(*splits["test"]))
+        with open(os.path.join(folder, "batches.meta.txt"), "w") as f:
+            f.write("\n".join(NAMES) + "\n\n")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,11 @@ public struct ModelEvaluation: Sendable {
     ) throws -> (evaluation: ModelEvaluation, model: TrainedModel, data: TrainingData) {
         let model = try TrainedModel(checkpointPath: checkpointPath)
         let data = try TrainedModel.data(for: model, checkpointPath: checkpointPath, dataDirectory: dataDirectory)
+        if split == .test && !data.hasTestSplit {
+            throw WeftError(
+                "\(checkpointPath): the run's config names no test split (data.test is not set); use --split validation"
+            )
+        }
         guard !split.indices(in: data).isEmpty else {
             throw WeftError(
                 "\(checkpointPath): the run has no \(split.rawValue) images (data.validationFraction is \(model.config.data.validationFraction)); use --split test or --split train"

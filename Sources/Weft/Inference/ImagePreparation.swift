@@ -1,15 +1,18 @@
 /// Turns an arbitrary image into what a model was trained on: its channel count, its size, and
 /// its convention of light objects on a dark background.
 ///
-/// 1. Colour: for a one-channel model an RGB image becomes gray (ITU-R BT.601 luma, as PIL's
-///    `convert("L")`); for a three-channel model a gray image is repeated in R, G and B.
+/// 1. Colour: converted to the model's channel count (`PixelImage.converted(toChannels:)`:
+///    PIL's `convert("L")` luma, or gray repeated in R, G and B).
 /// 2. Polarity: Fashion-MNIST and MNIST show a light object on a black background, while a photo
 ///    or scan usually shows a dark object on a light one. With `.automatic` the image is inverted
 ///    (`255 - s`) when its border (the outermost ring of pixels) averages above 127.5, i.e. when
-///    the background is light; `.always` and `.never` decide without looking.
-/// 3. Size: resampled to the model's input height × width by area averaging
-///    (`PixelImage.resized`); the aspect ratio is not kept, so crop or pad a photo to the
-///    model's proportions (a square for Fashion-MNIST) first for best results.
+///    the background is light; `.always` and `.never` decide without looking. (`weft predict`
+///    takes `.automatic` as `.never` for models trained on image files, CIFAR or NumPy arrays,
+///    whose images are photos as they come.)
+/// 3. Size: fitted to the model's input height × width as training data is
+///    (`ImageListDecoder`): cropped to its aspect ratio first for `.centerCrop`, then each axis
+///    area-averaged when it shrinks and interpolated bilinearly when it grows
+///    (`PixelImage.scaled`).
 public struct ImagePreparation: Sendable {
     /// When to invert an image's samples.
     public enum Inversion: String, CaseIterable, Sendable {
@@ -34,36 +37,29 @@ public struct ImagePreparation: Sendable {
     /// The model's input `[C, H, W]`.
     public let channels: Int, height: Int, width: Int
     public var inversion: Inversion
+    /// How an image of another size is fitted (the config's `data.resize`).
+    public var resize: DataConfig.ResizeMode
 
     /// Preparation for a model whose input is `[channels, height, width]` (`channels` 1 or 3).
-    public init(input: [Int], inversion: Inversion = .automatic) {
+    public init(input: [Int], inversion: Inversion = .automatic, resize: DataConfig.ResizeMode = .stretch) {
         precondition(input.count == 3, "ImagePreparation: input \(input) must be [C, H, W]")
         channels = input[0]
         height = input[1]
         width = input[2]
         self.inversion = inversion
+        self.resize = resize
     }
 
     /// `image` converted, inverted when `inversion` says so, and resized to the model's input.
     ///
     /// - Throws: `WeftError` naming `source` when the model's channel count is neither 1 nor 3.
     public func prepare(_ image: PixelImage, source: String) throws -> Prepared {
-        var converted: PixelImage
-        switch channels {
-        case 1:
-            converted = image.grayscale
-        case 3:
-            converted =
-                image.channels == 3
-                ? image
-                : PixelImage(
-                    width: image.width, height: image.height, channels: 3, pixels: image.pixels.flatMap { [$0, $0, $0] }
-                )
-        default:
+        guard channels == 1 || channels == 3 else {
             throw WeftError(
                 "\(source): the model takes \(channels)-channel images, but pictures can only be given to models of 1 (gray) or 3 (RGB) channels; use --idx with images of \(channels) channels"
             )
         }
+        var converted = image.converted(toChannels: channels)
         let invert: Bool
         switch inversion {
         case .automatic: invert = converted.borderMean > 127.5
@@ -71,7 +67,11 @@ public struct ImagePreparation: Sendable {
         case .never: invert = false
         }
         if invert { converted = converted.inverted }
-        let resized = converted.resized(width: width, height: height)
+        if converted.width != width || converted.height != height {
+            if resize == .centerCrop { converted = converted.centerCropped(toAspect: width, height) }
+            converted = converted.scaled(width: width, height: height)
+        }
+        let resized = converted
         return Prepared(
             planes: resized.planes, originalWidth: image.width, originalHeight: image.height,
             inverted: invert, resized: image.width != width || image.height != height)
