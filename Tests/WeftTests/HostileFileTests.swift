@@ -82,7 +82,7 @@ final class HostileFileTests: XCTestCase {
         // IHDR's width and height sit at bytes 16...23; the chunk's CRC (29...32) is recomputed.
         var hostile = small
         hostile.replaceSubrange(16..<24, with: [0, 0, 0x80, 0, 0, 0, 0x80, 0])
-        let crc = SafetensorsFile.crc32(hostile[12..<29])
+        let crc = CRC32.checksum(hostile[12..<29])
         hostile.replaceSubrange(
             29..<33, with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
         assertThrowsWeftError(

@@ -29,7 +29,7 @@ final class NumpyExportTests: XCTestCase {
         let end = Array(archive.suffix(22))
         XCTAssertEqual(Array(end.prefix(4)), [0x50, 0x4B, 0x05, 0x06])
         XCTAssertEqual(Int(end[10]) | Int(end[11]) << 8, 2, "two entries")
-        let crc = SafetensorsFile.crc32([1, 2, 3] as [UInt8])
+        let crc = CRC32.checksum([1, 2, 3] as [UInt8])
         XCTAssertEqual(Array(archive[14..<18]), withUnsafeBytes(of: crc.littleEndian) { Array($0) })
     }
 

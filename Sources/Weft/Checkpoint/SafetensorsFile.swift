@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// A safetensors file of float32 (and, for exports and imports, int64) tensors with string
@@ -107,14 +106,14 @@ public struct SafetensorsFile {
                     ])
                 ))
         }
-        let dataCrc = SafetensorsFile.crc32(data)
+        let dataCrc = CRC32.checksum(data)
         var meta = metadata.filter { $0.key != "dataCrc32" && $0.key != "headerCrc32" }
             .map { (key: $0.key, value: JSONValue.string($0.value)) }
         meta.append(("dataCrc32", .string(SafetensorsFile.hex(dataCrc))))
         meta.append(("headerCrc32", .string("00000000")))
         var header = JSONValue.object([("__metadata__", .object(meta))] + tensorMembers).serialized(pretty: false)
         while header.utf8.count % 8 != 0 { header += " " }
-        let headerCrc = SafetensorsFile.crc32(Array(header.utf8))
+        let headerCrc = CRC32.checksum(Array(header.utf8))
         header = header.replacingOccurrences(
             of: "\"headerCrc32\": \"00000000\"",
             with: "\"headerCrc32\": \"\(SafetensorsFile.hex(headerCrc))\"")
@@ -204,7 +203,7 @@ public struct SafetensorsFile {
         if let stored = storedHeaderCrc {
             let isHexDigit = { (byte: UInt8) in (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) }
             guard stored.utf8.count == 8, stored.utf8.allSatisfy(isHexDigit),
-                hex(crc32(zeroingHeaderCrc(in: headerBytes, stored: stored))) == stored
+                hex(CRC32.checksum(zeroingHeaderCrc(in: headerBytes, stored: stored))) == stored
             else {
                 throw damaged("the header's CRC-32 does not match (it was altered)")
             }
@@ -259,7 +258,7 @@ public struct SafetensorsFile {
         }
         let data = bytes[dataStart...]
         if let stored = storedDataCrc {
-            guard hex(crc32(data)) == stored else {
+            guard hex(CRC32.checksum(data)) == stored else {
                 throw damaged("the data's CRC-32 does not match (the tensors were altered or cut)")
             }
         }
@@ -302,21 +301,6 @@ public struct SafetensorsFile {
             }
         }
         return result
-    }
-
-    /// zlib's CRC-32 (the gzip/PNG polynomial).
-    public static func crc32<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
-        var crc = CZlib.crc32(0, nil, 0)
-        let array = Array(bytes)
-        array.withUnsafeBufferPointer { buffer in
-            var start = 0
-            while start < buffer.count {
-                let length = min(buffer.count - start, Int(UInt32.max >> 1))
-                crc = CZlib.crc32(crc, buffer.baseAddress! + start, uInt(length))
-                start += length
-            }
-        }
-        return UInt32(crc)
     }
 
     static func hex(_ value: UInt32) -> String {

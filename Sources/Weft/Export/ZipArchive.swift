@@ -30,7 +30,7 @@ public enum ZipArchive {
         let date: UInt16 = (0 << 9) | (1 << 5) | 1  // 1980-01-01 in MS-DOS format
         for file in files {
             let name = Array(file.name.utf8)
-            let crc = SafetensorsFile.crc32(file.bytes)
+            let crc = CRC32.checksum(file.bytes)
             let size = UInt32(file.bytes.count)
             let offset = UInt32(archive.count)
             // Local file header.

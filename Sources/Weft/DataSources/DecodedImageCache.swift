@@ -71,7 +71,7 @@ public struct DecodedImageCache: Sendable {
         let imageBytes = decoder.channels * decoder.height * decoder.width
         let pixelsStart = fieldsEnd + 9 * count + textLength
         guard bytes.count == pixelsStart + kept * imageBytes,
-            SafetensorsFile.crc32(bytes[fieldsEnd...]) == UInt32(truncatingIfNeeded: fields[8])
+            CRC32.checksum(bytes[fieldsEnd...]) == UInt32(truncatingIfNeeded: fields[8])
         else { return nil }
         var labels: [Int] = [], sizes: [DecodedImages.ImageSize] = [], keptEntries: [Int] = []
         labels.reserveCapacity(kept)
@@ -121,7 +121,7 @@ public struct DecodedImageCache: Sendable {
         let fields: [UInt64] = [
             key, UInt64(list.entries.count), UInt64(dataset.count), UInt64(dataset.channels),
             UInt64(dataset.height), UInt64(dataset.width), UInt64(decoded.resizedCount), UInt64(text.count),
-            UInt64(SafetensorsFile.crc32(body))
+            UInt64(CRC32.checksum(body))
         ]
         var file = DecodedImageCache.magic
         for field in fields {
