@@ -79,6 +79,12 @@ final class ImageFolderCommandTests: XCTestCase {
         let validation = try ReportTests.weft(["evaluate", checkpoint, "--split", "validation"])
         XCTAssertEqual(validation.status, 0, validation.errors)
         XCTAssertTrue(validation.output.contains("on the validation split (3 images)"), validation.output)
+        let report = try ReportTests.weft(["report", data.file("run"), "--output", data.file("report.html")])
+        XCTAssertEqual(report.status, 0, report.errors)
+        XCTAssertTrue(report.output.contains("(validation accuracy "), report.output)
+        let page = try String(contentsOfFile: data.file("report.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("<h2>Validation set</h2>"))
+        XCTAssertFalse(page.contains("<h2>Test set</h2>"))
     }
 }
 

@@ -22,7 +22,14 @@ extension ImageList {
     /// - Throws: `WeftError` naming the file and line for a missing column, a malformed row, an
     ///   unknown label or a missing image file.
     public static func csv(_ path: String, classes: [String]? = nil) throws -> ImageList {
-        let bytes = try readCSV(path)
+        try csv(bytes: try readCSV(path), path: path, classes: classes)
+    }
+
+    /// The images the CSV text `bytes` lists, as if read from `path` (which names it in messages
+    /// and whose folder relative paths start at); one pass over the bytes, then one `stat` per row.
+    ///
+    /// - Throws: `WeftError` as `csv(_:classes:)`.
+    public static func csv(bytes: [UInt8], path: String, classes: [String]? = nil) throws -> ImageList {
         let records = try CSVRecords.parse(bytes, name: path)
         guard let header = records.first else {
             throw WeftError("\(path): the CSV file is empty; its first row must name the columns path,label")

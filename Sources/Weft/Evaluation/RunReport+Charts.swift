@@ -127,7 +127,7 @@ extension RunReport {
     /// `misclassified.png`: the most confident mistakes, captioned `predicted (true) probability`.
     public func misclassifiedPNG() -> PixelImage {
         ReportGallery.render(
-            misclassified, dataset: data.test, classNames: model.classNames,
+            misclassified, dataset: evaluation.split.dataset(in: data), classNames: model.classNames,
             title: "Most confident mistakes on the test set: predicted (true) probability")
     }
 }

@@ -61,11 +61,11 @@ extension RunReport {
         let state = checkpoint.state
         var cards: [(String, String, String)] = [
             (
-                "test accuracy", RunReport.percent(evaluation.accuracy),
-                "\(RunReport.grouped(evaluation.count)) test images"
+                "\(splitName) accuracy", RunReport.percent(evaluation.accuracy),
+                "\(RunReport.grouped(evaluation.count)) \(splitName) images"
             ),
             ("top-2 accuracy", RunReport.percent(evaluation.top2Accuracy), "label among the two best guesses"),
-            ("test loss", String(format: "%.4f", evaluation.loss), "mean cross-entropy")
+            ("\(splitName) loss", String(format: "%.4f", evaluation.loss), "mean cross-entropy")
         ]
         if let best = state.bestValidationAccuracy, let epoch = state.bestEpoch {
             cards.append(("best validation accuracy", RunReport.percent(best), "epoch \(epoch)"))
@@ -132,7 +132,7 @@ extension RunReport {
         }
         rows.append(
             (
-                "test (this report)",
+                "\(splitName) (this report)",
                 String(
                     format: "loss %.4f, accuracy %@, top-2 accuracy %@", evaluation.loss,
                     RunReport.percent(evaluation.accuracy), RunReport.percent(evaluation.top2Accuracy))
@@ -168,7 +168,7 @@ extension RunReport {
         return """
             <section>
             <h2>Training</h2>
-            <p class="muted">Per epoch, from \(HTML.escape(history.source)); the green point is this report's test result for the checkpoint.</p>
+            <p class="muted">Per epoch, from \(HTML.escape(history.source)); the green point is this report's \(splitName) result for the checkpoint.</p>
             <div class="charts">
             \(RunReport.svg(lossChart))
             \(RunReport.svg(accuracyChart))
@@ -197,7 +197,7 @@ extension RunReport {
         }
         return """
             <section>
-            <h2>Test set</h2>
+            <h2>\(splitName.prefix(1).uppercased() + splitName.dropFirst()) set</h2>
             <p class="muted">\(RunReport.grouped(evaluation.count)) images: accuracy <strong>\(RunReport.percent(evaluation.accuracy))</strong>, top-2 accuracy \(RunReport.percent(evaluation.top2Accuracy)), loss \(String(format: "%.4f", evaluation.loss)). Cells count images; their shade is the share of the true class (the row).</p>
             <div class="charts">
             \(confusionSVG)
@@ -220,9 +220,9 @@ extension RunReport {
 
     /// One captioned image of the test set.
     private func figure(_ item: GalleryItem, caption: String) -> String {
-        let bytes = (try? PNGFile.encode(ReportGallery.picture(of: data.test, index: item.index))) ?? []
+        let bytes = (try? PNGFile.encode(ReportGallery.picture(of: evaluation.split.dataset(in: data), index: item.index))) ?? []
         let source = "data:image/png;base64," + Data(bytes).base64EncodedString()
-        let title = "test image \(item.index): true class \(model.classNames[item.label])"
+        let title = "\(splitName) image \(item.index): true class \(model.classNames[item.label])"
         return
             "<figure class=\"\(item.isCorrect ? "right" : "wrong")\"><img src=\"\(source)\" alt=\"\(HTML.escape(title))\" title=\"\(HTML.escape(title))\"><figcaption>\(HTML.escape(caption))</figcaption></figure>"
     }
@@ -232,9 +232,9 @@ extension RunReport {
         return """
             <section>
             <h2>Most confident mistakes</h2>
-            <p class="muted">The \(misclassified.count) misclassified test images the model was surest about, captioned <em>predicted (true) probability</em>.</p>
+            <p class="muted">The \(misclassified.count) misclassified \(splitName) images the model was surest about, captioned <em>predicted (true) probability</em>.</p>
             <div class="gallery">
-            \(figures.isEmpty ? "<p>No test image is misclassified.</p>" : figures.joined(separator: "\n"))
+            \(figures.isEmpty ? "<p>No \(splitName) image is misclassified.</p>" : figures.joined(separator: "\n"))
             </div>
             </section>
             """
@@ -252,7 +252,7 @@ extension RunReport {
         return """
             <section>
             <h2>Sample predictions by class</h2>
-            <p class="muted">A few test images of each class with the predicted class and its probability; red frames are mistakes.</p>
+            <p class="muted">A few \(splitName) images of each class with the predicted class and its probability; red frames are mistakes.</p>
             <table class="samples">
             \(rows.joined(separator: "\n"))
             </table>
@@ -265,7 +265,7 @@ extension RunReport {
         return """
             <section>
             <h2>Feature space</h2>
-            <p class="muted">The input of layer \(layer) (the classifier) for \(RunReport.grouped(projection.indices.count)) test images — \(projection.dimension) features each — projected on their first two principal components (eigenvectors of the features' covariance), coloured by true class.</p>
+            <p class="muted">The input of layer \(layer) (the classifier) for \(RunReport.grouped(projection.indices.count)) \(splitName) images — \(projection.dimension) features each — projected on their first two principal components (eigenvectors of the features' covariance), coloured by true class.</p>
             \(projectionSVG)
             </section>
             """

@@ -70,7 +70,8 @@ public struct RunReport {
         )
     }
 
-    /// Evaluates `model` on `data`'s test split and gathers the report.
+    /// Evaluates `model` on `data`'s test split (the validation split when the config names no
+    /// test split) and gathers the report.
     public init(
         folder: String, checkpoint: Checkpoint, model: TrainedModel, data: TrainingData, history: RunHistory,
         projectionImages: Int = 2000, misclassifiedCount: Int = 24, samplesPerClass: Int = 8
@@ -80,16 +81,20 @@ public struct RunReport {
         self.model = model
         self.data = data
         self.history = history
-        evaluation = ModelEvaluation(model: model, data: data, split: .test, checkpointPath: checkpoint.path)
+        let split: EvaluationSplit = data.hasTestSplit ? .test : .validation
+        evaluation = ModelEvaluation(model: model, data: data, split: split, checkpointPath: checkpoint.path)
         misclassified = ReportGallery.misclassified(evaluation.predictions, limit: misclassifiedCount)
         samples = ReportGallery.samplesPerClass(
             evaluation.predictions, perClass: samplesPerClass, seed: model.config.training.seed)
         projection = FeatureProjection(
-            model: model, dataset: data.test, indices: data.testIndices, limit: projectionImages,
+            model: model, dataset: split.dataset(in: data), indices: split.indices(in: data), limit: projectionImages,
             seed: model.config.training.seed)
         parameterCount = model.model.parameters.reduce(0) { $0 + $1.tensor.count }
         generatedAt = Date()
     }
+
+    /// The split the report evaluates: "test", or "validation" for a run without a test split.
+    public var splitName: String { evaluation.split.rawValue }
 
     /// The three PNG files written beside the report.
     public static let imageNames = ["confusion.png", "curves.png", "misclassified.png"]
