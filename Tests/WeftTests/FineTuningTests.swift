@@ -160,7 +160,8 @@ final class FineTuningTests: XCTestCase {
         let frozenConfig = try config(data: data, folder: folder(), classes: 10, freeze: ["layers.0", "layers.1"])
         let tuned = try run(frozenConfig)
         defer { tuned.release() }
-        XCTAssertEqual(tuned.trainer.frozen.names, ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"])
+        XCTAssertEqual(
+            tuned.trainer.frozen.names, ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"])
         let before = bits(tuned.trainer)
         tuned.stopsWhen = { $0.step >= 6 }
         _ = try tuned.run()
@@ -170,7 +171,9 @@ final class FineTuningTests: XCTestCase {
             "layers.1.runningVariance", "layers.1.batchesTracked"
         ]
         for name in fixed { XCTAssertEqual(after[name], before[name], "\(name) is frozen") }
-        for name in ["layers.5.weight", "layers.5.bias"] { XCTAssertNotEqual(after[name], before[name], "\(name) trains") }
+        for name in ["layers.5.weight", "layers.5.bias"] {
+            XCTAssertNotEqual(after[name], before[name], "\(name) trains")
+        }
         XCTAssertEqual(
             tuned.trainer.optimizer.stateTensors().keys.sorted(),
             [
@@ -199,7 +202,8 @@ final class FineTuningTests: XCTestCase {
             containing: [
                 "test.json: training.freeze[1]: \"layers.5.w\" matches no parameter of the model; use a prefix of its parameter names (layers.0.weight, layers.0.bias, layers.1.weight, layers.1.bias, layers.5.weight, layers.5.bias)"
             ])
-        let twice = "{ \"epochs\": 1, \"batchSize\": 4, \"optimizer\": { \"type\": \"sgd\", \"learningRate\": 0.1 }, \"freeze\": [\"a\", \"a\"] }"
+        let twice =
+            "{ \"epochs\": 1, \"batchSize\": 4, \"optimizer\": { \"type\": \"sgd\", \"learningRate\": 0.1 }, \"freeze\": [\"a\", \"a\"] }"
         let base = try config(data: data, folder: folder(), classes: 10)
         guard case .object(var members) = base.json else { return XCTFail("the resolved config is an object") }
         members[members.firstIndex { $0.key == "training" }!].value = try JSONParser.parse(twice, source: "t")
