@@ -123,11 +123,16 @@ public final class TrainingRun {
                 trainer.progress.finish(with: notes[notes.count - 1])
             }
             try folder.writeConfig(config)
-            if let initial {
-                try folder.writeInitialWeights(initial)
-                notes += initial.lines
-                for line in initial.lines { trainer.progress.finish(with: line) }
+            var lines = initial?.lines ?? []
+            if let initial { try folder.writeInitialWeights(initial) }
+            if !trainer.frozen.isEmpty {
+                let values = trainer.parameters.filter { trainer.frozen.names.contains($0.name) }
+                    .reduce(0) { $0 + $1.tensor.count }
+                lines.append(
+                    "frozen (training.freeze): \(trainer.frozen.names.joined(separator: ", ")) (\(values) values)")
             }
+            notes += lines
+            for line in lines { trainer.progress.finish(with: line) }
         }
         self.init(
             trainer: trainer, folder: folder.path, lock: lock, checkpoints: true, handlesSignals: true,
