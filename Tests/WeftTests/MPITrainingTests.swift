@@ -183,7 +183,8 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertEqual(source.status, 0, source.errors)
         let freeze = ["--set", "training.freeze=[\"layers.0\", \"layers.1\"]", "--init-from", "\(root)/source"]
         let tuned = try parallel(
-            2, ["train", try augmentedConfig(root, name: "tuned", everySteps: 3), "--check-replicas"] + freeze)
+            2,
+            ["train", try augmentedConfig(root, name: "tuned", epochs: 1, everySteps: 3), "--check-replicas"] + freeze)
         XCTAssertEqual(tuned.status, 0, tuned.errors)
         XCTAssertTrue(tuned.errors.contains("initial weights from \(root)/source/last.safetensors"), tuned.errors)
         let steps = try Checkpoint(path: "\(root)/tuned/last.safetensors").state.step
