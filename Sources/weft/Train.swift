@@ -23,6 +23,7 @@ struct Train: ParsableCommand {
               weft train Configs/cnn-bn.json
               weft train Configs/quick.json --set training.epochs=1 --threads 2
               weft train Configs/mlp.json --data-dir ~/datasets/fashion-mnist
+              weft train Configs/digits-finetune.json --init-from Models/cnn-bn
 
             Data-parallel on several processes or machines (MPI; see the README):
               mpirun -np 2 weft train Configs/cnn-bn.json --threads 1
@@ -40,6 +41,12 @@ struct Train: ParsableCommand {
 
     @Option(help: "The dataset folder (overrides data.directory).")
     var dataDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Fine-tune: start from this checkpoint's (or run folder's last/best checkpoint's) parameters and buffers wherever name and shape match the config's model; the others keep their seeded initial values. Recorded in the run folder's initial-weights.json; weft resume does not apply it again.",
+            valueName: "checkpoint"))
+    var initFrom: String?
 
     @OptionGroup var threading: ThreadsOption
 
@@ -63,7 +70,8 @@ struct Train: ParsableCommand {
             threading.apply()
             let config = try TrainingConfig.load(path: file, overrides: overrides)
             let data = try loadTrainingData(config, directoryOverride: dataDir)
-            let run = try TrainingRun(config: config, data: data, source: file, communicator: communicator)
+            let run = try TrainingRun(
+                config: config, data: data, source: file, initialWeights: initFrom, communicator: communicator)
             defer { run.release() }
             run.checksReplicas = checkReplicas
             run.separatesAllreduceWaiting = timeAllreduce

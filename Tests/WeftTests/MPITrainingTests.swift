@@ -176,6 +176,42 @@ final class MPITrainingTests: XCTestCase {
         )
     }
 
+    func testAFineTunedRunWithFrozenLayersKeepsIdenticalReplicasOnTwoRanksAndResumesBitIdentically() throws {
+        try requireWeft()
+        let root = try workspace()
+        let source = try plain(["train", try augmentedConfig(root, name: "source", epochs: 1)])
+        XCTAssertEqual(source.status, 0, source.errors)
+        let freeze = ["--set", "training.freeze=[\"layers.0\", \"layers.1\"]", "--init-from", "\(root)/source"]
+        let tuned = try parallel(
+            2,
+            ["train", try augmentedConfig(root, name: "tuned", epochs: 1, everySteps: 3), "--check-replicas"] + freeze)
+        XCTAssertEqual(tuned.status, 0, tuned.errors)
+        XCTAssertTrue(tuned.errors.contains("initial weights from \(root)/source/last.safetensors"), tuned.errors)
+        let steps = try Checkpoint(path: "\(root)/tuned/last.safetensors").state.step
+        XCTAssertTrue(
+            tuned.errors.contains("of all 2 ranks were bit-identical after each of \(steps) steps"), tuned.errors)
+        let sourceTensors = try tensors("\(root)/source/last.safetensors")
+        let tunedTensors = try tensors("\(root)/tuned/last.safetensors")
+        for name in [
+            "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.1.runningMean",
+            "layers.1.runningVariance", "layers.1.batchesTracked"
+        ] {
+            XCTAssertEqual(tunedTensors[name], sourceTensors[name], "\(name) is frozen on both ranks")
+        }
+        XCTAssertNotEqual(tunedTensors["layers.6.weight"], sourceTensors["layers.6.weight"], "the last layer trains")
+        XCTAssertFalse(tunedTensors.keys.contains { $0.hasPrefix("optimizer.layers.0.") }, "no state for frozen ones")
+
+        // Resuming an earlier checkpoint of the run (a copy) on two ranks ends at the same weights.
+        try FileManager.default.copyItem(atPath: "\(root)/tuned", toPath: "\(root)/again")
+        let earliest = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: "\(root)/again").filter { $0.hasPrefix("step-") }.min())
+        let resumed = try parallel(2, ["resume", "\(root)/again/\(earliest)"])
+        XCTAssertEqual(resumed.status, 0, resumed.errors)
+        XCTAssertFalse(
+            resumed.errors.contains("initial weights"), "resume does not apply them again: \(resumed.errors)")
+        XCTAssertEqual(try tensors("\(root)/again/last.safetensors"), tunedTensors, "resumed: bit-identical")
+    }
+
     func testKillingOneRankEndsTheJobNamingItAndItsCheckpointResumes() throws {
         try requireWeft()
         let root = try workspace()

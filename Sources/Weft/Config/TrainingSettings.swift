@@ -16,6 +16,11 @@ public struct TrainingSettings: Equatable, Sendable {
     /// On several ranks (MPI), normalise batch-norm layers with the statistics of the whole
     /// global batch rather than each rank's shard (`torch.nn.SyncBatchNorm`).
     public var syncBatchNorm: Bool
+    /// Name prefixes of the parameters kept fixed (fine-tuning): `"layers.0"` freezes
+    /// `layers.0.weight` and `layers.0.bias`. A prefix matches a name equal to it or followed by a
+    /// dot; each must match a parameter of the model (checked when the model is built, see
+    /// `FrozenParameters`). Empty: every parameter trains.
+    public var freeze: [String]
 
     init(_ object: ConfigObject) throws {
         epochs = try object.required("epochs", "how many passes over the training data").int(1...100_000)
@@ -29,6 +34,14 @@ public struct TrainingSettings: Equatable, Sendable {
         gradientClipNorm = try object.optional("gradientClipNorm")?.float(1e-9...1e9)
         evaluationBatchSize = try object.optional("evaluationBatchSize")?.int(1...65_536) ?? 1000
         syncBatchNorm = try object.optional("syncBatchNorm")?.bool() ?? false
+        freeze = []
+        if let node = object.optional("freeze") {
+            for item in try node.array() {
+                let prefix = try item.string()
+                if freeze.contains(prefix) { throw item.error("\"\(prefix)\" is listed twice; remove one") }
+                freeze.append(prefix)
+            }
+        }
         try object.finish()
     }
 
@@ -44,6 +57,7 @@ public struct TrainingSettings: Equatable, Sendable {
         if let gradientClipNorm { members.append(("gradientClipNorm", .float(gradientClipNorm))) }
         members.append(("evaluationBatchSize", .number(Double(evaluationBatchSize))))
         if syncBatchNorm { members.append(("syncBatchNorm", .bool(true))) }
+        if !freeze.isEmpty { members.append(("freeze", .array(freeze.map { .string($0) }))) }
         return .object(members)
     }
 }

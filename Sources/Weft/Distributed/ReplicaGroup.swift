@@ -196,9 +196,12 @@ public final class ReplicaGroup {
 
     /// Copies rank 0's parameters, buffers, optimiser state and step count to every rank (on one
     /// rank there is nothing to copy).
-    public func broadcastFromRankZero(parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer)
-        throws
-    {
+    /// - Parameter trainable: the parameters the optimiser updates and keeps state for (those
+    ///   `training.freeze` leaves); nil: all of `parameters`.
+    public func broadcastFromRankZero(
+        parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer,
+        trainable: [NamedParameter]? = nil
+    ) throws {
         guard size > 1 else { return }
         var values = (parameters + buffers).flatMap { $0.tensor.scalars }
         try during("the broadcast of rank 0's weights") { try communicator.broadcastFromRankZero(&values) }
@@ -234,7 +237,8 @@ public final class ReplicaGroup {
         let leaderKeys = keyValues.compactMap { value -> String? in
             if case .string(let key) = value { return key }; return nil
         }
-        let shapes = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.tensor.shape) })
+        let optimized = trainable ?? parameters
+        let shapes = Dictionary(uniqueKeysWithValues: optimized.map { ($0.name, $0.tensor.shape) })
         var tensors: [String: Tensor] = [:]
         var count = 0
         for key in leaderKeys {
@@ -259,7 +263,7 @@ public final class ReplicaGroup {
             }
             offset += tensor.count
         }
-        try optimizer.loadState(tensors, stepCount: Int(stepCount), parameters: parameters)
+        try optimizer.loadState(tensors, stepCount: Int(stepCount), parameters: optimized)
     }
 
     // MARK: - Generators

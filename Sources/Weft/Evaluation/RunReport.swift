@@ -28,26 +28,7 @@ public struct RunReport {
     ///
     /// - Throws: `WeftError` when `target` is missing or a folder without a checkpoint.
     public static func locate(_ target: String) throws -> (folder: String, checkpoint: String) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
-            throw WeftError(
-                "\(target): no such run folder or checkpoint; pass a run folder such as Models/quick or a checkpoint such as Models/quick/last.safetensors"
-            )
-        }
-        guard isDirectory.boolValue else {
-            let folder = (target as NSString).deletingLastPathComponent
-            return (folder.isEmpty ? "." : folder, target)
-        }
-        for name in ["last.safetensors", "best.safetensors"] {
-            let path = (target as NSString).appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: path) { return (target, path) }
-        }
-        let hasMetrics = FileManager.default.fileExists(atPath: RunLog(directory: target).path)
-        throw WeftError(
-            hasMetrics
-                ? "\(target): has a metrics.jsonl but no checkpoint (last.safetensors or best.safetensors) to evaluate; pass one of the run's checkpoints"
-                : "\(target): holds no metrics.jsonl and no checkpoint, so it is not a run folder of weft train; pass a run folder such as Models/quick or a checkpoint file"
-        )
+        try RunFolder.locateCheckpoint(target, purpose: "to evaluate")
     }
 
     /// Gathers the report of `target` (see `locate`); `dataDirectory` replaces the config's

@@ -1,6 +1,8 @@
 /// Batch normalisation over channels of `[N, C, H, W]` or features of `[N, C]`, as
 /// `torch.nn.BatchNorm2d` / `BatchNorm1d`: batch statistics in training (updating the running
-/// ones), running statistics in evaluation.
+/// ones), running statistics in evaluation. A layer whose γ and β are frozen (`training.freeze`:
+/// neither needs a gradient) behaves as in evaluation in training too: running statistics, left
+/// as they are, and no batch counted (PyTorch's `module.eval()` on a frozen layer).
 public final class BatchNorm: Module {
     /// γ `[C]`, initially 1.
     public let weight: Tensor
@@ -26,13 +28,22 @@ public final class BatchNorm: Module {
         forward(input, context: &context, relu: false)
     }
 
+    /// Whether γ and β are frozen (neither needs a gradient), so that training passes normalise
+    /// with the running statistics and do not update them.
+    public var usesRunningStatistics: Bool { !weight.requiresGradient && !bias.requiresGradient }
+
+    /// Whether this pass normalises with the batch's statistics (and updates the running ones).
+    private func normalizesWithBatch(_ context: ForwardContext) -> Bool {
+        context.training && !usesRunningStatistics
+    }
+
     /// The forward pass, followed by a ReLU in the same sweep when `relu` (how `Sequential` runs
     /// a batch-norm layer and the ReLU after it).
     public func forward(_ input: Tensor, context: inout ForwardContext, relu: Bool) -> Tensor {
         countBatch(context)
         return input.batchNorm(
             weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-            training: context.training, momentum: momentum, epsilon: epsilon, relu: relu,
+            training: normalizesWithBatch(context), momentum: momentum, epsilon: epsilon, relu: relu,
             synchronization: context.batchNormSynchronization)
     }
 
@@ -42,12 +53,12 @@ public final class BatchNorm: Module {
         countBatch(context)
         return BatchNormArguments(
             weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-            training: context.training, momentum: momentum, epsilon: epsilon)
+            training: normalizesWithBatch(context), momentum: momentum, epsilon: epsilon)
     }
 
     /// Training passes count their batches (PyTorch's `num_batches_tracked`).
     private func countBatch(_ context: ForwardContext) {
-        if context.training { batchesTracked.data[0] += 1 }
+        if normalizesWithBatch(context) { batchesTracked.data[0] += 1 }
     }
 
     public var parameters: [NamedParameter] {

@@ -17,14 +17,26 @@ public enum WeightMismatch: Equatable, Sendable {
     case unexpected(name: String, shape: [Int])
 }
 
-/// Saved tensors matched to a model's parameters and buffers strictly, as PyTorch's
-/// `load_state_dict(strict=True)`: every target needs a saved tensor of its name and shape, and
-/// every saved tensor a target. The one path by which weights enter a model: checkpoints
-/// (`Trainer.restore`, `TrainedModel(checkpoint:)`) and the PyTorch import use it.
+/// Saved tensors matched to a model's parameters and buffers by name and shape. The one path by
+/// which weights enter a model: checkpoints (`Trainer.restore`, `TrainedModel(checkpoint:)`), the
+/// PyTorch import and fine-tuning's initial weights (`InitialWeights`) use it.
+///
+/// - `.strict` (the default), as PyTorch's `load_state_dict(strict=True)`: every target needs a
+///   saved tensor of its name and shape, and every saved tensor a target; `copy()` only when
+///   `mismatches` is empty.
+/// - `.partial`, for fine-tuning: the fitting pairs are copied (`matched`), the targets without a
+///   saved tensor of their shape keep their values (`left`), the saved tensors no target wants
+///   are ignored (`unused`); `copy()` may run whatever the mismatches.
 ///
 /// Matching changes nothing; `copy()` copies once the caller has checked `mismatches` (and
 /// anything else it requires), so a refused file leaves the model as it was.
 public struct WeightMatch<Saved: SavedWeight> {
+    /// Whether every tensor must fit (`strict`) or the fitting ones are enough (`partial`).
+    public enum Mode: Sendable {
+        case strict, partial
+    }
+
+    public let mode: Mode
     /// Every mismatch: the targets' in target order, then the saved tensors no target wants.
     public let mismatches: [WeightMismatch]
     /// Each fitting target with its saved tensor, in target order.
@@ -34,7 +46,11 @@ public struct WeightMatch<Saved: SavedWeight> {
     ///   - targets: the model's parameters and buffers.
     ///   - saved: the saved tensors; of several with one name the first counts.
     ///   - savedName: the name a target has in the saved set (PyTorch's for an import).
-    public init(targets: [NamedParameter], saved: [Saved], savedName: (String) -> String = { $0 }) {
+    ///   - mode: `.strict` (every tensor must fit) or `.partial` (see the type's summary).
+    public init(
+        targets: [NamedParameter], saved: [Saved], savedName: (String) -> String = { $0 }, mode: Mode = .strict
+    ) {
+        self.mode = mode
         var byName: [String: Saved] = [:]
         for tensor in saved where byName[tensor.name] == nil { byName[tensor.name] = tensor }
         var mismatches: [WeightMismatch] = []
@@ -60,9 +76,31 @@ public struct WeightMatch<Saved: SavedWeight> {
         self.pairs = pairs
     }
 
-    /// Copies every saved tensor into its target. Call it only when `mismatches` is empty.
+    /// The targets that get a saved tensor, in target order.
+    public var matched: [NamedParameter] { pairs.map(\.target) }
+
+    /// The targets that keep their values: no saved tensor of their name (`missing`) or one of
+    /// another shape (`wrongShape`), in target order.
+    public var left: [WeightMismatch] {
+        mismatches.filter {
+            if case .unexpected = $0 { return false }
+            return true
+        }
+    }
+
+    /// The saved tensors that no target wants (`unexpected`), in saved order.
+    public var unused: [WeightMismatch] {
+        mismatches.filter {
+            if case .unexpected = $0 { return true }
+            return false
+        }
+    }
+
+    /// Copies every saved tensor of `pairs` into its target. In `.strict` mode call it only when
+    /// `mismatches` is empty; in `.partial` mode the other targets keep their values.
     public func copy() {
-        precondition(mismatches.isEmpty, "WeightMatch.copy: the saved tensors do not fit the model")
+        precondition(
+            mode == .partial || mismatches.isEmpty, "WeightMatch.copy: the saved tensors do not fit the model")
         for (target, saved) in pairs {
             saved.values.withUnsafeBufferPointer { values in
                 guard let base = values.baseAddress else { return }

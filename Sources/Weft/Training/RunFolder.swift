@@ -99,6 +99,50 @@ public struct RunFolder {
         }
     }
 
+    /// The run folder and checkpoint `target` names: a run folder (its `last.safetensors`, else
+    /// `best.safetensors`) or a checkpoint file (its folder is the run folder). `weft report`
+    /// (`RunReport.locate`) and `weft train --init-from` resolve their argument so.
+    /// - Parameter purpose: what the checkpoint is for, ending the refusal of a folder with
+    ///   metrics but no checkpoint (`to evaluate`).
+    /// - Throws: `WeftError` when `target` is missing or a folder without a checkpoint.
+    public static func locateCheckpoint(_ target: String, purpose: String) throws -> (
+        folder: String, checkpoint: String
+    ) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
+            throw WeftError(
+                "\(target): no such run folder or checkpoint; pass a run folder such as Models/quick or a checkpoint such as Models/quick/last.safetensors"
+            )
+        }
+        guard isDirectory.boolValue else {
+            let folder = (target as NSString).deletingLastPathComponent
+            return (folder.isEmpty ? "." : folder, target)
+        }
+        for name in ["last.safetensors", "best.safetensors"] {
+            let path = (target as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: path) { return (target, path) }
+        }
+        let hasMetrics = FileManager.default.fileExists(atPath: RunLog(directory: target).path)
+        throw WeftError(
+            hasMetrics
+                ? "\(target): has a metrics.jsonl but no checkpoint (last.safetensors or best.safetensors) \(purpose); pass one of the run's checkpoints"
+                : "\(target): holds no metrics.jsonl and no checkpoint, so it is not a run folder of weft train; pass a run folder such as Models/quick or a checkpoint file"
+        )
+    }
+
+    /// Writes where a fine-tuned run's initial weights came from as `initial-weights.json`
+    /// (`InitialWeights.json`).
+    public func writeInitialWeights(_ weights: InitialWeights) throws {
+        let file = (path as NSString).appendingPathComponent(InitialWeights.fileName)
+        do {
+            try Data((weights.json.serialized() + "\n").utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            throw WeftError(
+                "\(file): cannot write the record of the initial weights (\(error.localizedDescription)); check free "
+                    + "disk space and permissions")
+        }
+    }
+
     /// Writes the resolved config as `config.json`.
     public func writeConfig(_ config: TrainingConfig) throws {
         let file = (path as NSString).appendingPathComponent("config.json")

@@ -43,7 +43,8 @@ extension Trainer {
             optimizerTensors[tensor.name] = Tensor(shape: Shape(tensor.shape), scalars: tensor.values)
         }
         do {
-            try optimizer.loadState(optimizerTensors, stepCount: snapshot.optimizerStepCount, parameters: parameters)
+            try optimizer.loadState(
+                optimizerTensors, stepCount: snapshot.optimizerStepCount, parameters: frozen.trainable)
         } catch let error as WeftError {
             throw WeftError("\(source): the optimiser state does not fit the model (\(error.message))")
         }

@@ -9,8 +9,11 @@ public final class Trainer {
     public let config: TrainingConfig
     public let data: TrainingData
     public let model: Sequential
-    /// The model's trainable tensors with their stable names.
+    /// The model's trainable tensors with their stable names (the frozen ones too).
     public let parameters: [NamedParameter]
+    /// The parameters `training.freeze` keeps fixed; `frozen.trainable` are the ones the
+    /// optimiser updates.
+    public let frozen: FrozenParameters
     public let optimizer: Optimizer
     public let schedule: LearningRateSchedule
     public let trainLoader: BatchLoader
@@ -52,6 +55,9 @@ public final class Trainer {
         var generator = RandomGenerator(seed: SeedDerivation.seed(config.training.seed, purpose: .initialization))
         model = builder.build(generator: &generator)
         parameters = model.parameters
+        frozen = try FrozenParameters(
+            prefixes: config.training.freeze, parameters: parameters, buffers: model.buffers, source: source)
+        frozen.apply()
         optimizer = try config.training.optimizer.makeOptimizer()
         let augmentation = AugmentationSettings(
             randomCropPadding: config.data.augment.randomCropPadding,
@@ -121,7 +127,8 @@ public final class Trainer {
             state.dropoutGenerator = dropoutGenerator(step: state.step)
             state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
         }
-        try replicas.broadcastFromRankZero(parameters: parameters, buffers: model.buffers, optimizer: optimizer)
+        try replicas.broadcastFromRankZero(
+            parameters: parameters, buffers: model.buffers, optimizer: optimizer, trainable: frozen.trainable)
         if config.training.syncBatchNorm { batchNormSynchronization = replicas.batchNormSynchronization() }
     }
 
@@ -234,16 +241,17 @@ public final class Trainer {
             )
         }
         let forward = clock.lap()
-        zeroGradients(parameters)
+        let trainable = frozen.trainable
+        zeroGradients(trainable)
         loss.backward()
         let backward = clock.lap()
         _ = try replicas.waitForSlowestRank()
         _ = clock.lap()
-        try replicas.averageGradients(parameters, buffers: model.buffers)
+        try replicas.averageGradients(trainable, buffers: frozen.changingBuffers)
         let communication = clock.lap()
         replicas.recordStep(computeSeconds: forward + backward, communicationSeconds: communication)
-        if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(parameters, maxNorm: Double(maxNorm)) }
-        Autograd.withoutRecording { optimizer.step(parameters, learningRate: rate) }
+        if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(trainable, maxNorm: Double(maxNorm)) }
+        Autograd.withoutRecording { optimizer.step(trainable, learningRate: rate) }
         guard Trainer.allFinite(parameters + model.buffers) else {
             throw WeftError(
                 "training diverged: the weights became infinite or NaN at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm"

@@ -90,20 +90,28 @@ public final class TrainingRun {
     }
 
     /// A new run of `config` in its `checkpoint.directory`. The trainer is built (and the config
-    /// checked against the data) before the folder is touched; then rank 0 claims the folder
-    /// (locked; a previous run there moved aside to `<folder>.1`, ..., which is noted) and writes
-    /// `config.json`.
+    /// checked against the data) and, to fine-tune, the initial weights are copied in before the
+    /// folder is touched; then rank 0 claims the folder (locked; a previous run there moved aside
+    /// to `<folder>.1`, ..., which is noted) and writes `config.json` (and
+    /// `initial-weights.json`).
     /// - Parameters:
     ///   - source: the config's file, named in errors.
+    ///   - initialWeights: a checkpoint or run folder whose tensors of matching name and shape
+    ///     replace the seeded initial values (`InitialWeights`; what was copied and what was
+    ///     left is noted); nil: train from the seeded initialisation.
     ///   - communicator: the MPI job this process is a rank of; nil to train alone.
     ///   - progress: the progress display (default: a `Progress` on stderr).
     public convenience init(
-        config: TrainingConfig, data: TrainingData, source: String,
+        config: TrainingConfig, data: TrainingData, source: String, initialWeights: String? = nil,
         communicator: Communicator? = nil, progress: Progress? = nil
     ) throws {
         let trainer = try Trainer(
             config: config, data: data, source: source, progress: progress,
             communicator: communicator)
+        // Every rank copies them: rank 0 broadcasts its weights before the first step anyway.
+        let initial = try initialWeights.map {
+            try InitialWeights(loading: $0, into: trainer.parameters + trainer.model.buffers)
+        }
         let folder = RunFolder(path: config.checkpoint.directory)
         var lock: RunFolderLock?
         var notes: [String] = []
@@ -115,11 +123,26 @@ public final class TrainingRun {
                 trainer.progress.finish(with: notes[notes.count - 1])
             }
             try folder.writeConfig(config)
+            var lines = initial?.lines ?? []
+            if let initial { try folder.writeInitialWeights(initial) }
+            if !trainer.frozen.isEmpty {
+                let values = trainer.parameters.filter { trainer.frozen.names.contains($0.name) }
+                    .reduce(0) { $0 + $1.tensor.count }
+                lines.append(
+                    "frozen (training.freeze): \(trainer.frozen.names.joined(separator: ", ")) (\(values) values)")
+            }
+            notes += lines
+            for line in lines { trainer.progress.finish(with: line) }
         }
         self.init(
             trainer: trainer, folder: folder.path, lock: lock, checkpoints: true, handlesSignals: true,
             notes: notes)
+        self.initialWeights = initial
     }
+
+    /// Where a fresh fine-tuning run's initial weights came from and what was copied; nil for a
+    /// run from the seeded initialisation, a resumed run and a fold of a search.
+    public private(set) var initialWeights: InitialWeights?
 
     /// One fold of a search: a new run of `config` that writes only its `metrics.jsonl`, into
     /// `foldFolder`, which its caller owns (no lock, no `config.json`, no checkpoints), and that
