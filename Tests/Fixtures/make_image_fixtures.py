@@ -176,7 +176,8 @@ def main():
     save("cmyk.jpg", pil_file(Image.fromarray(scene(8, 8, 4), "CMYK"), format="JPEG"), None)
 
     # Damaged files.
-    save("truncated.jpg", base[: len(base) // 2], None)
+    scan = base.index(b"\xff\xda")  # start of scan: cut halfway through the entropy-coded data
+    save("truncated.jpg", base[: (scan + len(base)) // 2], None)
     start = base.index(b"\xff\xc0")  # SOF0: length, precision, height, width, components
     broken = bytearray(base)
     broken[start + 4] = 0x0C  # 12-bit precision, which an 8-bit libjpeg refuses

@@ -27,9 +27,11 @@ public enum JPEGFile {
     /// named in error messages.
     ///
     /// The header is checked before any pixel is allocated: at most 32768 pixels a side, and no
-    /// more pixels than `maximumPixelsPerByte` times the file's size. Data libjpeg calls corrupt
-    /// but can decode past (extraneous bytes before a marker, say) is accepted, as Pillow does;
-    /// a file that ends early ("Premature end of JPEG file") is refused, as Pillow does.
+    /// more pixels than `maximumPixelsPerByte` times the file's size. Irregularities libjpeg
+    /// warns about but decodes past without losing pixels (extraneous bytes before a marker,
+    /// say) are accepted, as Pillow accepts them; data that ends early or does not decode
+    /// ("Premature end of JPEG file", "premature end of data segment", "bad Huffman code") is
+    /// refused, where libjpeg would fill the rest with gray.
     ///
     /// - Throws: `WeftError` naming `name` when the bytes are not a JPEG, are damaged or
     ///   truncated, claim an implausible size, or hold CMYK.
@@ -75,13 +77,11 @@ public enum JPEGFile {
             )
         }
         var pixels = [UInt8](repeating: 0, count: columns * rows * channels)
-        // First strictly (any warning stops the decoder), so that a truncated file is caught by
-        // its first warning; then, only for other warnings, leniently, keeping what libjpeg made.
+        // First strictly (any warning stops the decoder), so that lost data is caught by the
+        // first warning; then, only when that warning loses nothing, leniently.
         let limits = TJFLAG_LIMITSCANS
         var status = decompress(handle, bytes, into: &pixels, width, height, format, flags: limits | TJFLAG_STOPONWARNING)
-        if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
-            && !message(of: handle).hasPrefix("Premature end of JPEG file")
-        {
+        if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && !losesData(message(of: handle)) {
             status = decompress(handle, bytes, into: &pixels, width, height, format, flags: limits)
             if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) { status = 0 }
         }
@@ -144,6 +144,14 @@ public enum JPEGFile {
     /// image holds at most 512 pixels a byte; twice that leaves room. (Arithmetic-coded files of
     /// one flat colour can beat this and are refused as implausible.)
     static let maximumPixelsPerByte = 1024
+
+    /// Whether libjpeg's warning `message` means pixels are missing or wrong (the data ends early
+    /// or cannot be decoded), which Weft refuses though libjpeg would fill in gray.
+    static func losesData(_ message: String) -> Bool {
+        let lowered = message.lowercased()
+        return lowered.contains("premature end") || lowered.contains("bad huffman code")
+            || lowered.contains("instead of rst")
+    }
 
     /// Decompresses `bytes` into `pixels`, returning TurboJPEG's status (0: success).
     private static func decompress(

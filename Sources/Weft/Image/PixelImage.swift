@@ -1,5 +1,5 @@
 /// An 8-bit image in memory: grayscale (1 channel) or RGB (3 channels), rows top to bottom,
-/// channels interleaved (`[H, W, C]`, as PNG and PGM store them).
+/// channels interleaved (`[H, W, C]`, as PNG, JPEG and PGM decode to).
 public struct PixelImage: Equatable, Sendable {
     /// Columns.
     public let width: Int
