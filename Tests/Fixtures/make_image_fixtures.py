@@ -143,6 +143,16 @@ def main():
     data = pil_file(Image.fromarray(gray, "L"), format="PNG", transparency=int(gray[1, 1]))
     save("gray-trns.png", data, pil_expected(data))
 
+    # Random colours (and the extremes) with Pillow's convert("L") of them: PixelImage.grayscale
+    # must be exactly Pillow's luma.
+    colours = rng.integers(0, 256, (48, 48, 3)).astype(np.uint8)
+    colours[0, :4] = [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]]
+    image = Image.fromarray(colours, "RGB")
+    data = pil_file(image, format="PNG")
+    save("colours.png", data, pil_expected(data))
+    expected["colours.png:L"] = dict(expected["colours.png"], channels=1,
+                                     pixels=[int(v) for v in np.asarray(image.convert("L")).reshape(-1)])
+
     # PNG, written by hand: 2- and 4-bit gray, 16-bit gray, RGB and RGBA.
     for bits in (2, 4):
         levels = rng.integers(0, 1 << bits, (5, 7))
