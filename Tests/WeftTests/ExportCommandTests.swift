@@ -126,7 +126,9 @@ final class ExportCommandTests: XCTestCase {
         let text = try folder.write(Array("not a picture\n".utf8), to: "shirt.png")
         try assertFails(
             ["predict", checkpoint, text],
-            containing: ["shirt.png: not a PNG, JPEG or PGM image (unrecognised first bytes); convert it to PNG, JPEG or PGM"])
+            containing: [
+                "shirt.png: not a PNG, JPEG or PGM image (unrecognised first bytes); convert it to PNG, JPEG or PGM"
+            ])
         try assertFails(["predict", checkpoint, "--idx", text], containing: ["shirt.png: not an IDX file"])
         // A bad range.
         if FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) {

@@ -10,7 +10,9 @@ final class ImageFixtureTests: XCTestCase {
         for name in names {
             let image = try PNGFile.read(path: ImageFixtures.path(name))
             let difference = ImageFixtures.maximumDifference(image, expected[name]!)
-            print("\(name): \(image.width)×\(image.height)×\(image.channels), max difference \(difference.map(String.init) ?? "size")")
+            print(
+                "\(name): \(image.width)×\(image.height)×\(image.channels), max difference \(difference.map(String.init) ?? "size")"
+            )
             XCTAssertEqual(image, expected[name], name)
         }
     }

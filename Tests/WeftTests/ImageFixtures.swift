@@ -17,13 +17,15 @@ enum ImageFixtures {
     static func expected() throws -> [String: PixelImage] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path("expected.json")))
         guard let entries = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else {
-            throw WeftError("\(path("expected.json")): not an object of images; run Tests/Fixtures/make_image_fixtures.py again")
+            throw WeftError(
+                "\(path("expected.json")): not an object of images; run Tests/Fixtures/make_image_fixtures.py again")
         }
         return try entries.mapValues { entry in
             guard let width = entry["width"] as? Int, let height = entry["height"] as? Int,
                 let channels = entry["channels"] as? Int, let pixels = entry["pixels"] as? [Int]
             else {
-                throw WeftError("\(path("expected.json")): an incomplete entry; run Tests/Fixtures/make_image_fixtures.py again")
+                throw WeftError(
+                    "\(path("expected.json")): an incomplete entry; run Tests/Fixtures/make_image_fixtures.py again")
             }
             return PixelImage(width: width, height: height, channels: channels, pixels: pixels.map { UInt8($0) })
         }

@@ -29,7 +29,7 @@ final class JPEGFileTests: XCTestCase {
             (
                 "cmyk.jpg",
                 "the JPEG holds CMYK colour, which Weft does not read; convert it to RGB first (for example with Pillow's Image.convert(\"RGB\"))"
-            ),
+            )
         ]
         for (name, message) in cases {
             let path = ImageFixtures.path(name)
@@ -46,7 +46,8 @@ final class JPEGFileTests: XCTestCase {
         let text = Array("just text".utf8)
         assertWeftErrorMessage(
             try ImageFile.decode(text, name: "notes.jpg"),
-            equals: "notes.jpg: not a PNG, JPEG or PGM image (unrecognised first bytes); convert it to PNG, JPEG or PGM")
+            equals: "notes.jpg: not a PNG, JPEG or PGM image (unrecognised first bytes); convert it to PNG, JPEG or PGM"
+        )
     }
 
     func testEveryCutOfAJPEGIsAnError() throws {
@@ -74,7 +75,8 @@ final class JPEGFileTests: XCTestCase {
         assertWeftErrorMessage(
             try JPEGFile.decode(claiming(width: 40000, height: 11), name: "wide.jpg"),
             equals:
-                "wide.jpg: the JPEG claims 40000×11 pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image")
+                "wide.jpg: the JPEG claims 40000×11 pixels, outside what Weft reads (1 to 32768 a side); pass a smaller image"
+        )
         assertWeftErrorMessage(
             try JPEGFile.decode(claiming(width: 30000, height: 30000), name: "huge.jpg"),
             equals:
@@ -113,13 +115,15 @@ final class JPEGFileTests: XCTestCase {
             }
             let image = PixelImage(width: 23, height: 15, channels: channels, pixels: pixels)
             for (subsampling, progressive, tolerance) in [
-                (JPEGFile.Subsampling.s444, false, 3), (.s420, false, 8), (.s422, true, 8),
+                (JPEGFile.Subsampling.s444, false, 3), (.s420, false, 8), (.s422, true, 8)
             ] {
                 let bytes = try JPEGFile.encode(image, quality: 95, subsampling: subsampling, progressive: progressive)
                 XCTAssertTrue(JPEGFile.hasSignature(bytes))
                 let decoded = try JPEGFile.decode(bytes, name: "memory.jpg")
                 let difference = ImageFixtures.maximumDifference(decoded, image)
-                print("round trip \(channels) channels \(subsampling) progressive \(progressive): max difference \(difference ?? -1)")
+                print(
+                    "round trip \(channels) channels \(subsampling) progressive \(progressive): max difference \(difference ?? -1)"
+                )
                 XCTAssertNotNil(difference)
                 XCTAssertLessThanOrEqual(difference ?? .max, tolerance)
                 XCTAssertEqual(try ImageFile.decode(bytes, name: "memory.jpg"), decoded)

@@ -40,7 +40,8 @@ public enum JPEGFile {
             throw WeftError("\(name): not a JPEG file (it lacks the JPEG signature FF D8 FF); pass a JPEG image")
         }
         guard let handle = tjInitDecompress() else {
-            throw WeftError("\(name): cannot start libjpeg-turbo's decoder (\(message(of: nil))); check the installation")
+            throw WeftError(
+                "\(name): cannot start libjpeg-turbo's decoder (\(message(of: nil))); check the installation")
         }
         defer { tjDestroy(handle) }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
@@ -80,7 +81,8 @@ public enum JPEGFile {
         // First strictly (any warning stops the decoder), so that lost data is caught by the
         // first warning; then, only when that warning loses nothing, leniently.
         let limits = TJFLAG_LIMITSCANS
-        var status = decompress(handle, bytes, into: &pixels, width, height, format, flags: limits | TJFLAG_STOPONWARNING)
+        var status = decompress(
+            handle, bytes, into: &pixels, width, height, format, flags: limits | TJFLAG_STOPONWARNING)
         if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && !losesData(message(of: handle)) {
             status = decompress(handle, bytes, into: &pixels, width, height, format, flags: limits)
             if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) { status = 0 }
