@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "Images")
 
 
-def png_bytes(array, color_type, bit_depth, palette=None, trns=None):
+def png_bytes(array, color_type, bit_depth, palette=None, trns=None, gamma=None):
     """A PNG of `array` ([H, W] or [H, W, C] integers) written by hand (Pillow cannot write 16-bit
     colour or 2- and 4-bit gray)."""
     def chunk(kind, body):
@@ -56,6 +56,8 @@ def png_bytes(array, color_type, bit_depth, palette=None, trns=None):
         rows.append(b"\x00" + data)
     header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
     body = chunk(b"IHDR", header)
+    if gamma is not None:
+        body += chunk(b"gAMA", struct.pack(">I", gamma))
     if palette is not None:
         body += chunk(b"PLTE", bytes(palette))
     if trns is not None:
@@ -168,6 +170,11 @@ def main():
     wide_alpha[0, :3] = [0, 65535, 32896]
     save("rgba16.png", png_bytes(np.dstack([wide_rgb, wide_alpha]), 6, 16),
          composite(reduce16(wide_rgb), reduce16(wide_alpha)))
+
+    # A gAMA chunk of 1.0 (linear samples): Pillow ignores it and so must Weft.
+    data = png_bytes(rgb, 2, 8, gamma=100000)
+    assert np.array_equal(pil_expected(data), rgb)
+    save("gamma.png", data, pil_expected(data))
 
     # JPEG, written by Pillow; expected: Pillow's decode.
     def jpeg(name, image, **options):

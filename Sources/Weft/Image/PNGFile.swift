@@ -59,7 +59,8 @@ public enum PNGFile {
     /// - 16-bit samples become `round(v / 257)`;
     /// - transparency (an alpha channel, or a tRNS chunk on gray, RGB or palette files) is
     ///   composited over black, `round(c * a / 255)` (what `Image.alpha_composite` onto opaque
-    ///   black gives, where Pillow's plain `convert("RGB")` would drop the alpha).
+    ///   black gives, where Pillow's plain `convert("RGB")` would drop the alpha);
+    /// - a gAMA chunk is ignored, as Pillow ignores it (the stored samples are read as they are).
     ///
     /// - Throws: `WeftError` naming the file when it is missing, not a PNG, or damaged.
     public static func read(path: String) throws -> PixelImage {
@@ -72,6 +73,7 @@ public enum PNGFile {
         guard hasSignature(bytes) else {
             throw WeftError("\(name): not a PNG file (it lacks the PNG signature); pass a PNG image")
         }
+        let bytes = withoutGamma(bytes)
         var control = png_image()
         control.version = png_uint_32(PNG_IMAGE_VERSION)
         let begun = bytes.withUnsafeBytes { memory in
@@ -112,6 +114,27 @@ public enum PNGFile {
         }
         let pixels = compositedOverBlack(withAlpha, channels: channels)
         return PixelImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// `bytes` without their gAMA chunk, if any. Pillow ignores a file's gamma and hands over the
+    /// stored samples; libpng would convert them from the file's gamma to sRGB, so the chunk is
+    /// dropped to read the same samples as Pillow. (gAMA precedes the image data: the walk stops
+    /// at the first IDAT, or at anything that is not a whole chunk, which libpng then reports.)
+    static func withoutGamma(_ bytes: [UInt8]) -> [UInt8] {
+        var offset = signature.count
+        while offset + 12 <= bytes.count {
+            let length =
+                Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8
+                | Int(bytes[offset + 3])
+            let kind = bytes[(offset + 4)..<(offset + 8)]
+            let end = offset + 12 + length
+            guard length <= bytes.count, end <= bytes.count, !kind.elementsEqual("IDAT".utf8) else { break }
+            if kind.elementsEqual("gAMA".utf8) {
+                return Array(bytes[..<offset]) + Array(bytes[end...])
+            }
+            offset = end
+        }
+        return bytes
     }
 
     /// The most pixels a PNG file can hold per byte of file: 8 one-bit pixels a byte of image
