@@ -4,6 +4,11 @@ public enum ImageFile {
     /// The file extensions (lower case) of the formats Weft reads, for listing folders.
     public static let fileExtensions = ["png", "jpg", "jpeg", "pgm"]
 
+    /// The version of the decoded pixels: raised whenever a file's decoded pixels change (2:
+    /// JPEG added; PNG transparency over black as `round(c * a / 255)`, 16-bit as
+    /// `round(v / 257)`, gAMA ignored). A cache of decoded images belongs in its key.
+    public static let decoderVersion = 2
+
     /// Reads the image at `path`, whatever its name says: a `.jpg` holding a PNG reads as a PNG.
     ///
     /// - Throws: `WeftError` naming the file when it is missing, empty, damaged, or in none of
