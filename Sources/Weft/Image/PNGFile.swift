@@ -73,13 +73,18 @@ public enum PNGFile {
         guard hasSignature(bytes) else {
             throw WeftError("\(name): not a PNG file (it lacks the PNG signature); pass a PNG image")
         }
-        let bytes = withoutGamma(bytes)
+        // libpng reads from the memory it is given until `png_image_free`: the whole read
+        // happens inside one `withUnsafeBytes`, so the bytes stay alive and in place throughout.
+        return try withoutGamma(bytes).withUnsafeBytes { memory in
+            try decode(memory, name: name)
+        }
+    }
+
+    /// Decodes the PNG in `memory` (signature checked, gAMA removed).
+    private static func decode(_ memory: UnsafeRawBufferPointer, name: String) throws -> PixelImage {
         var control = png_image()
         control.version = png_uint_32(PNG_IMAGE_VERSION)
-        let begun = bytes.withUnsafeBytes { memory in
-            png_image_begin_read_from_memory(&control, memory.baseAddress, memory.count)
-        }
-        guard begun != 0 else {
+        guard png_image_begin_read_from_memory(&control, memory.baseAddress, memory.count) != 0 else {
             throw WeftError("\(name): cannot read the PNG header (\(message(of: &control))); the file is damaged")
         }
         defer { png_image_free(&control) }
@@ -100,9 +105,9 @@ public enum PNGFile {
         // Each pixel takes at least one bit before compression and deflate shrinks data at most
         // 1032-fold: a header claiming more pixels than the file's bytes can hold is refused
         // before the pixels are allocated (a 100-byte file cannot make a gigabyte image).
-        guard width * height <= PNGFile.maximumPixelsPerByte * bytes.count else {
+        guard width * height <= PNGFile.maximumPixelsPerByte * memory.count else {
             throw WeftError(
-                "\(name): the PNG claims \(width)×\(height) pixels, more than its \(bytes.count) bytes can hold; the file is damaged or truncated"
+                "\(name): the PNG claims \(width)×\(height) pixels, more than its \(memory.count) bytes can hold; the file is damaged or truncated"
             )
         }
         var withAlpha = [UInt8](repeating: 0, count: width * height * (channels + 1))
