@@ -76,10 +76,12 @@ def main():
     write("png", "alpha.png", png(2, 1, 4, 8, [[200, 255, 100, 0]]))
     write("png", "bits.png", png(8, 1, 0, 1, [[0b10110001]]))
 
-    # JPEG: copies of Tests/Fixtures/Images (make_image_fixtures.py writes them with Pillow).
-    for name in ["gray.jpg", "small.jpg", "progressive.jpg", "rgb-q95-444.jpg", "cmyk.jpg"]:
+    # JPEG, and a PNG with a gAMA chunk: copies of Tests/Fixtures/Images (make_image_fixtures.py
+    # writes them with Pillow).
+    for target, name in [("jpeg", "gray.jpg"), ("jpeg", "small.jpg"), ("jpeg", "progressive.jpg"),
+                         ("jpeg", "rgb-q95-444.jpg"), ("jpeg", "cmyk.jpg"), ("png", "gamma.png")]:
         with open(os.path.join(ROOT, "Tests", "Fixtures", "Images", name), "rb") as handle:
-            write("jpeg", name, handle.read())
+            write(target, name, handle.read())
 
     # Search files (weft tune --search) and a stored search (search.json).
     write("search", "grid.json", json.dumps({"training.optimizer.learningRate": [0.001, 0.003],
