@@ -4,9 +4,9 @@
 Small, valid examples of each format the repository has no file of: IDX (plain and gzipped),
 PGM (P2, P5, 16-bit), PNG (gray, RGB, palette, 16-bit, interlaced, with alpha), JPEG and a PNG with
 a gAMA chunk (copies of the Pillow-written image fixtures: gray, RGB, progressive, 4:4:4, CMYK),
-search files and a stored search (search.json), and one tiny Weft checkpoint trained by the weft binary given as the
-first argument (the IDX seeds are its dataset). run.sh adds the repository's own files (Configs/,
-the fixtures' safetensors and JSON) at run time.
+search files and a stored search (search.json), and one tiny Weft checkpoint trained by the weft
+binary given as the first argument (the IDX seeds are its dataset). run.sh adds the repository's
+own files (Configs/, the fixtures' safetensors and JSON, the image fixtures) at run time.
 
     python3 Tests/Fuzz/make_seeds.py .build/debug/weft
 """
