@@ -53,6 +53,11 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]
         ),
         .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]
+        ),
+        .systemLibrary(
             name: "CMPI",
             pkgConfig: "ompi",
             providers: [.apt(["libopenmpi-dev"])]
@@ -64,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "Weft",
-            dependencies: ["WeftEngine", "CZlib", "CPNG"],
+            dependencies: ["WeftEngine", "CZlib", "CPNG", "CJPEG"],
             swiftSettings: numericSettings
         ),
         // The MPI communicator, apart so that the library builds and tests without Open MPI.

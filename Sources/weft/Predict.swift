@@ -5,7 +5,7 @@ import Weft
 /// `weft predict CHECKPOINT IMAGE...`: the most probable classes of images.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Classify PNG or PGM images, or images of an IDX file, with a checkpoint's model.",
+        abstract: "Classify PNG, JPEG or PGM images, or images of an IDX file, with a checkpoint's model.",
         discussion: """
             Each image is prepared as the model was trained: converted to the model's channels \
             (gray by ITU-R BT.601 luma, or gray repeated as RGB), for a model of Fashion-MNIST or \
@@ -32,7 +32,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "A checkpoint written by weft train or weft import.")
     var checkpoint: String
 
-    @Argument(help: "PNG or PGM images of any size.")
+    @Argument(help: "PNG, JPEG or PGM images of any size (recognised by their first bytes).")
     var images: [String] = []
 
     @Option(help: "How many of the most probable classes to show.")

@@ -2,10 +2,11 @@
 """Writes the committed part of the fuzz seed corpus to Tests/Fuzz/Seeds/<target>/.
 
 Small, valid examples of each format the repository has no file of: IDX (plain and gzipped),
-PGM (P2, P5, 16-bit), PNG (gray, RGB, palette, 16-bit, interlaced, with alpha), search files and a
-stored search (search.json), and one tiny Weft checkpoint trained by the weft binary given as the
-first argument (the IDX seeds are its dataset). run.sh adds the repository's own files (Configs/,
-the fixtures' safetensors and JSON) at run time.
+PGM (P2, P5, 16-bit), PNG (gray, RGB, palette, 16-bit, interlaced, with alpha), JPEG and a PNG with
+a gAMA chunk (copies of the Pillow-written image fixtures: gray, RGB, progressive, 4:4:4, CMYK),
+search files and a stored search (search.json), and one tiny Weft checkpoint trained by the weft
+binary given as the first argument (the IDX seeds are its dataset). run.sh adds the repository's
+own files (Configs/, the fixtures' safetensors and JSON, the image fixtures) at run time.
 
     python3 Tests/Fuzz/make_seeds.py .build/debug/weft
 """
@@ -74,6 +75,13 @@ def main():
     write("png", "interlaced.png", png(3, 3, 0, 8, [[1, 2, 3]] * 3, interlace=1))
     write("png", "alpha.png", png(2, 1, 4, 8, [[200, 255, 100, 0]]))
     write("png", "bits.png", png(8, 1, 0, 1, [[0b10110001]]))
+
+    # JPEG, and a PNG with a gAMA chunk: copies of Tests/Fixtures/Images (make_image_fixtures.py
+    # writes them with Pillow).
+    for target, name in [("jpeg", "gray.jpg"), ("jpeg", "small.jpg"), ("jpeg", "progressive.jpg"),
+                         ("jpeg", "rgb-q95-444.jpg"), ("jpeg", "cmyk.jpg"), ("png", "gamma.png")]:
+        with open(os.path.join(ROOT, "Tests", "Fixtures", "Images", name), "rb") as handle:
+            write(target, name, handle.read())
 
     # Search files (weft tune --search) and a stored search (search.json).
     write("search", "grid.json", json.dumps({"training.optimizer.learningRate": [0.001, 0.003],

@@ -94,6 +94,13 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertTrue(
             photo.output.hasPrefix("\(picture): Ankle boot ")
                 && photo.output.contains("(56×56 resized to 28×28, inverted)"), photo.output)
+        // The same picture as a JPEG.
+        let jpeg = try folder.write(try JPEGFile.encode(try PNGFile.read(path: picture), quality: 95), to: "boot.jpg")
+        let fromJPEG = try run(["predict", checkpoint, jpeg, "--top", "1"])
+        XCTAssertEqual(fromJPEG.status, 0, fromJPEG.errors)
+        XCTAssertTrue(
+            fromJPEG.output.hasPrefix("\(jpeg): ") && fromJPEG.output.contains("(56×56 resized to 28×28, inverted)"),
+            fromJPEG.output)
     }
 
     func testBadInputGivesOneClearSentence() throws {
@@ -122,11 +129,18 @@ final class ExportCommandTests: XCTestCase {
                 "missing/folder/model.onnx: cannot create a temporary file beside it",
                 "check that the folder exists and is writable"
             ])
+        // A truncated JPEG.
+        let truncated = ImageFixtures.path("truncated.jpg")
+        try assertFails(
+            ["predict", checkpoint, truncated],
+            containing: ["\(truncated): cannot decode the JPEG (Premature end of JPEG file); the file is damaged"])
         // An image that is not an image.
         let text = try folder.write(Array("not a picture\n".utf8), to: "shirt.png")
         try assertFails(
             ["predict", checkpoint, text],
-            containing: ["shirt.png: not a PNG or PGM image (unrecognised first bytes); convert it to PNG or PGM"])
+            containing: [
+                "shirt.png: not a PNG, JPEG or PGM image (unrecognised first bytes); convert it to PNG, JPEG or PGM"
+            ])
         try assertFails(["predict", checkpoint, "--idx", text], containing: ["shirt.png: not an IDX file"])
         // A bad range.
         if FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) {

@@ -30,7 +30,7 @@ final class PNGFileTests: XCTestCase {
         let directory = try TemporaryDirectory()
         let path = try directory.write(Array("just text, not an image".utf8), to: "fake.png")
         assertThrowsWeftError(try PNGFile.read(path: path), containing: [path, "not a PNG"])
-        assertThrowsWeftError(try PixelImage.read(path: path), containing: [path, "not a PNG or PGM"])
+        assertThrowsWeftError(try PixelImage.read(path: path), containing: [path, "not a PNG, JPEG or PGM"])
     }
 
     func testTruncatedAndDamagedPNGsAreErrors() throws {

@@ -99,6 +99,6 @@ final class PredictionTests: XCTestCase {
         let path = try folder.write(Array("just text\n".utf8), to: "notes.png")
         assertThrowsWeftError(
             try PixelImage.read(path: path),
-            containing: ["notes.png: not a PNG or PGM image", "convert it to PNG or PGM"])
+            containing: ["notes.png: not a PNG, JPEG or PGM image", "convert it to PNG, JPEG or PGM"])
     }
 }

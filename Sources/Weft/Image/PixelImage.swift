@@ -1,5 +1,5 @@
 /// An 8-bit image in memory: grayscale (1 channel) or RGB (3 channels), rows top to bottom,
-/// channels interleaved (`[H, W, C]`, as PNG and PGM store them).
+/// channels interleaved (`[H, W, C]`, as PNG, JPEG and PGM decode to).
 public struct PixelImage: Equatable, Sendable {
     /// Columns.
     public let width: Int
@@ -43,28 +43,25 @@ public struct PixelImage: Equatable, Sendable {
         return result
     }
 
-    /// The image converted to one channel (ITU-R BT.601 luma, as PIL's `convert("L")`).
+    /// The image converted to one channel: ITU-R BT.601 luma in Pillow's fixed point, exactly
+    /// what `Image.convert("L")` computes from RGB,
+    /// `(r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16` (weights 0.299, 0.587, 0.114 in
+    /// units of 1/65536, rounded).
     public var grayscale: PixelImage {
         guard channels == 3 else { return self }
         var gray = [UInt8](repeating: 0, count: width * height)
         for pixel in 0..<gray.count {
             let red = Int(pixels[3 * pixel]), green = Int(pixels[3 * pixel + 1]), blue = Int(pixels[3 * pixel + 2])
-            gray[pixel] = UInt8((red * 299 + green * 587 + blue * 114 + 500) / 1000)
+            gray[pixel] = UInt8((red * 19595 + green * 38470 + blue * 7471 + 0x8000) >> 16)
         }
         return PixelImage(width: width, height: height, channels: 1, pixels: gray)
     }
 
-    /// Reads a PNG or PGM image, recognised by its first bytes.
+    /// Reads a PNG, JPEG or PGM image, recognised by its first bytes (`ImageFile.read`).
     ///
-    /// - Throws: `WeftError` naming the file when it is missing, damaged, or neither format.
+    /// - Throws: `WeftError` naming the file when it is missing, damaged, or in none of the
+    ///   formats.
     public static func read(path: String) throws -> PixelImage {
-        let bytes = try GzipFile.readRaw(path: path)
-        if PNGFile.hasSignature(bytes) {
-            return try PNGFile.decode(bytes, name: path)
-        }
-        if PGMFile.hasSignature(bytes) {
-            return try PGMFile.decode(bytes, name: path)
-        }
-        throw WeftError("\(path): not a PNG or PGM image (unrecognised first bytes); convert it to PNG or PGM")
+        try ImageFile.read(path: path)
     }
 }
