@@ -7,7 +7,8 @@ folder/{train,test}/<class>/...: PNG images of several sizes, gray and RGB, gray
 RGBA, 16-bit, palette, a nested folder, a hidden file and a text file (both ignored), in classes
 whose names sort differently by code point than by locale. csv/: lists of the same files with
 quoted fields and an extra column. expected.json: per target shape and resize mode, the class
-names, labels and the pixels PIL gives: convert("L" or "RGB") (alpha composited over black),
+names, labels and the pixels PIL gives: convert("L" or "RGB") (alpha composited over black;
+16-bit samples as round(v / 257)),
 crop to the aspect ratio for centerCrop, then per axis Image.BOX when shrinking and
 Image.BILINEAR when enlarging, horizontal first. resize.json: the same resampling of random
 images without datasets.
@@ -23,6 +24,11 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Datasets")
 CLASSES = ["Zebra", "apple", "Äpfel"]  # code-point order: "Zebra" < "apple" < "Äpfel"
 
 
+def sixteen_to_eight(samples):
+    """16-bit samples to 8 bits as Weft reads them, round(v / 257) (Pillow's convert clips)."""
+    return ((samples.astype(np.uint32) + 128) // 257).astype(np.uint8)
+
+
 def rgb_of(image):
     """PIL's RGB of any mode, alpha composited over black."""
     if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
@@ -30,7 +36,7 @@ def rgb_of(image):
         black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         return Image.alpha_composite(black, rgba).convert("RGB")
     if image.mode == "I;16" or image.mode == "I":
-        return Image.fromarray((np.array(image).astype(np.uint32) >> 8).astype(np.uint8)).convert("RGB")
+        return Image.fromarray(sixteen_to_eight(np.array(image))).convert("RGB")
     return image.convert("RGB")
 
 
@@ -38,7 +44,7 @@ def gray_of(image):
     if image.mode in ("L",):
         return image
     if image.mode in ("I;16", "I"):
-        return Image.fromarray((np.array(image).astype(np.uint32) >> 8).astype(np.uint8))
+        return Image.fromarray(sixteen_to_eight(np.array(image)))
     if image.mode == "LA":
         rgba = image.convert("RGBA")
         black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))

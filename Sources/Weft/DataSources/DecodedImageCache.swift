@@ -6,9 +6,10 @@ import Foundation
 ///
 /// The name comes from the list's source and the target shape, so each split and model input has
 /// one cache file that a later decoding replaces. Inside, a key over every file's path, size,
-/// modification time and label, the target shape and the resize mode must match the list of the
-/// run that reads it, and a CRC-32 must match the bytes: a changed, added or removed file, or a
-/// damaged cache, means decoding again. Written atomically (`AtomicFile`).
+/// modification time and label, the target shape, the resize mode and the decoder's version
+/// (`ImageFile.decoderVersion`) must match the list of the run that reads it, and a CRC-32 must
+/// match the bytes: a changed, added or removed file, a new decoder, or a damaged cache means
+/// decoding again. Written atomically (`AtomicFile`).
 ///
 /// Layout (integers little-endian): `WEFTDECODED1\n`, then `UInt64`s key, image count, kept count,
 /// channels, height, width, resized count, skipped-text length, CRC-32 of the rest; then per
@@ -26,7 +27,7 @@ public struct DecodedImageCache: Sendable {
     /// The cache of `list` decoded by `decoder`: in `folder`, else in `~/.cache/weft/`.
     public init(list: ImageList, decoder: ImageListDecoder, folder: String) {
         let shape = "\(decoder.channels)x\(decoder.height)x\(decoder.width) \(decoder.resize.rawValue)"
-        var description = "\(shape) skip=\(decoder.skipUnreadable)\n\(list.classNames.joined(separator: "\u{1F}"))\n"
+        var description = "\(shape) skip=\(decoder.skipUnreadable) decoder=\(ImageFile.decoderVersion)\n\(list.classNames.joined(separator: "\u{1F}"))\n"
         for entry in list.entries {
             description += "\(entry.path)\t\(entry.size)\t\(entry.modified)\t\(entry.label)\n"
         }

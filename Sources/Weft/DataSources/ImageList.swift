@@ -28,7 +28,7 @@ public struct ImageList: Sendable {
     public var classNames: [String]
 
     /// The file extensions (lower case) read as images.
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "pgm"]
+    public static let imageExtensions = Set(ImageFile.fileExtensions)
 
     /// Whether `name` ends in an image extension (in any case) and is not hidden.
     static func isImageFile(_ name: String) -> Bool {
