@@ -92,7 +92,8 @@ def npy(array, version=None):
 
 
 def describe(array):
-    return {"descr": array.dtype.str, "shape": list(array.shape), "values": [int(v) for v in array.ravel(order="K")]}
+    # Strings: JSON numbers are doubles, which do not hold every 64-bit integer.
+    return {"descr": array.dtype.str, "shape": list(array.shape), "values": [str(int(v)) for v in array.ravel()]}
 
 
 def nchw(x):
