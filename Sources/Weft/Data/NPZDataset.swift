@@ -60,14 +60,9 @@ public enum NPZDataset {
         let imageName: String, labelName: String
 
         init(_ archive: NPZFile, x: String, y: String) throws {
-            let xArray = try archive.array(x), yArray = try archive.array(y)
+            let xArray = try archive.array(x, expecting: .uint8), yArray = try archive.array(y)
             imageName = xArray.name
             labelName = yArray.name
-            guard xArray.elementType == .uint8 else {
-                throw WeftError(
-                    "\(xArray.name): images must be uint8 (0 to 255), this array is \(xArray.elementType); convert with x.astype(np.uint8) before saving"
-                )
-            }
             let shape = xArray.shape
             guard shape.count == 3 || (shape.count == 4 && (shape[3] == 1 || shape[3] == 3)) else {
                 throw WeftError(

@@ -70,11 +70,12 @@ public struct NPZFile: Sendable {
     /// Whether the archive holds the array `name`.
     public func contains(_ name: String) -> Bool { arrayNames.contains(name) }
 
-    /// The array `name` (the member `name.npy`), decompressed and parsed.
+    /// The array `name` (the member `name.npy`), decompressed and parsed; `expecting` as for
+    /// `NumpyArray.init(contents:name:expecting:)`.
     ///
     /// - Throws: `WeftError` naming the file and the array when it is missing, damaged (CRC-32,
     ///   sizes, deflate stream) or not a readable `.npy` array.
-    public func array(_ name: String) throws -> NumpyArray {
+    public func array(_ name: String, expecting: NumpyArray.Expectation = .integers) throws -> NumpyArray {
         guard let member = members.first(where: { Self.arrayName($0.name) == name }) else {
             throw WeftError(
                 "\(path): no array \"\(name)\" (it holds \(arrayNames.isEmpty ? "no arrays" : arrayNames.joined(separator: ", "))); save it with numpy.savez(file, \(name)=...)"
@@ -85,7 +86,7 @@ public struct NPZFile: Sendable {
         guard Self.crc32(bytes) == member.crc else {
             throw WeftError("\(label): the CRC-32 of the data does not match the archive's; the file is damaged, save it again")
         }
-        return try NumpyArray(contents: bytes, name: label)
+        return try NumpyArray(contents: bytes, name: label, expecting: expecting)
     }
 
     /// "x_train" for "x_train.npy".

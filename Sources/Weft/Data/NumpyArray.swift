@@ -37,6 +37,14 @@ public struct NumpyArray: Equatable, Sendable {
     /// The number of elements.
     public var count: Int { bytes.count / elementType.size }
 
+    /// What the reader of an array needs its elements to be.
+    public enum Expectation: Sendable {
+        /// Integers of any supported type (labels).
+        case integers
+        /// `uint8` (images); anything else is refused with a hint to convert.
+        case uint8
+    }
+
     /// The longest header read (NumPy's own default limit is 10,000 bytes).
     public static let maximumHeaderBytes = 65_536
 
@@ -45,10 +53,11 @@ public struct NumpyArray: Equatable, Sendable {
     /// - Parameters:
     ///   - contents: the whole file.
     ///   - name: what messages call the array, e.g. `mnist.npz: array "x_train"`.
+    ///   - expecting: `.uint8` to refuse every other element type with a hint to convert.
     /// - Throws: `WeftError` naming the array for a bad magic or version, a malformed header, an
     ///   unsupported element type, Fortran order, or a shape that overflows or disagrees with the
     ///   data length.
-    public init(contents: [UInt8], name: String) throws {
+    public init(contents: [UInt8], name: String, expecting: Expectation = .integers) throws {
         self.name = name
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
         guard contents.count >= 10, Array(contents[0..<6]) == magic else {
@@ -80,6 +89,11 @@ public struct NumpyArray: Equatable, Sendable {
         }
         let header = Array(contents[headerStart..<(headerStart + headerLength)])
         let parsed = try NumpyHeader(header, name: name, isUTF8: major == 3)
+        if expecting == .uint8, !["|u1", "<u1", ">u1", "=u1"].contains(parsed.descr) {
+            throw WeftError(
+                "\(name): images must be uint8 (0 to 255), this array is \(Self.numpyName(parsed.descr)) ('\(parsed.descr)'); convert with x.astype(np.uint8) before saving (multiply 0-1 floats by 255 first)"
+            )
+        }
         self.elementType = try Self.elementType(parsed.descr, name: name)
         guard !parsed.fortranOrder else {
             throw WeftError(
@@ -143,6 +157,18 @@ public struct NumpyArray: Equatable, Sendable {
     /// `(2, 28, 28)`, as NumPy prints shapes.
     public static func describe(_ shape: [Int]) -> String {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+
+    /// NumPy's name of a `descr` such as `<f4` (`float32`), or the `descr` itself.
+    static func numpyName(_ descr: String) -> String {
+        let characters = Array(descr)
+        guard characters.count >= 3, "<>|=".contains(characters[0]), let size = Int(String(characters[2...])) else {
+            return descr
+        }
+        let kinds: [Character: String] = ["f": "float", "i": "int", "u": "uint", "c": "complex"]
+        if let kind = kinds[characters[1]] { return "\(kind)\(size * 8)" }
+        if characters[1] == "b" { return "bool" }
+        return descr
     }
 
     /// The element type a `descr` string names.

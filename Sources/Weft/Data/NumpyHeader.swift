@@ -34,7 +34,9 @@ struct NumpyHeader {
                 case "descr" where descr == nil:
                     skipSpaces()
                     if peek() == "[" {
-                        throw failure("the array has a structured dtype (a list of fields); save plain integer arrays")
+                        throw WeftError(
+                            "\(name): the array has a structured dtype (a list of fields), which cannot be read; save plain integer arrays"
+                        )
                     }
                     descr = try string()
                 case "fortran_order" where fortranOrder == nil:
