@@ -4,7 +4,9 @@ import PackageDescription
 /// libFuzzer targets for Weft's readers, one executable each, built with
 /// `swift build --sanitize=fuzzer --sanitize=address` (see `run.sh`). A separate package so the
 /// main build and `swift test` never see the fuzzer flags.
-let targets = ["FuzzJSON", "FuzzConfig", "FuzzSafetensors", "FuzzIDX", "FuzzPNG", "FuzzPGM", "FuzzSearch", "FuzzNPZ", "FuzzCIFAR"]
+let targets = [
+    "FuzzJSON", "FuzzConfig", "FuzzSafetensors", "FuzzIDX", "FuzzPNG", "FuzzPGM", "FuzzSearch", "FuzzNPZ", "FuzzCIFAR"
+]
 
 let package = Package(
     name: "WeftFuzz",

@@ -13,13 +13,15 @@ final class ArrayDatasetSourceTests: XCTestCase {
               "training": { "epochs": 1, "batchSize": 2, "seed": 1, "optimizer": { "type": "sgd", "learningRate": 0.1 } } }
             """
         let config = try TrainingConfig(json: try JSONParser.parse(json, source: "x.json"), source: "x.json")
-        return DatasetSource(config: config.data, directory: directory, shape: config.model.input, configSource: "x.json")
+        return DatasetSource(
+            config: config.data, directory: directory, shape: config.model.input, configSource: "x.json")
     }
 
     func testCIFARAtItsOwnShapeIsUnchanged() throws {
         let folder = ArrayFixtures.path("cifar100")
         let loaded = try source(
-            data: "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\" }", input: [3, 32, 32]
+            data: "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\" }",
+            input: [3, 32, 32]
         ).load()
         let (train, test) = try CIFARBinary.load(directory: folder, variant: .cifar100(coarse: true))
         XCTAssertEqual(loaded.train.images, train.images)
@@ -58,7 +60,8 @@ final class ArrayDatasetSourceTests: XCTestCase {
         let expected = image.converted(toChannels: 3).centerCropped(toAspect: 2, 2).scaled(width: 2, height: 2)
         XCTAssertEqual(Array(loaded.train.imageBytes(at: 0)), expected.planes)
         XCTAssertEqual(
-            loaded.notes, [
+            loaded.notes,
+            [
                 "train: 5 images of \(file) at 1×4×3, fitted to 3×2×2 (5 resized)",
                 "test: 2 images of \(file) at 1×4×3, fitted to 3×2×2 (2 resized)"
             ])
@@ -66,13 +69,15 @@ final class ArrayDatasetSourceTests: XCTestCase {
 
     func testNPZPerSplitPathsAreResolvedAndAMissingTestIsWarned() throws {
         let loaded = try source(
-            data: "{ \"dataset\": \"npz\", \"directory\": \"\(ArrayFixtures.folder)\", \"train\": \"split-train.npz\" }",
+            data:
+                "{ \"dataset\": \"npz\", \"directory\": \"\(ArrayFixtures.folder)\", \"train\": \"split-train.npz\" }",
             input: [1, 5, 4]
         ).load()
         XCTAssertNil(loaded.test)
         XCTAssertEqual(loaded.train.count, 3)
         XCTAssertEqual(
-            loaded.notes, [
+            loaded.notes,
+            [
                 "train: 3 images of \(ArrayFixtures.path("split-train.npz")) at 1×5×4",
                 "warning: x.json: data.test is not set, so only the validation split is evaluated; give a test .npz file for a test accuracy"
             ])

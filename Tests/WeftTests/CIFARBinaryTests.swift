@@ -74,10 +74,14 @@ final class CIFARBinaryTests: XCTestCase {
         // The example: ten records and a byte.
         assertThrowsWeftError(
             try CIFARBinary.records(contents: [UInt8](repeating: 0, count: 30731), name: "b.bin", variant: .cifar10),
-            message: "b.bin: 30731 bytes is not a whole number of 3073-byte CIFAR-10 records; the file is truncated or not CIFAR-10")
+            message:
+                "b.bin: 30731 bytes is not a whole number of 3073-byte CIFAR-10 records; the file is truncated or not CIFAR-10"
+        )
         assertThrowsWeftError(
             try CIFARBinary.records(contents: [], name: "e.bin", variant: .cifar100(coarse: false)),
-            message: "e.bin: 0 bytes is not a whole number of 3074-byte CIFAR-100 records; the file is truncated or not CIFAR-100")
+            message:
+                "e.bin: 0 bytes is not a whole number of 3074-byte CIFAR-100 records; the file is truncated or not CIFAR-100"
+        )
     }
 
     func testLabelsOutsideTheClassesNameTheRecord() throws {
@@ -89,7 +93,8 @@ final class CIFARBinaryTests: XCTestCase {
         assertThrowsWeftError(
             try CIFARBinary.records(contents: try bytes(hundred), name: hundred, variant: .cifar100(coarse: false)),
             message:
-                "\(hundred): record 1 has fine label 100, outside the 100 classes 0...99; the file is damaged or not CIFAR-100")
+                "\(hundred): record 1 has fine label 100, outside the 100 classes 0...99; the file is damaged or not CIFAR-100"
+        )
         // Coarse label 4 of the same file is fine, and 2, 4 are its coarse labels.
         let records = try CIFARBinary.records(
             contents: try bytes(hundred), name: hundred, variant: .cifar100(coarse: true))
@@ -117,7 +122,8 @@ final class CIFARBinaryTests: XCTestCase {
         assertThrowsWeftError(
             try CIFARBinary.load(directory: folder, variant: .cifar10),
             message:
-                "\(batch): 1073741825 bytes is more than the 1 GiB limit for a CIFAR file; check that this is the intended file")
+                "\(batch): 1073741825 bytes is more than the 1 GiB limit for a CIFAR file; check that this is the intended file"
+        )
     }
 
     private func bytes(_ path: String) throws -> [UInt8] {

@@ -3,7 +3,9 @@ import Weft
 import XCTest
 
 final class NPZDatasetTests: XCTestCase {
-    private func check(_ dataset: ImageDataset?, against expected: JSONValue?, classCount: Int?, _ context: String) throws {
+    private func check(_ dataset: ImageDataset?, against expected: JSONValue?, classCount: Int?, _ context: String)
+        throws
+    {
         guard let dataset else { return XCTFail("\(context): no dataset") }
         let shape = try ArrayFixtures.ints(expected?["shape"])
         XCTAssertEqual([dataset.count, dataset.channels, dataset.height, dataset.width], shape, context)

@@ -46,7 +46,10 @@ final class NumpyArrayTests: XCTestCase {
 
     func testDamagedArrays() throws {
         let cases: [(String, String)] = [
-            ("shape.npy", "the shape (5,) of int32 needs 20 bytes but the array holds 16; the array is truncated or damaged"),
+            (
+                "shape.npy",
+                "the shape (5,) of int32 needs 20 bytes but the array holds 16; the array is truncated or damaged"
+            ),
             (
                 "overflow.npy",
                 "the shape (4611686018427387904, 4611686018427387904) has more elements than can be counted; the header is damaged"
@@ -55,7 +58,10 @@ final class NumpyArrayTests: XCTestCase {
                 "extra-key.npy",
                 "the .npy header is malformed: unexpected key 'extra' (a .npy header has 'descr', 'fortran_order' and 'shape'); save the array again with numpy.save"
             ),
-            ("version.npy", ".npy format version 4.0 is not supported (1.0, 2.0 and 3.0 are); save it again with numpy.save")
+            (
+                "version.npy",
+                ".npy format version 4.0 is not supported (1.0, 2.0 and 3.0 are); save it again with numpy.save"
+            )
         ]
         for (file, message) in cases {
             assertThrowsWeftError(
@@ -76,7 +82,10 @@ final class NumpyArrayTests: XCTestCase {
                 .integers(), [0])
         let refused: [(String, String)] = [
             ("{'descr': '<i4', 'fortran_order': False}", "a key is missing"),
-            ("{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (1,)}", "the key 'descr' appears twice"),
+            (
+                "{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (1,)}",
+                "the key 'descr' appears twice"
+            ),
             ("{'descr': '<i4', 'fortran_order': 0, 'shape': (1,)}", "expected True or False"),
             ("{'descr': '<i4', 'fortran_order': False, 'shape': (-1,)}", "expected a non-negative whole number"),
             ("{'descr': '<i4', 'fortran_order': False, 'shape': (1,)} x", "unexpected text after"),
@@ -89,11 +98,14 @@ final class NumpyArrayTests: XCTestCase {
             ("{'descr': '<i4', 'fortran_order': True, 'shape': (1,)}", "Fortran order")
         ]
         for (header, fragment) in refused {
-            assertThrowsWeftError(try NumpyArray(contents: npy(header), name: "a"), containing: ["a: ", fragment], header)
+            assertThrowsWeftError(
+                try NumpyArray(contents: npy(header), name: "a"), containing: ["a: ", fragment], header)
         }
         assertThrowsWeftError(
             try NumpyArray(contents: Array("PK\u{3}\u{4}..........".utf8), name: "b"),
-            message: "b: not a NumPy .npy array (it does not start with \\x93NUMPY); write it with numpy.save or numpy.savez")
+            message:
+                "b: not a NumPy .npy array (it does not start with \\x93NUMPY); write it with numpy.save or numpy.savez"
+        )
         let long = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 2, 0, 0xFF, 0xFF, 0xFF, 0x7F] as [UInt8]
         assertThrowsWeftError(
             try NumpyArray(contents: long, name: "c"),

@@ -13,7 +13,8 @@ extension ImageDataset {
         to shape: [Int], resize: DataConfig.ResizeMode, name: String
     ) throws -> (dataset: ImageDataset, resizedCount: Int) {
         guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else {
-            throw WeftError("\(name): the model input \(shape) is not [C, H, W]; set model.input to three positive numbers")
+            throw WeftError(
+                "\(name): the model input \(shape) is not [C, H, W]; set model.input to three positive numbers")
         }
         let (targetChannels, targetHeight, targetWidth) = (shape[0], shape[1], shape[2])
         if channels == targetChannels, height == targetHeight, width == targetWidth { return (self, 0) }

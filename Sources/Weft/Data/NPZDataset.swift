@@ -31,7 +31,8 @@ public enum NPZDataset {
             splits.append(try Split(try NPZFile(path: train), x: "x", y: "y"))
             if let test { splits.append(try Split(try NPZFile(path: test), x: "x", y: "y")) }
         } else {
-            throw WeftError("NPZDataset: give a file with x_train, y_train, x_test, y_test or a training file with x, y")
+            throw WeftError(
+                "NPZDataset: give a file with x_train, y_train, x_test, y_test or a training file with x, y")
         }
         let names: [String]
         if let classNames {
@@ -82,13 +83,16 @@ public enum NPZDataset {
             let labels = try yArray.integers()
             if let (index, label) = labels.enumerated().first(where: { $0.element < 0 }) {
                 throw WeftError(
-                    "\(yArray.name): element \(index) is \(label); labels must be class indices 0, 1, …, never negative")
+                    "\(yArray.name): element \(index) is \(label); labels must be class indices 0, 1, …, never negative"
+                )
             }
             self.labels = labels
             height = shape[1]
             width = shape[2]
             channels = shape.count == 4 ? shape[3] : 1
-            images = channels == 1 ? xArray.bytes : Self.channelsFirst(xArray.bytes, plane: height * width, channels: channels)
+            images =
+                channels == 1
+                ? xArray.bytes : Self.channelsFirst(xArray.bytes, plane: height * width, channels: channels)
         }
 
         /// `[N, H, W, C]` bytes reordered to `[N, C, H, W]`; `plane` is `H * W`.

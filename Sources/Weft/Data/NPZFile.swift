@@ -84,7 +84,8 @@ public struct NPZFile: Sendable {
         let label = "\(path): array \"\(name)\""
         let bytes = try data(of: member, label: label)
         guard Self.crc32(bytes) == member.crc else {
-            throw WeftError("\(label): the CRC-32 of the data does not match the archive's; the file is damaged, save it again")
+            throw WeftError(
+                "\(label): the CRC-32 of the data does not match the archive's; the file is damaged, save it again")
         }
         return try NumpyArray(contents: bytes, name: label, expecting: expecting)
     }
@@ -128,7 +129,8 @@ public struct NPZFile: Sendable {
             } else if written > member.uncompressedSize {
                 what = "the data decompresses to more than the \(member.uncompressedSize) bytes the archive claims"
             } else if status == Z_STREAM_END {
-                what = "the data decompresses to \(written) bytes, not the \(member.uncompressedSize) the archive claims"
+                what =
+                    "the data decompresses to \(written) bytes, not the \(member.uncompressedSize) the archive claims"
             } else {
                 what = "the deflate stream is truncated (after \(written) of \(member.uncompressedSize) bytes)"
             }
@@ -175,7 +177,8 @@ public struct NPZFile: Sendable {
             throw fail("the archive spans several disks")
         }
         guard directoryOffset <= end, directorySize <= end - directoryOffset else {
-            throw fail("the central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside the file")
+            throw fail(
+                "the central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside the file")
         }
         var members: [Member] = []
         var names = Set<String>()
@@ -212,7 +215,11 @@ public struct NPZFile: Sendable {
                             guard fieldEnd - field >= 8, let value = u64(field) else {
                                 throw fail("member \"\(memberName)\" has a damaged ZIP64 extra field")
                             }
-                            if keyPath == 0 { uncompressed = value } else if keyPath == 1 { compressed = value } else {
+                            if keyPath == 0 {
+                                uncompressed = value
+                            } else if keyPath == 1 {
+                                compressed = value
+                            } else {
                                 localOffset = value
                             }
                             field += 8
@@ -222,7 +229,9 @@ public struct NPZFile: Sendable {
                     }
                     extra += 4 + size
                 }
-                guard found else { throw fail("member \"\(memberName)\" has sizes of 0xFFFFFFFF but no ZIP64 extra field") }
+                guard found else {
+                    throw fail("member \"\(memberName)\" has sizes of 0xFFFFFFFF but no ZIP64 extra field")
+                }
             }
             guard flags & 1 == 0 else {
                 throw WeftError("\(name): member \"\(memberName)\" is encrypted; save the arrays without a password")
@@ -236,11 +245,14 @@ public struct NPZFile: Sendable {
                 throw fail("the member \"\(memberName)\" appears twice")
             }
             guard method == 8 || compressed == uncompressed else {
-                throw fail("stored member \"\(memberName)\" claims \(compressed) bytes stored but \(uncompressed) uncompressed")
+                throw fail(
+                    "stored member \"\(memberName)\" claims \(compressed) bytes stored but \(uncompressed) uncompressed"
+                )
             }
             guard method == 0 || max(0, uncompressed - 64) / 1032 <= compressed else {
                 throw fail(
-                    "member \"\(memberName)\" claims \(uncompressed) bytes from \(compressed) compressed, more than deflate can produce")
+                    "member \"\(memberName)\" claims \(uncompressed) bytes from \(compressed) compressed, more than deflate can produce"
+                )
             }
             guard uncompressed <= maximumTotalBytes - total else {
                 throw WeftError(
@@ -254,7 +266,9 @@ public struct NPZFile: Sendable {
             }
             let dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28)
             guard dataOffset <= bytes.count, compressed <= bytes.count - dataOffset else {
-                throw fail("member \"\(memberName)\" (\(compressed) bytes at offset \(dataOffset)) runs past the end of the file")
+                throw fail(
+                    "member \"\(memberName)\" (\(compressed) bytes at offset \(dataOffset)) runs past the end of the file"
+                )
             }
             members.append(
                 Member(

@@ -62,7 +62,8 @@ public struct NumpyArray: Equatable, Sendable {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
         guard contents.count >= 10, Array(contents[0..<6]) == magic else {
             throw WeftError(
-                "\(name): not a NumPy .npy array (it does not start with \\x93NUMPY); write it with numpy.save or numpy.savez")
+                "\(name): not a NumPy .npy array (it does not start with \\x93NUMPY); write it with numpy.save or numpy.savez"
+            )
         }
         let major = contents[6], minor = contents[7]
         guard (1...3).contains(major), minor == 0 else {
@@ -97,7 +98,8 @@ public struct NumpyArray: Equatable, Sendable {
         self.elementType = try Self.elementType(parsed.descr, name: name)
         guard !parsed.fortranOrder else {
             throw WeftError(
-                "\(name): the array is stored in Fortran order (fortran_order: True); save numpy.ascontiguousarray(x) instead")
+                "\(name): the array is stored in Fortran order (fortran_order: True); save numpy.ascontiguousarray(x) instead"
+            )
         }
         self.shape = parsed.shape
         var elements = 1
@@ -105,7 +107,8 @@ public struct NumpyArray: Equatable, Sendable {
             let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
             guard !overflow else {
                 throw WeftError(
-                    "\(name): the shape \(Self.describe(shape)) has more elements than can be counted; the header is damaged")
+                    "\(name): the shape \(Self.describe(shape)) has more elements than can be counted; the header is damaged"
+                )
             }
             elements = product
         }

@@ -9,7 +9,8 @@ struct NumpyHeader {
 
     /// Parses `bytes` (Latin-1, or UTF-8 when `isUTF8`).
     init(_ bytes: [UInt8], name: String, isUTF8: Bool) throws {
-        let string = isUTF8 ? String(decoding: bytes, as: UTF8.self) : String(bytes.map { Character(Unicode.Scalar($0)) })
+        let string =
+            isUTF8 ? String(decoding: bytes, as: UTF8.self) : String(bytes.map { Character(Unicode.Scalar($0)) })
         var parser = Parser(text: Array(string), name: name)
         let parsed = try parser.dictionary()
         descr = parsed.descr
