@@ -147,4 +147,30 @@ final class NPZDatasetTests: XCTestCase {
             }
         }
     }
+
+    func testAnArchiveOfSixtyThousandMembersReadsAndItsLastIsFound() throws {
+        let header = Array("{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }".utf8) + [0x0A]
+        let npy = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header + [7]
+        let files = (0..<60_000).map { (name: "a\($0).npy", bytes: npy) }
+        let archive = try NPZFile(contents: try ZipArchive.stored(files), name: "many.npz")
+        XCTAssertEqual(archive.arrayNames.count, 60_000)
+        XCTAssertEqual(try archive.array("a59999").integers(), [7])
+    }
+
+    func testAMemberWhoseLocalHeaderIsElsewhereIsRefused() throws {
+        let path = ArrayFixtures.path("mnist.npz")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        guard
+            let end = (0..<(bytes.count - 3)).last(where: {
+                bytes[$0] == 0x50 && bytes[$0 + 1] == 0x4B && bytes[$0 + 2] == 5
+            })
+        else { return XCTFail("no end record") }
+        let directory = Int(bytes[end + 16]) | Int(bytes[end + 17]) << 8
+        bytes[directory + 42] = 0xF0  // the first member's local-header offset
+        assertThrowsWeftError(
+            try NPZFile(contents: bytes, name: "moved.npz"),
+            message:
+                "moved.npz: member \"x_train.npy\" has no local header at offset 240; the file is damaged or not an .npz file (write it with numpy.savez)"
+        )
+    }
 }

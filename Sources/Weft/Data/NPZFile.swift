@@ -3,10 +3,12 @@ import CZlib
 /// A NumPy `.npz` file: a ZIP archive of `.npy` members, stored (`numpy.savez`) or deflated
 /// (`numpy.savez_compressed`), read by a minimal reader of ZIP's central directory.
 ///
-/// Why not a ZIP library: ZIPFoundation is in the package mirror, but it is a second dependency
-/// for a few hundred lines of reading, it reports failures as its own error types (not one
-/// sentence naming the file and the member), and it trusts the size fields when it allocates. This
-/// reader knows only what `.npz` needs and checks every claim before acting on it:
+/// Why not a ZIP library: ZIPFoundation 0.9.20 is in the package mirror, but it would be a second
+/// dependency of the library (and of the fuzz package) for a few hundred lines of reading, its
+/// failures are its own error types rather than one sentence naming the file and the array, and
+/// the limits `.npz` input needs (below) would have to be checked around it anyway. `.npz` needs
+/// little of ZIP: no writing, no directories, two methods. This reader checks every claim before
+/// acting on it:
 ///
 /// - the end record (`PK\5\6`) is searched for in the last 65,557 bytes only; a ZIP64 end record
 ///   (more than 65,535 members, or an archive over 4 GiB) is refused;
