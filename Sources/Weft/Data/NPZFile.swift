@@ -281,5 +281,18 @@ public struct NPZFile: Sendable {
         return members
     }
 
-    private static func crc32(_ bytes: [UInt8]) -> UInt32 { SafetensorsFile.crc32(bytes) }
+    /// zlib's CRC-32 of `bytes`, 1 GiB at a time (zlib counts in 32 bits). Called here rather
+    /// than through the checkpoint folder's helper, so that Data does not lean on Checkpoint more.
+    private static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc = CZlib.crc32(0, nil, 0)
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                let length = min(buffer.count - start, 1 << 30)
+                crc = CZlib.crc32(crc, buffer.baseAddress! + start, uInt(length))
+                start += length
+            }
+        }
+        return UInt32(crc)
+    }
 }
