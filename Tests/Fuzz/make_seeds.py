@@ -4,13 +4,16 @@
 Small, valid examples of each format the repository has no file of: IDX (plain and gzipped),
 PGM (P2, P5, 16-bit), PNG (gray, RGB, palette, 16-bit, interlaced, with alpha), JPEG and a PNG with
 a gAMA chunk (copies of the Pillow-written image fixtures: gray, RGB, progressive, 4:4:4, CMYK),
-search files and a stored search (search.json), and one tiny Weft checkpoint trained by the weft
-binary given as the first argument (the IDX seeds are its dataset). run.sh adds the repository's
-own files (Configs/, the fixtures' safetensors and JSON, the image fixtures) at run time.
+search files and a stored search (search.json), .npy arrays and .npz archives (stored and
+deflated, written with the standard library's zipfile), CIFAR-10 and CIFAR-100 batches and a
+class-name file, and one tiny Weft checkpoint trained by the weft binary given as the first
+argument (the IDX seeds are its dataset). run.sh adds the repository's own files (Configs/, the
+fixtures' safetensors and JSON, the image, array and CSV fixtures) at run time.
 
     python3 Tests/Fuzz/make_seeds.py .build/debug/weft
 """
 import gzip
+import io
 import json
 import os
 import shutil
@@ -18,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zipfile
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,6 +49,43 @@ def png(width, height, color_type, bit_depth, rows, palette=None, interlace=0):
     if palette:
         body += chunk(b"PLTE", bytes(palette))
     return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def npy(descr, shape, payload, version=1):
+    """A .npy array as numpy.save writes it: magic, version, header length, padded dict, data."""
+    shape_text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_text}, }}"
+    length_bytes = 2 if version == 1 else 4
+    padding = -(10 + length_bytes - 2 + len(header) + 1) % 64
+    header = (header + " " * padding + "\n").encode()
+    length = struct.pack("<H" if version == 1 else "<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + length + header + bytes(payload)
+
+
+def npz(arrays, compression):
+    handle = io.BytesIO()
+    with zipfile.ZipFile(handle, "w", compression) as archive:
+        for name, data in arrays.items():
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = compression
+            archive.writestr(info, data)
+    return handle.getvalue()
+
+
+def array_seeds():
+    """Seeds of the npz and cifar targets."""
+    x = npy("|u1", [2, 3, 2], [(i * 41) % 256 for i in range(12)])
+    y = npy("<i8", [2], struct.pack("<qq", 1, 0))
+    write("npz", "stored.npz", npz({"x_train": x, "y_train": y, "x_test": x, "y_test": y}, zipfile.ZIP_STORED))
+    write("npz", "deflated.npz", npz({"x": npy("|u1", [1, 2, 2, 3], [7] * 12), "y": npy(">u2", [1, 1], [0, 2])},
+                                     zipfile.ZIP_DEFLATED))
+    write("npz", "v2.npy", npy("<i4", [3], struct.pack("<iii", -1, 0, 5), version=2))
+    write("npz", "v3.npy", npy("|i1", [2, 2], [1, 2, 3, 255], version=3))
+    record10 = lambda label: bytes([label]) + bytes((i * 7) % 256 for i in range(3072))
+    record100 = lambda coarse, fine: bytes([coarse, fine]) + bytes((i * 5) % 256 for i in range(3072))
+    write("cifar", "data_batch.bin", record10(3) + record10(9))
+    write("cifar", "train.bin", record100(19, 99) + record100(0, 4))
+    write("cifar", "batches.meta.txt", "\n".join(f"class{i}" for i in range(10)) + "\n\n")
 
 
 def main():
@@ -82,6 +123,7 @@ def main():
                          ("jpeg", "rgb-q95-444.jpg"), ("jpeg", "cmyk.jpg"), ("png", "gamma.png")]:
         with open(os.path.join(ROOT, "Tests", "Fixtures", "Images", name), "rb") as handle:
             write(target, name, handle.read())
+    array_seeds()
 
     # Search files (weft tune --search) and a stored search (search.json).
     write("search", "grid.json", json.dumps({"training.optimizer.learningRate": [0.001, 0.003],

@@ -11,7 +11,7 @@ if [ $# -ne 1 ]; then
 fi
 failed=0
 summaries=()
-for target in json config safetensors idx png jpeg pgm search; do
+for target in json config safetensors idx png jpeg pgm search npz cifar csv; do
     summary=$("$here/run.sh" "$target" "$1" 2>/dev/null | tail -1) || failed=1
     summaries+=("$summary")
     echo "$summary"

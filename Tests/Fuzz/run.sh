@@ -3,7 +3,7 @@
 #
 #     Tests/Fuzz/run.sh TARGET SECONDS [libFuzzer options...]
 #
-# TARGET is one of: json config safetensors idx png jpeg pgm search. The target is built in release
+# TARGET is one of: json config safetensors idx png jpeg pgm search npz cifar csv. The target is built in release
 # mode with libFuzzer and AddressSanitizer (this package's own .build folder; the first build
 # takes a few minutes), its corpus starts from Seeds/TARGET and the repository's own files, and
 # grows in .work/TARGET/corpus between runs. Findings (crashes, timeouts, out-of-memory inputs)
@@ -20,7 +20,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 if [ $# -lt 2 ]; then
-    echo "usage: $0 TARGET SECONDS [libFuzzer options...] (TARGET: json config safetensors idx png jpeg pgm search)" >&2
+    echo "usage: $0 TARGET SECONDS [libFuzzer options...] (TARGET: json config safetensors idx png jpeg pgm search npz cifar csv)" >&2
     exit 2
 fi
 target="$1" seconds="$2"
@@ -34,7 +34,10 @@ case "$target" in
     jpeg) product=FuzzJPEG ;;
     pgm) product=FuzzPGM ;;
     search) product=FuzzSearch ;;
-    *) echo "$0: unknown target '$target'; use json, config, safetensors, idx, png, jpeg, pgm or search" >&2; exit 2 ;;
+    npz) product=FuzzNPZ ;;
+    cifar) product=FuzzCIFAR ;;
+    csv) product=FuzzCSV ;;
+    *) echo "$0: unknown target '$target'; use json, config, safetensors, idx, png, jpeg, pgm, search, npz, cifar or csv" >&2; exit 2 ;;
 esac
 
 # SwiftPM's --sanitize=fuzzer makes libFuzzer supply main(); the combined -sanitize=fuzzer,address
@@ -53,6 +56,9 @@ case "$target" in
     safetensors) for file in "$root"/Tests/Fixtures/*/*.safetensors; do seed "$file"; done ;;
     png) for file in "$root"/Tests/Fixtures/Images/*.png; do seed "$file"; done ;;
     jpeg) for file in "$root"/Tests/Fixtures/Images/*.jpg; do seed "$file"; done ;;
+    npz) for file in "$root"/Tests/Fixtures/Arrays/*.np[yz] "$root"/Tests/Fixtures/Arrays/damaged/*.np[yz]; do seed "$file"; done ;;
+    cifar) for file in "$root"/Tests/Fixtures/Arrays/cifar*/* "$root"/Tests/Fixtures/Arrays/damaged/*.bin; do seed "$file"; done ;;
+    csv) for file in "$root"/Tests/Fixtures/Datasets/csv/*.csv; do seed "$file"; done ;;
 esac
 
 log="$work/last-run.log"

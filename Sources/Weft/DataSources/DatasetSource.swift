@@ -45,6 +45,8 @@ public struct DatasetSource: Sendable {
         switch config.dataset {
         case "imageFolder", "csv":
             return try loadImageFiles()
+        case "cifar10", "cifar100", "npz":
+            return try loadArrays()
         case "idx":
             return try loadIDX(
                 IDXDataset(
