@@ -8,7 +8,7 @@ final class CIFARBinaryTests: XCTestCase {
         XCTAssertEqual(dataset.labels, try ArrayFixtures.ints(expected?["labels"]))
         XCTAssertEqual([dataset.channels, dataset.height, dataset.width], [3, 32, 32])
         XCTAssertEqual(dataset.classNames, classNames)
-        XCTAssertEqual(Int(SafetensorsFile.crc32(dataset.images)), ArrayFixtures.int(expected?["crc32"]))
+        XCTAssertEqual(Int(CRC32.checksum(dataset.images)), ArrayFixtures.int(expected?["crc32"]))
         XCTAssertEqual(dataset.images.reduce(0) { $0 + Int($1) }, ArrayFixtures.int(expected?["sum"]))
         XCTAssertEqual(Array(dataset.images.prefix(8)).map(Int.init), try ArrayFixtures.ints(expected?["first"]))
     }

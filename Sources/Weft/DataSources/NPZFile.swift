@@ -85,7 +85,7 @@ public struct NPZFile: Sendable {
         }
         let label = "\(path): array \"\(name)\""
         let bytes = try data(of: member, label: label)
-        guard Self.crc32(bytes) == member.crc else {
+        guard CRC32.checksum(bytes) == member.crc else {
             throw WeftError(
                 "\(label): the CRC-32 of the data does not match the archive's; the file is damaged, save it again")
         }
@@ -279,20 +279,5 @@ public struct NPZFile: Sendable {
             position += recordLength
         }
         return members
-    }
-
-    /// zlib's CRC-32 of `bytes`, 1 GiB at a time (zlib counts in 32 bits). Called here rather
-    /// than through the checkpoint folder's helper, so that Data does not lean on Checkpoint more.
-    private static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc = CZlib.crc32(0, nil, 0)
-        bytes.withUnsafeBufferPointer { buffer in
-            var start = 0
-            while start < buffer.count {
-                let length = min(buffer.count - start, 1 << 30)
-                crc = CZlib.crc32(crc, buffer.baseAddress! + start, uInt(length))
-                start += length
-            }
-        }
-        return UInt32(crc)
     }
 }
