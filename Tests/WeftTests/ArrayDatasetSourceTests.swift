@@ -32,6 +32,26 @@ final class ArrayDatasetSourceTests: XCTestCase {
             loaded.notes, ["train: 3 images of \(folder) at 3×32×32", "test: 2 images of \(folder) at 3×32×32"])
     }
 
+    func testClassNamesReplaceCIFARsAndMustCountTheClasses() throws {
+        let folder = ArrayFixtures.path("cifar100")
+        let names = (0..<20).map { "group \($0)" }
+        let quoted = names.map { "\"\($0)\"" }.joined(separator: ", ")
+        let loaded = try source(
+            data: "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\", \"classNames\": [\(quoted)] }",
+            input: [3, 32, 32]
+        ).load()
+        XCTAssertEqual(loaded.train.classNames, names)
+        XCTAssertEqual(loaded.test?.classNames, names)
+        assertThrowsWeftError(
+            try source(
+                data: "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\", \"classNames\": [\"a\", \"b\"] }",
+                input: [3, 32, 32]
+            ).load(),
+            containing: [
+                "x.json: data.classNames: 2 names for the 20 classes of \(folder)'s class-name file; give one name per class or remove classNames"
+            ])
+    }
+
     func testCIFARIsFittedToASmallerGrayInput() throws {
         let folder = ArrayFixtures.path("cifar10")
         let loaded = try source(data: "{ \"dataset\": \"cifar10\" }", input: [1, 16, 16], directory: folder).load()

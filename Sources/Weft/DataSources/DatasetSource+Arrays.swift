@@ -2,7 +2,7 @@ extension DatasetSource {
     /// The array layouts: `cifar10` and `cifar100` (the binary version's files in `directory`)
     /// and `npz` (`file`, or `train` and `test`), each split fitted to `shape` afterwards.
     func loadArrays() throws -> Loaded {
-        let train: ImageDataset, test: ImageDataset?
+        var train: ImageDataset, test: ImageDataset?
         let sources: [DatasetSplit: String]
         var warnings: [String] = []
         switch config.dataset {
@@ -12,6 +12,15 @@ extension DatasetSource {
                 config.dataset == "cifar10" ? .cifar10 : .cifar100(coarse: config.coarseLabels)
             (train, test) = try CIFARBinary.load(directory: folder, variant: variant)
             sources = [.train: folder, .test: folder]
+            if let names = config.classNames {
+                guard names.count == train.classCount else {
+                    throw WeftError(
+                        "\(configSource): data.classNames: \(names.count) names for the \(train.classCount) classes of \(folder)'s class-name file; give one name per class or remove classNames"
+                    )
+                }
+                train = try train.renamingClasses(names)
+                test = try test?.renamingClasses(names)
+            }
         default:
             let file = config.file.map(resolve), trainFile = config.train.map(resolve)
             let testFile = config.test.map(resolve)
@@ -38,5 +47,13 @@ extension DatasetSource {
         }
         loaded.notes += warnings
         return loaded
+    }
+}
+
+extension ImageDataset {
+    /// The same images and labels under other class names (as many as there are classes).
+    func renamingClasses(_ names: [String]) throws -> ImageDataset {
+        try ImageDataset(
+            images: images, labels: labels, channels: channels, height: height, width: width, classNames: names)
     }
 }
