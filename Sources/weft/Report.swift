@@ -59,7 +59,8 @@ func writeReport(target: String, output: String, dataDirectory: String?) throws 
     print(
         String(
             format: "report: %@ (%@ accuracy %.2f%%, top-2 %.2f%%, loss %.4f on %d images)", output,
-            report.splitName, 100 * evaluation.accuracy, 100 * evaluation.top2Accuracy, evaluation.loss, evaluation.count))
+            report.splitName, 100 * evaluation.accuracy, 100 * evaluation.top2Accuracy, evaluation.loss,
+            evaluation.count))
     print("images: " + written.dropFirst().joined(separator: ", "))
 }
 

@@ -37,14 +37,16 @@ final class ArrayDatasetSourceTests: XCTestCase {
         let names = (0..<20).map { "group \($0)" }
         let quoted = names.map { "\"\($0)\"" }.joined(separator: ", ")
         let loaded = try source(
-            data: "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\", \"classNames\": [\(quoted)] }",
+            data:
+                "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\", \"classNames\": [\(quoted)] }",
             input: [3, 32, 32]
         ).load()
         XCTAssertEqual(loaded.train.classNames, names)
         XCTAssertEqual(loaded.test?.classNames, names)
         assertThrowsWeftError(
             try source(
-                data: "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\", \"classNames\": [\"a\", \"b\"] }",
+                data:
+                    "{ \"dataset\": \"cifar100\", \"directory\": \"\(folder)\", \"labels\": \"coarse\", \"classNames\": [\"a\", \"b\"] }",
                 input: [3, 32, 32]
             ).load(),
             containing: [

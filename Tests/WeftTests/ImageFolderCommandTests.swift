@@ -42,7 +42,8 @@ final class ImageFolderCommandTests: XCTestCase {
 
         let trained = try ReportTests.weft(["train", config, "--threads", "1"])
         XCTAssertEqual(trained.status, 0, trained.errors)
-        XCTAssertTrue(trained.output.contains("from the cache"), "weft data cached the decoded images: \(trained.output)")
+        XCTAssertTrue(
+            trained.output.contains("from the cache"), "weft data cached the decoded images: \(trained.output)")
         let checkpoint = data.file("run/last.safetensors")
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint))
 
@@ -54,7 +55,8 @@ final class ImageFolderCommandTests: XCTestCase {
             "predict", checkpoint, data.file("folder/test/Zebra/img0.png"), data.file("folder/test/apple/img1.png")
         ])
         XCTAssertEqual(predicted.status, 0, predicted.errors)
-        XCTAssertEqual(predicted.output.split(separator: "\n").filter { $0.contains(".png: ") }.count, 2, predicted.output)
+        XCTAssertEqual(
+            predicted.output.split(separator: "\n").filter { $0.contains(".png: ") }.count, 2, predicted.output)
         XCTAssertFalse(predicted.output.contains("inverted"), "photos are not inverted: \(predicted.output)")
 
         let exported = try ReportTests.weft(["export", checkpoint, "--output", data.file("colour.onnx")])

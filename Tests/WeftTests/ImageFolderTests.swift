@@ -62,7 +62,8 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(expectedNames, ["Zebra", "apple", "Äpfel"], "code-point order, as Python's sorted")
         for testCase in try cases() {
             let shape = integers(testCase["shape"])
-            guard case .string(let mode)? = testCase["resize"], let resize = DataConfig.ResizeMode(rawValue: mode) else {
+            guard case .string(let mode)? = testCase["resize"], let resize = DataConfig.ResizeMode(rawValue: mode)
+            else {
                 return XCTFail("expected.json: a case without resize")
             }
             let decoder = ImageListDecoder(shape: shape, resize: resize)
@@ -71,7 +72,8 @@ final class ImageFolderTests: XCTestCase {
             for (split, list) in [("train", train), ("test", test)] {
                 let expected = testCase[split]
                 XCTAssertEqual(list.classNames, expectedNames)
-                XCTAssertEqual(list.entries.map { relative($0.path, to: data.path) }, strings(expected?["files"]), split)
+                XCTAssertEqual(
+                    list.entries.map { relative($0.path, to: data.path) }, strings(expected?["files"]), split)
                 XCTAssertEqual(list.entries.map(\.label), integers(expected?["labels"]), split)
                 let decoded = try decoder.decode(list)
                 guard case .array(let pixels)? = expected?["pixels"] else { return XCTFail("no pixels") }
@@ -143,9 +145,15 @@ final class ImageFolderTests: XCTestCase {
         let image = "folder/train/apple/img0.png"
         let cases: [(String, String)] = [
             ("", "bad.csv: the CSV file is empty; its first row must name the columns path,label"),
-            ("file,label\n\(image),apple\n", "bad.csv line 1: the header row has no \"path\" column (it has \"file\", \"label\")"),
+            (
+                "file,label\n\(image),apple\n",
+                "bad.csv line 1: the header row has no \"path\" column (it has \"file\", \"label\")"
+            ),
             ("path,label\n", "bad.csv: the CSV file lists no image after its header row; add a row per image"),
-            ("path,label\n\(image)\n", "bad.csv line 2: the row has 1 field but the header 2; give every row a path and a label"),
+            (
+                "path,label\n\(image)\n",
+                "bad.csv line 2: the row has 1 field but the header 2; give every row a path and a label"
+            ),
             ("path,label\n\(image),\n", "bad.csv line 2: the label is empty; give every row a path and a label"),
             (
                 "path,label\n\(image),apple\n\"\(image),apple\n",
@@ -164,8 +172,9 @@ final class ImageFolderTests: XCTestCase {
             try Array(text.utf8).write(to: data, name: "bad.csv")
             assertThrowsWeftError(try ImageList.csv(data.file("bad.csv")), containing: [message], text)
         }
-        try ([0x70, 0x61, 0x74, 0x68, 0x2C, 0x6C, 0x61, 0x62, 0x65, 0x6C, 0x0A, 0xFF, 0x2C, 0x61, 0x0A] as [UInt8]).write(
-            to: data, name: "bad.csv")
+        try ([0x70, 0x61, 0x74, 0x68, 0x2C, 0x6C, 0x61, 0x62, 0x65, 0x6C, 0x0A, 0xFF, 0x2C, 0x61, 0x0A] as [UInt8])
+            .write(
+                to: data, name: "bad.csv")
         assertThrowsWeftError(
             try ImageList.csv(data.file("bad.csv")),
             containing: ["bad.csv line 2: the text is not UTF-8; save the CSV file as UTF-8"])
@@ -194,15 +203,18 @@ final class ImageFolderTests: XCTestCase {
             containing: [
                 "\(data.file("flat")): the image folder holds no class folder; put each class's images in a subfolder named after the class"
             ])
-        try FileManager.default.createDirectory(atPath: data.file("folder/train/empty"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: data.file("folder/train/empty"), withIntermediateDirectories: true)
         try Array("ignored".utf8).write(to: data, name: "folder/train/empty/readme.txt")
         assertThrowsWeftError(
             try ImageList.folder(data.file("folder/train")),
             containing: [
                 "\(data.file("folder/train/empty")): the class folder holds no .png, .jpg, .jpeg or .pgm image; add images or remove the folder"
             ])
-        try FileManager.default.createDirectory(atPath: data.file("folder/test/pear"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: data.file("folder/test/apple/img0.png"), toPath: data.file("folder/test/pear/a.png"))
+        try FileManager.default.createDirectory(
+            atPath: data.file("folder/test/pear"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: data.file("folder/test/apple/img0.png"), toPath: data.file("folder/test/pear/a.png"))
         assertThrowsWeftError(
             try ImageList.folder(data.file("folder/test"), classes: ["Zebra", "apple", "Äpfel"]),
             containing: [
@@ -301,7 +313,9 @@ final class ImageFolderTests: XCTestCase {
     /// `Configs/quick.json` with `data` replaced by `json`.
     private func dataConfig(_ json: String) throws -> DataConfig {
         let path = ConfigTests.configsFolder.appendingPathComponent("quick.json").path
-        guard case .object(var members) = try JSONParser.parse(try String(contentsOfFile: path, encoding: .utf8), source: path)
+        guard
+            case .object(var members) = try JSONParser.parse(
+                try String(contentsOfFile: path, encoding: .utf8), source: path)
         else { throw WeftError("quick.json: not an object") }
         let data = try JSONParser.parse(json, source: "data")
         members.removeAll { $0.key == "data" }

@@ -63,7 +63,8 @@ public struct DataConfig: Equatable, Sendable {
     }
 
     init(_ object: ConfigObject) throws {
-        let datasetNode = try object.required("dataset", DataConfig.datasets.map { "\"\($0)\"" }.joined(separator: ", "))
+        let datasetNode = try object.required(
+            "dataset", DataConfig.datasets.map { "\"\($0)\"" }.joined(separator: ", "))
         dataset = try datasetNode.string(oneOf: DataConfig.datasets)
         directory = try object.optional("directory")?.string()
         if let filesNode = object.optional("files") {
@@ -82,7 +83,9 @@ public struct DataConfig: Equatable, Sendable {
         test = try object.optional("test")?.string()
         file = try object.optional("file")?.string()
         coarseLabels = try object.optional("labels")?.string(oneOf: ["fine", "coarse"]) == "coarse"
-        resize = ResizeMode(rawValue: try object.optional("resize")?.string(oneOf: ["stretch", "centerCrop"]) ?? "") ?? .stretch
+        resize =
+            ResizeMode(rawValue: try object.optional("resize")?.string(oneOf: ["stretch", "centerCrop"]) ?? "")
+            ?? .stretch
         skipUnreadable = try object.optional("skipUnreadable")?.bool() ?? false
         classNames = try object.optional("classNames")?.array(minimumCount: 2, maximumCount: 100_000).map {
             try $0.string()
@@ -193,7 +196,8 @@ public struct DataConfig: Equatable, Sendable {
                 )
             }
             if file != nil {
-                try refuse("test", "\"file\" holds the test arrays already; remove \"test\" or use \"train\" and \"test\"")
+                try refuse(
+                    "test", "\"file\" holds the test arrays already; remove \"test\" or use \"train\" and \"test\"")
             }
         default:
             let takes = "\"train\" and \"test\" belong to the imageFolder, csv and npz datasets"

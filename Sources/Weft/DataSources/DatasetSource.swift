@@ -121,7 +121,12 @@ public struct DatasetSource: Sendable {
         let shapeText = "\(decoder.channels)×\(decoder.height)×\(decoder.width)"
         if let cached = cache.load(list, decoder: decoder) {
             let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
-            return (cached, ["\(split.rawValue): \(cached.dataset.count) images of \(list.source) from the cache \(cache.path) in \(seconds) s"])
+            return (
+                cached,
+                [
+                    "\(split.rawValue): \(cached.dataset.count) images of \(list.source) from the cache \(cache.path) in \(seconds) s"
+                ]
+            )
         }
         let report = progress
         let decoded = try decoder.decode(list) { done, total in report?(split, done, total) }

@@ -27,7 +27,8 @@ public struct DecodedImageCache: Sendable {
     /// The cache of `list` decoded by `decoder`: in `folder`, else in `~/.cache/weft/`.
     public init(list: ImageList, decoder: ImageListDecoder, folder: String) {
         let shape = "\(decoder.channels)x\(decoder.height)x\(decoder.width) \(decoder.resize.rawValue)"
-        var description = "\(shape) skip=\(decoder.skipUnreadable) decoder=\(ImageFile.decoderVersion)\n\(list.classNames.joined(separator: "\u{1F}"))\n"
+        var description =
+            "\(shape) skip=\(decoder.skipUnreadable) decoder=\(ImageFile.decoderVersion)\n\(list.classNames.joined(separator: "\u{1F}"))\n"
         for entry in list.entries {
             description += "\(entry.path)\t\(entry.size)\t\(entry.modified)\t\(entry.label)\n"
         }

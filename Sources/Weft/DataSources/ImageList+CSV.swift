@@ -172,7 +172,8 @@ enum CSVRecords {
                 }
                 if index < bytes.count, ![comma, newline, carriageReturn].contains(bytes[index]) {
                     throw WeftError(
-                        "\(name) line \(line): text follows a closing double quote; write a quote inside a quoted field as \"\"")
+                        "\(name) line \(line): text follows a closing double quote; write a quote inside a quoted field as \"\""
+                    )
                 }
                 continue
             }

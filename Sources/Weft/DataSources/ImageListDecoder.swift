@@ -100,7 +100,8 @@ public struct ImageListDecoder: Sendable {
         }
         guard failed.count < count else {
             throw WeftError(
-                "\(list.source): none of the \(count) images could be decoded (the first: \(failures[0]!)); check the files")
+                "\(list.source): none of the \(count) images could be decoded (the first: \(failures[0]!)); check the files"
+            )
         }
         var labels = list.entries.map(\.label)
         var kept = Array(0..<count)
@@ -109,7 +110,9 @@ public struct ImageListDecoder: Sendable {
             kept = kept.filter { !skippedSet.contains($0) }
             var keptPixels = [UInt8]()
             keptPixels.reserveCapacity(kept.count * imageBytes)
-            for index in kept { keptPixels.append(contentsOf: pixels[(index * imageBytes)..<((index + 1) * imageBytes)]) }
+            for index in kept {
+                keptPixels.append(contentsOf: pixels[(index * imageBytes)..<((index + 1) * imageBytes)])
+            }
             pixels = keptPixels
             labels = kept.map { labels[$0] }
             sizes = kept.map { sizes[$0] }

@@ -220,7 +220,9 @@ extension RunReport {
 
     /// One captioned image of the test set.
     private func figure(_ item: GalleryItem, caption: String) -> String {
-        let bytes = (try? PNGFile.encode(ReportGallery.picture(of: evaluation.split.dataset(in: data), index: item.index))) ?? []
+        let bytes =
+            (try? PNGFile.encode(ReportGallery.picture(of: evaluation.split.dataset(in: data), index: item.index)))
+            ?? []
         let source = "data:image/png;base64," + Data(bytes).base64EncodedString()
         let title = "\(splitName) image \(item.index): true class \(model.classNames[item.label])"
         return
