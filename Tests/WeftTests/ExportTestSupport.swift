@@ -89,17 +89,18 @@ enum ExportFixtures {
         return (Array(test.images.prefix(count * test.imageByteCount)), Array(test.labels.prefix(count)))
     }
 
-    /// Weft's logits `[count, classes]` of one-channel images given as bytes, in batches of 100.
+    /// Weft's logits `[count, classes]` of images given as `[N, C, H, W]` bytes, in batches of
+    /// 100, each channel normalised with its own mean and deviation.
     static func logits(_ model: TrainedModel, bytes: [UInt8], count: Int) -> [Float] {
         let input = model.config.model.input
-        let size = input.reduce(1, *)
-        let table = model.normalization.table(channel: 0)
+        let size = input.reduce(1, *), plane = input[1] * input[2]
+        let tables = (0..<input[0]).map { model.normalization.table(channel: $0) }
         var result: [Float] = []
         for start in stride(from: 0, to: count, by: 100) {
             let batch = min(100, count - start)
             let images = Tensor(
                 shape: Shape([batch] + input),
-                scalars: bytes[(start * size)..<((start + batch) * size)].map { table[Int($0)] })
+                scalars: (start * size..<(start + batch) * size).map { tables[($0 % size) / plane][Int(bytes[$0])] })
             result += model.logits(images).scalars
         }
         return result

@@ -246,6 +246,63 @@ final class ImageFolderTests: XCTestCase {
             try ImageListDecoder(shape: [1, 8, 8]).decode(csv), containing: ["train.csv line 6: \(damaged)"])
     }
 
+    func testHostileListsAreRefusedOrWalkedOnce() throws {
+        let data = try fixtureCopy()
+        let image = "folder/train/apple/img0.png"
+        let cases: [(String, String)] = [
+            (
+                "path,label\n\(image),0\n\(image),4000000000\n",
+                "bad.csv line 3: label 4000000000 is not a class number below 100000; fix the label, or label the rows by class name"
+            ),
+            (
+                "path,label\nfolder/train,a\n",
+                "bad.csv line 2: \(data.file("folder/train")) is a folder, not an image; list image files"
+            ),
+            (
+                "path,label\n/dev/zero,a\n",
+                "bad.csv line 2: /dev/zero is not a regular file, not an image; list image files"
+            )
+        ]
+        for (text, message) in cases {
+            try Array(text.utf8).write(to: data, name: "bad.csv")
+            assertThrowsWeftError(try ImageList.csv(data.file("bad.csv")), containing: [message], text)
+        }
+        // A blank line before the header, and a lone carriage return after a label.
+        try Array("\npath,label\n\(image),apple\r".utf8).write(to: data, name: "loose.csv")
+        let loose = try ImageList.csv(data.file("loose.csv"))
+        XCTAssertEqual(loose.classNames, ["apple"])
+        XCTAssertEqual(loose.entries.first?.listedAt, "loose.csv line 3")
+
+        // A link from a class folder back to itself is walked once; a device is not an image.
+        let apple = data.file("folder/train/apple")
+        try FileManager.default.createSymbolicLink(atPath: apple + "/again", withDestinationPath: apple)
+        try FileManager.default.createSymbolicLink(atPath: apple + "/zero.png", withDestinationPath: "/dev/zero")
+        let list = try ImageList.folder(data.file("folder/train"))
+        XCTAssertEqual(list.entries.filter { $0.label == 1 }.count, 3, "apple's 3 images, once each")
+        // A PNG whose header claims 200 million pixels and whose text chunk makes the file big
+        // enough to hold them compressed: over Pillow's limit, refused before allocating.
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            let typed = Array(type.utf8) + body
+            func bigEndian(_ value: UInt32) -> [UInt8] {
+                (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
+            }
+            return bigEndian(UInt32(body.count)) + typed + bigEndian(CRC32.checksum(typed))
+        }
+        let header: [UInt8] = [0, 0, 0x4E, 0x20, 0, 0, 0x27, 0x10, 8, 0, 0, 0, 0]  // 20000 × 10000, 8-bit gray
+        let bomb =
+            PNGFile.signature + chunk("IHDR", header)
+            + chunk("tEXt", Array("Comment\u{0}".utf8) + [UInt8](repeating: 0x61, count: 30_000))
+            + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
+        assertThrowsWeftError(
+            try ImageFile.decode(bomb, name: "bomb.png"),
+            containing: [
+                "bomb.png: the PNG claims 20000×10000 pixels, more than the 178956970 Weft decodes (Pillow's limit); pass a smaller image"
+            ])
+        assertThrowsWeftError(
+            try ImageFile.read(path: "/dev/zero"),
+            containing: ["/dev/zero: the file holds more than \(ImageFile.maximumFileBytes) bytes"])
+    }
+
     // MARK: - The decoded-image cache
 
     func testTheCacheAnswersTheSecondLoadAndAChangedFileInvalidatesIt() throws {
@@ -291,6 +348,12 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertNil(renewed.load(list, decoder: decoder), "the CRC-32 catches a flipped bit")
         try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: renewed.path))
         XCTAssertNil(renewed.load(list, decoder: decoder), "a truncated cache is not used")
+        try renewed.store(fresh, of: list)
+        bytes = [UInt8](FileManager.default.contents(atPath: renewed.path)!)
+        let resizedField = "WEFTDECODED1\n".utf8.count + 8 * 6
+        for offset in 0..<8 { bytes[resizedField + offset] = 0xFF }
+        try Data(bytes).write(to: URL(fileURLWithPath: renewed.path))
+        XCTAssertNil(renewed.load(list, decoder: decoder), "a header field out of range is not used")
     }
 
     func testTheCacheKeepsWhatWasSkipped() throws {
@@ -338,6 +401,55 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(second.decoded[.test]?.fromCache, true)
         XCTAssertEqual(second.train.images, first.train.images)
         XCTAssertEqual(second.test?.images, first.test?.images)
+    }
+
+    func testKeysThatDoNotBelongToTheLayoutAreRefused() throws {
+        let cases: [(String, String)] = [
+            (
+                #"{"dataset": "fashion-mnist", "resize": "centerCrop"}"#,
+                "x.json: data.resize: IDX images are used at their own size"
+            ),
+            (
+                #"{"dataset": "npz", "file": "a.npz", "skipUnreadable": true}"#,
+                "x.json: data.skipUnreadable: only the \"imageFolder\" and \"csv\" datasets"
+            ),
+            (
+                #"{"dataset": "csv", "train": "a.csv", "labels": "coarse"}"#,
+                "x.json: data.labels: only the \"cifar100\" dataset"
+            )
+        ]
+        for (json, message) in cases {
+            assertThrowsWeftError(try dataConfig(json), containing: [message], json)
+        }
+    }
+
+    func testNoTestSplitAndNoValidationIsRefused() throws {
+        let data = try fixtureCopy()
+        let path = ConfigTests.configsFolder.appendingPathComponent("quick.json").path
+        guard
+            case .object(var members) = try JSONParser.parse(
+                try String(contentsOfFile: path, encoding: .utf8), source: path)
+        else { throw WeftError("quick.json: not an object") }
+        members.removeAll { $0.key == "data" || $0.key == "model" }
+        members.append(
+            (
+                key: "data",
+                value: try JSONParser.parse(
+                    #"{"dataset": "imageFolder", "train": "folder/train", "validationFraction": 0}"#, source: "data")
+            ))
+        members.append(
+            (
+                key: "model",
+                value: try JSONParser.parse(
+                    #"{"input": [1, 8, 8], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#,
+                    source: "model")
+            ))
+        let config = try TrainingConfig(json: .object(members), source: "x.json")
+        assertThrowsWeftError(
+            try TrainingData(config: config, directoryOverride: data.path),
+            containing: [
+                "quick: the data has no test split and data.validationFraction is 0, so nothing would be evaluated; set data.test or a validationFraction above 0"
+            ])
     }
 
     func testNoTestSplitWarnsThatOnlyValidationIsEvaluated() throws {

@@ -12,12 +12,22 @@ final class ONNXExportTests: XCTestCase {
     static let tolerance = 1e-4
 
     /// Checks and runs in ONNX Runtime the exports of `models` on the first test images.
-    private func compareWithONNXRuntime(_ models: [(name: String, model: TrainedModel)]) throws {
+    /// With `channels` 3 the gray test images are coloured: R the image, G its negative, B half
+    /// of it (`[N, 3, 28, 28]`).
+    private func compareWithONNXRuntime(_ models: [(name: String, model: TrainedModel)], channels: Int = 1) throws {
         try ExportFixtures.requireONNX()
-        let (bytes, _) = try ExportFixtures.testImages(count: Self.imageCount)
+        let (gray, _) = try ExportFixtures.testImages(count: Self.imageCount)
+        let plane = 28 * 28
+        let bytes =
+            channels == 1
+            ? gray
+            : (0..<Self.imageCount).flatMap { image -> [UInt8] in
+                let pixels = gray[(image * plane)..<((image + 1) * plane)]
+                return Array(pixels) + pixels.map { 255 - $0 } + pixels.map { $0 / 2 }
+            }
         let folder = try TemporaryDirectory()
         let pixels = folder.file("pixels.npy")
-        try Data(NumpyArchive.npy(shape: [Self.imageCount, 1, 28, 28], values: bytes.map { Float($0) / 255 }))
+        try Data(NumpyArchive.npy(shape: [Self.imageCount, channels, 28, 28], values: bytes.map { Float($0) / 255 }))
             .write(to: URL(fileURLWithPath: pixels))
         var arguments = [pixels]
         for (name, model) in models {
@@ -64,7 +74,7 @@ final class ONNXExportTests: XCTestCase {
                 result?["differ"], .array([]),
                 "\(name): predicted classes differ (Weft's top-2 margins there: \(result?["differMargins"] ?? .null))")
             XCTAssertLessThanOrEqual(result?["probabilityMaxAbs"]?.number ?? .infinity, Self.tolerance, name)
-            XCTAssertEqual(result?["inputs"], .string("[('images', ['batch', 1, 28, 28])]"), name)
+            XCTAssertEqual(result?["inputs"], .string("[('images', ['batch', \(channels), 28, 28])]"), name)
             XCTAssertEqual(
                 result?["outputs"],
                 .string(
@@ -89,6 +99,16 @@ final class ONNXExportTests: XCTestCase {
         let model = try ExportFixtures.randomModel(
             try ExportFixtures.config(text: ExportFixtures.everyLayerConfigText), seed: 5)
         try compareWithONNXRuntime([(name: "every-layer", model: model)])
+    }
+
+    func testAColourModelWithPerChannelNormalisationMatchesONNXRuntime() throws {
+        let text = try String(contentsOfFile: ExportFixtures.path("Configs/cnn-bn.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"input\": [1, 28, 28]", with: "\"input\": [3, 28, 28]")
+        let config = try ExportFixtures.config(text: text)
+        XCTAssertEqual(config.model.input, [3, 28, 28])
+        let model = try ExportFixtures.randomModel(
+            config, seed: 9, normalization: Normalization(mean: [0.2, 0.5, 0.1], standardDeviation: [0.3, 0.4, 0.2]))
+        try compareWithONNXRuntime([(name: "cnn-bn-rgb", model: model)], channels: 3)
     }
 
     func testTheGraphNormalisesInsideAndRecordsItsMetadata() throws {

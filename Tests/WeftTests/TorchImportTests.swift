@@ -80,6 +80,21 @@ final class TorchImportTests: XCTestCase {
         }
     }
 
+    func testAColourExportImportsBackBitForBitWithItsPerChannelNormalisation() throws {
+        let folder = try TemporaryDirectory()
+        let text = try String(contentsOfFile: ExportFixtures.path("Configs/cnn-bn.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"input\": [1, 28, 28]", with: "\"input\": [3, 28, 28]")
+        let config = try ExportFixtures.config(text: text)
+        let normalization = Normalization(mean: [0.49, 0.48, 0.45], standardDeviation: [0.25, 0.24, 0.26])
+        let original = try ExportFixtures.randomModel(config, normalization: normalization)
+        XCTAssertEqual(original.torchStateDictionary.first?.shape, [32, 3, 3, 3], "the first convolution reads RGB")
+        let path = folder.file("rgb.safetensors")
+        try original.export(as: .safetensors, to: path)
+        let imported = try TorchImport.load(path: path, config: config, configSource: "rgb.json")
+        XCTAssertEqual(imported.normalization, normalization, "the per-channel normalisation comes back")
+        XCTAssertEqual(imported.torchStateDictionary, original.torchStateDictionary)
+    }
+
     func testAnImportedCheckpointLoadsForPredictionAndResumes() throws {
         let folder = try TemporaryDirectory()
         var config = try ExportFixtures.config("quick.json")

@@ -208,6 +208,15 @@ public struct DataConfig: Equatable, Sendable {
         if dataset != "cifar100" {
             try refuse("labels", "only the \"cifar100\" dataset takes \"labels\" (\"fine\" or \"coarse\")")
         }
+        if dataset == "fashion-mnist" || dataset == "idx" {
+            try refuse(
+                "resize",
+                "IDX images are used at their own size, so \"resize\" belongs to the image-file, CIFAR and npz datasets; set model.input to the images' shape"
+            )
+        }
+        if dataset != "imageFolder" && dataset != "csv" {
+            try refuse("skipUnreadable", "only the \"imageFolder\" and \"csv\" datasets read image files to skip")
+        }
     }
 
     /// A number, or an array of 1 to 4 numbers (one per channel), each in `range`.

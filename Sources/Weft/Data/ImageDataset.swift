@@ -1,5 +1,7 @@
 /// One split of an image-classification dataset, held in memory as bytes.
 ///
+/// At most `ImageDataset.maximumClassCount` classes (as many as `data.classNames` may name).
+///
 /// Images stay unsigned bytes (`[N, C, H, W]`, 0 to 255) so Fashion-MNIST's 70,000 images take
 /// 55 MB; batches convert them to normalised float32 (`BatchLoader`).
 public struct ImageDataset: Sendable {
@@ -17,6 +19,10 @@ public struct ImageDataset: Sendable {
     public var classCount: Int { classNames.count }
     /// A human-readable name per class, indexed by label.
     public let classNames: [String]
+
+    /// The most classes a dataset may have: a layout that numbers its classes refuses a larger
+    /// number before making a name for each.
+    public static let maximumClassCount = 100_000
 
     /// The number of images.
     public var count: Int { labels.count }

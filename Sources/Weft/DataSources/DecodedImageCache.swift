@@ -6,8 +6,8 @@ import Foundation
 ///
 /// The name comes from the list's source and the target shape, so each split and model input has
 /// one cache file that a later decoding replaces. Inside, a key over every file's path, size,
-/// modification time and label, the target shape, the resize mode and the decoder's version
-/// (`ImageFile.decoderVersion`) must match the list of the run that reads it, and a CRC-32 must
+/// modification time and label, the target shape, the resize mode and the versions of the
+/// decoder and the fitting (`ImageFile.decoderVersion`, `ImageListDecoder.fittingVersion`) must match the list of the run that reads it, and a CRC-32 must
 /// match the bytes: a changed, added or removed file, a new decoder, or a damaged cache means
 /// decoding again. Written atomically (`AtomicFile`).
 ///
@@ -28,7 +28,7 @@ public struct DecodedImageCache: Sendable {
     public init(list: ImageList, decoder: ImageListDecoder, folder: String) {
         let shape = "\(decoder.channels)x\(decoder.height)x\(decoder.width) \(decoder.resize.rawValue)"
         var description =
-            "\(shape) skip=\(decoder.skipUnreadable) decoder=\(ImageFile.decoderVersion)\n\(list.classNames.joined(separator: "\u{1F}"))\n"
+            "\(shape) skip=\(decoder.skipUnreadable) decoder=\(ImageFile.decoderVersion) fitting=\(ImageListDecoder.fittingVersion)\n\(list.classNames.joined(separator: "\u{1F}"))\n"
         for entry in list.entries {
             description += "\(entry.path)\t\(entry.size)\t\(entry.modified)\t\(entry.label)\n"
         }
@@ -67,7 +67,8 @@ public struct DecodedImageCache: Sendable {
         }
         let count = list.entries.count
         guard fields[0] == key, fields[1] == count, fields[2] <= count, fields[3] == decoder.channels,
-            fields[4] == decoder.height, fields[5] == decoder.width, fields[7] <= UInt64(bytes.count)
+            fields[4] == decoder.height, fields[5] == decoder.width, fields[6] <= fields[2],
+            fields[7] <= UInt64(bytes.count)
         else { return nil }
         let kept = Int(fields[2]), textLength = Int(fields[7])
         let imageBytes = decoder.channels * decoder.height * decoder.width

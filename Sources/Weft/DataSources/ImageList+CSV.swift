@@ -30,11 +30,11 @@ extension ImageList {
     ///
     /// - Throws: `WeftError` as `csv(_:classes:)`.
     public static func csv(bytes: [UInt8], path: String, classes: [String]? = nil) throws -> ImageList {
-        let records = try CSVRecords.parse(bytes, name: path)
+        let records = try CSVRecords.parse(bytes, name: path).drop { $0.fields == [""] }
         guard let header = records.first else {
             throw WeftError("\(path): the CSV file is empty; its first row must name the columns path,label")
         }
-        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         func column(_ name: String) throws -> Int {
             guard let index = columns.firstIndex(of: name) else {
                 throw WeftError(
@@ -54,8 +54,8 @@ extension ImageList {
                     "\(path) line \(record.line): the row has \(record.fields.count) field\(record.fields.count == 1 ? "" : "s") but the header \(columns.count); give every row a path and a label"
                 )
             }
-            let file = record.fields[pathColumn].trimmingCharacters(in: .whitespaces)
-            let label = record.fields[labelColumn].trimmingCharacters(in: .whitespaces)
+            let file = record.fields[pathColumn].trimmingCharacters(in: .whitespacesAndNewlines)
+            let label = record.fields[labelColumn].trimmingCharacters(in: .whitespacesAndNewlines)
             guard !file.isEmpty, !label.isEmpty else {
                 throw WeftError(
                     "\(path) line \(record.line): the \(file.isEmpty ? "path" : "label") is empty; give every row a path and a label"
@@ -71,7 +71,13 @@ extension ImageList {
         if let classes {
             names = classes
         } else if rows.allSatisfy({ UInt32($0.label) != nil }) {
-            names = (0...Int(rows.map { UInt32($0.label)! }.max()!)).map(String.init)
+            let largest = rows.max { UInt32($0.label)! < UInt32($1.label)! }!
+            guard Int(UInt32(largest.label)!) < ImageDataset.maximumClassCount else {
+                throw WeftError(
+                    "\(path) line \(largest.line): label \(largest.label) is not a class number below \(ImageDataset.maximumClassCount); fix the label, or label the rows by class name"
+                )
+            }
+            names = (0...Int(UInt32(largest.label)!)).map(String.init)
         } else {
             names = Set(rows.map(\.label)).sorted(by: codePointOrder)
         }
@@ -86,9 +92,14 @@ extension ImageList {
                     "\(path) line \(row.line): label \"\(row.label)\" is not among the \(names.count) training classes (\(sample(names))); fix the label or add the class to the training list"
                 )
             }
-            guard let status = fileStatus(row.path), !status.isDirectory else {
+            guard let status = fileStatus(row.path) else {
                 throw WeftError(
                     "\(path) line \(row.line): \(row.path) does not exist; fix the path (relative paths start at the CSV file's folder)"
+                )
+            }
+            guard status.isRegular else {
+                throw WeftError(
+                    "\(path) line \(row.line): \(row.path) is \(status.isDirectory ? "a folder" : "not a regular file"), not an image; list image files"
                 )
             }
             entries.append(

@@ -57,19 +57,22 @@ extension ImageList {
     }
 
     /// The image files below `folder` with their sizes and modification times, folders by path
-    /// and files by name (`sorted(os.walk())`).
+    /// and files by name (`sorted(os.walk(followlinks=True))`, as torchvision walks). A folder
+    /// reached again through a link is walked once; devices, pipes and sockets are skipped.
     private static func imageFiles(below folder: String) throws -> [(path: String, size: Int, modified: Int)] {
         typealias File = (name: String, size: Int, modified: Int)
         var walk: [(folder: String, files: [File])] = []
         var pending = [folder]
+        var visited: Set<[UInt64]> = []
+        if let identity = fileStatus(folder)?.identity { visited.insert(identity) }
         while let current = pending.popLast() {
             var files: [File] = []
             for name in try contents(of: current) where !name.hasPrefix(".") {
                 let path = (current as NSString).appendingPathComponent(name)
                 guard let status = fileStatus(path) else { continue }
                 if status.isDirectory {
-                    pending.append(path)
-                } else if isImageFile(name) {
+                    if visited.insert(status.identity).inserted { pending.append(path) }
+                } else if status.isRegular && isImageFile(name) {
                     files.append((name, status.size, status.modified))
                 }
             }

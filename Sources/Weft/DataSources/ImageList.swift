@@ -35,12 +35,27 @@ public struct ImageList: Sendable {
         !name.hasPrefix(".") && imageExtensions.contains((name as NSString).pathExtension.lowercased())
     }
 
-    /// The size and modification time of the regular file at `path`, or nil when there is none.
-    static func fileStatus(_ path: String) -> (size: Int, modified: Int, isDirectory: Bool)? {
+    /// What `stat` (following links) says of a path.
+    struct FileStatus {
+        var size: Int
+        /// Nanoseconds since 1970.
+        var modified: Int
+        var isDirectory: Bool
+        /// A regular file (not a device, a pipe or a socket, which could be read forever).
+        var isRegular: Bool
+        /// The device and inode, which tell a folder reached twice through links.
+        var identity: [UInt64]
+    }
+
+    /// The status of `path` (links followed), or nil when nothing is there.
+    static func fileStatus(_ path: String) -> FileStatus? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         let modified = Int(status.st_mtim.tv_sec) * 1_000_000_000 + Int(status.st_mtim.tv_nsec)
-        return (Int(status.st_size), modified, (status.st_mode & S_IFMT) == S_IFDIR)
+        let kind = status.st_mode & S_IFMT
+        return FileStatus(
+            size: Int(status.st_size), modified: modified, isDirectory: kind == S_IFDIR, isRegular: kind == S_IFREG,
+            identity: [UInt64(status.st_dev), UInt64(status.st_ino)])
     }
 
     /// Whether `left` sorts before `right` by Unicode code points, as Python's `sorted` orders

@@ -29,6 +29,10 @@ public struct DecodedImages: Sendable {
 /// shrinking, bilinear when enlarging). Every image lands in its own slot, so the result does not
 /// depend on which core decoded what.
 public struct ImageListDecoder: Sendable {
+    /// The version of the fitting (channel conversion, crop, resampling): raised whenever the
+    /// pixels it gives change, so that caches of decoded images made before are not used.
+    public static let fittingVersion = 1
+
     /// The target `[C, H, W]`.
     public let channels: Int, height: Int, width: Int
     public let resize: DataConfig.ResizeMode
@@ -81,7 +85,8 @@ public struct ImageListDecoder: Sendable {
                                 } catch let error as WeftError {
                                     failures[index] = entry.listedAt.map { "\($0): \(error.message)" } ?? error.message
                                 } catch {
-                                    failures[index] = "\(entry.listedAt ?? entry.path): \(error)"
+                                    failures[index] =
+                                        "\(entry.listedAt.map { "\($0): " } ?? "")\(entry.path): \(error)"
                                 }
                             }
                             state.finished(range.count)

@@ -39,6 +39,11 @@ public enum NPZDataset {
             names = classNames
         } else {
             let largest = splits.map { $0.labels.max() ?? 0 }.max() ?? 0
+            guard largest < ImageDataset.maximumClassCount else {
+                throw WeftError(
+                    "\(splits.map(\.labelName).joined(separator: ", ")): the largest label is \(largest), not a class number below \(ImageDataset.maximumClassCount); fix the labels (classes are numbered from 0)"
+                )
+            }
             names = (0...largest).map(String.init)
         }
         let datasets = try splits.map { split in
@@ -67,7 +72,7 @@ public enum NPZDataset {
             let shape = xArray.shape
             guard shape.count == 3 || (shape.count == 4 && (shape[3] == 1 || shape[3] == 3)) else {
                 throw WeftError(
-                    "\(xArray.name): images must be [N, H, W] or [N, H, W, C] with C 1 or 3, this array is \(NumpyArray.describe(shape)); reshape it before saving"
+                    "\(xArray.name): images must be [N, H, W] or [N, H, W, C] with C 1 or 3, this array is \(NumpyArray.describe(shape)); \(shape.count == 4 && (shape[1] == 1 || shape[1] == 3) ? "save x.transpose(0, 2, 3, 1) (channels last)" : "reshape it before saving")"
                 )
             }
             guard yArray.shape.count == 1 || (yArray.shape.count == 2 && yArray.shape[1] == 1) else {

@@ -165,7 +165,9 @@ public struct NumpyArray: Equatable, Sendable {
     /// NumPy's name of a `descr` such as `<f4` (`float32`), or the `descr` itself.
     static func numpyName(_ descr: String) -> String {
         let characters = Array(descr)
-        guard characters.count >= 3, "<>|=".contains(characters[0]), let size = Int(String(characters[2...])) else {
+        guard characters.count >= 3, characters.count <= 5, "<>|=".contains(characters[0]),
+            let size = Int(String(characters[2...])), (1...16).contains(size)
+        else {
             return descr
         }
         let kinds: [Character: String] = ["f": "float", "i": "int", "u": "uint", "c": "complex"]

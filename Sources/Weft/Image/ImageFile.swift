@@ -14,8 +14,15 @@ public enum ImageFile {
     /// - Throws: `WeftError` naming the file when it is missing, empty, damaged, or in none of
     ///   the formats.
     public static func read(path: String) throws -> PixelImage {
-        try decode(try GzipFile.readRaw(path: path), name: path)
+        try decode(try GzipFile.readRaw(path: path, maximumBytes: maximumFileBytes), name: path)
     }
+
+    /// The largest image file read (256 MiB).
+    public static let maximumFileBytes = 256 << 20
+
+    /// The most pixels an image may have: Pillow's decompression-bomb limit
+    /// (`2 * Image.MAX_IMAGE_PIXELS`), so that a small file cannot claim gigabytes of pixels.
+    public static let maximumPixels = 2 * 89_478_485
 
     /// Decodes `bytes` as the format their signature names; `name` is the file named in errors.
     ///

@@ -63,6 +63,11 @@ public enum JPEGFile {
                 "\(name): the JPEG claims \(columns)×\(rows) pixels, more than its \(bytes.count) bytes can hold; the file is damaged or truncated"
             )
         }
+        guard columns * rows <= ImageFile.maximumPixels else {
+            throw WeftError(
+                "\(name): the JPEG claims \(width)×\(height) pixels, more than the \(ImageFile.maximumPixels) Weft decodes (Pillow's limit); pass a smaller image"
+            )
+        }
         let channels: Int
         let format: TJPF
         switch Int(colorspace) {
@@ -85,7 +90,11 @@ public enum JPEGFile {
             handle, bytes, into: &pixels, width, height, format, flags: limits | TJFLAG_STOPONWARNING)
         if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && !losesData(message(of: handle)) {
             status = decompress(handle, bytes, into: &pixels, width, height, format, flags: limits)
-            if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) { status = 0 }
+            if status != 0 && tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
+                && !losesData(message(of: handle))
+            {
+                status = 0
+            }
         }
         guard status == 0 else {
             throw WeftError("\(name): cannot decode the JPEG (\(message(of: handle))); the file is damaged")

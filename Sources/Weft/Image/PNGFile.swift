@@ -110,6 +110,11 @@ public enum PNGFile {
                 "\(name): the PNG claims \(width)×\(height) pixels, more than its \(memory.count) bytes can hold; the file is damaged or truncated"
             )
         }
+        guard width * height <= ImageFile.maximumPixels else {
+            throw WeftError(
+                "\(name): the PNG claims \(width)×\(height) pixels, more than the \(ImageFile.maximumPixels) Weft decodes (Pillow's limit); pass a smaller image"
+            )
+        }
         var withAlpha = [UInt8](repeating: 0, count: width * height * (channels + 1))
         let finished = withAlpha.withUnsafeMutableBytes { buffer in
             png_image_finish_read(&control, nil, buffer.baseAddress, 0, nil)

@@ -51,10 +51,12 @@ public enum GzipFile {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// The bytes of the file at `path` as stored (no decompression).
+    /// The bytes of the file at `path` as stored (no decompression), at most `maximumBytes` of
+    /// them when a limit is given (a device or a pipe that never ends is cut off there).
     ///
-    /// - Throws: `WeftError` naming the file and the system's reason when it cannot be read.
-    public static func readRaw(path: String) throws -> [UInt8] {
+    /// - Throws: `WeftError` naming the file and the system's reason when it cannot be read, or
+    ///   when it holds more than `maximumBytes`.
+    public static func readRaw(path: String, maximumBytes: Int? = nil) throws -> [UInt8] {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
             throw WeftError("\(path): cannot open the file (\(systemReason())); check the path and its permissions")
@@ -67,6 +69,12 @@ public enum GzipFile {
         if (information.st_mode & S_IFMT) == S_IFDIR {
             throw WeftError("\(path): is a directory, not a file; pass the path of a file")
         }
+        func refuseSize() -> WeftError {
+            WeftError(
+                "\(path): the file holds more than \(maximumBytes ?? 0) bytes, more than Weft reads for it; check that it is the right file"
+            )
+        }
+        if let maximumBytes, Int(information.st_size) > maximumBytes { throw refuseSize() }
         var bytes = [UInt8]()
         bytes.reserveCapacity(max(Int(information.st_size), 0))
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -80,6 +88,7 @@ public enum GzipFile {
             }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
+            if let maximumBytes, bytes.count > maximumBytes { throw refuseSize() }
         }
         return bytes
     }

@@ -44,6 +44,11 @@ public struct TrainingData {
             settings.trainLimit.map { stratifiedSubset(of: split.train, labels: train.labels, limit: $0, seed: seed) }
             ?? split.train
         validationIndices = split.validation
+        if loaded.test == nil && split.validation.isEmpty {
+            throw WeftError(
+                "\(config.name): the data has no test split and data.validationFraction is 0, so nothing would be evaluated; set data.test or a validationFraction above 0"
+            )
+        }
         let allTest = loaded.test == nil ? [] : Array(0..<test.count)
         testIndices =
             settings.testLimit.map { stratifiedSubset(of: allTest, labels: test.labels, limit: $0, seed: seed) }
