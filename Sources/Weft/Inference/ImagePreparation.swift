@@ -67,11 +67,7 @@ public struct ImagePreparation: Sendable {
         case .never: invert = false
         }
         if invert { converted = converted.inverted }
-        if converted.width != width || converted.height != height {
-            if resize == .centerCrop { converted = converted.centerCropped(toAspect: width, height) }
-            converted = converted.scaled(width: width, height: height)
-        }
-        let resized = converted
+        let resized = ImageListDecoder(shape: [channels, height, width], resize: resize).fit(converted)
         return Prepared(
             planes: resized.planes, originalWidth: image.width, originalHeight: image.height,
             inverted: invert, resized: image.width != width || image.height != height)
