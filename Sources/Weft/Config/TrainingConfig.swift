@@ -1,12 +1,15 @@
 import Foundation
 
-/// A whole experiment, read from one JSON file: data, model, training and checkpoints.
+/// A whole experiment, read from one JSON file: data, model, training, checkpoints and, when
+/// given, how the trained model is evaluated.
 public struct TrainingConfig: Equatable, Sendable {
     public var name: String
     public var data: DataConfig
     public var model: ModelConfig
     public var training: TrainingSettings
     public var checkpoint: CheckpointConfig
+    /// The optional `evaluation` section (test-time augmentation); nil when absent.
+    public var evaluation: EvaluationConfig?
 
     /// Reads and validates a config. `source` names it in errors.
     public init(json: JSONValue, source: String) throws {
@@ -19,6 +22,7 @@ public struct TrainingConfig: Equatable, Sendable {
         model = try ModelConfig(try root.required("model", "the input shape and layers").object())
         training = try TrainingSettings(try root.required("training", "epochs, batch size, optimiser").object())
         checkpoint = try CheckpointConfig(root.optional("checkpoint")?.object(), name: name)
+        evaluation = try root.optional("evaluation").map { try EvaluationConfig(try $0.object()) }
         try root.finish()
         if data.validationFraction == 0, training.earlyStoppingPatience != nil {
             throw WeftError(
@@ -49,12 +53,15 @@ public struct TrainingConfig: Equatable, Sendable {
         return try TrainingConfig(json: json, source: overrides.isEmpty ? path : "\(path) (with --set)")
     }
 
-    /// The resolved config: every default written out, keys in a fixed order.
+    /// The resolved config: every default written out, keys in a fixed order; `evaluation`
+    /// only when the config has it.
     public var json: JSONValue {
-        .object([
+        var members: [(key: String, value: JSONValue)] = [
             ("name", .string(name)), ("data", data.json), ("model", model.json),
             ("training", training.json), ("checkpoint", checkpoint.json)
-        ])
+        ]
+        if let evaluation { members.append(("evaluation", evaluation.json)) }
+        return .object(members)
     }
 }
 

@@ -16,7 +16,7 @@ public struct Prediction: Equatable, Sendable {
 extension TrainedModel {
     /// The softmax probabilities `[N, classes]` of `count` images given as bytes `[N, C, H, W]`
     /// in the model's input shape, normalised as the model was trained (evaluation mode, batches
-    /// of `batchSize`).
+    /// of `batchSize`). With `testTimeAugmentation`, the probabilities averaged over its views.
     public func probabilities(imageBytes: [UInt8], count: Int, batchSize: Int = 256) -> Tensor {
         let input = config.model.input
         let imageSize = input.reduce(1, *), plane = input[1] * input[2]
@@ -34,7 +34,9 @@ extension TrainedModel {
                 let channel = (index % imageSize) / plane
                 images.data[index] = tables[channel][Int(imageBytes[start * imageSize + index])]
             }
-            let probabilities = Autograd.withoutRecording { logits(images).softmax() }
+            let probabilities =
+                testTimeAugmentation.map { averagedProbabilities(images, augmentation: $0) }
+                ?? Autograd.withoutRecording { logits(images).softmax() }
             (result.data + start * classes).update(from: probabilities.data, count: batch * classes)
             start += batch
         }

@@ -5,6 +5,9 @@ public struct TrainedModel {
     public let model: Sequential
     public let normalization: Normalization
     public let classNames: [String]
+    /// The test-time views evaluation and prediction average over (the config's
+    /// `evaluation.tta`); nil for the plain network alone.
+    public var testTimeAugmentation: TestTimeAugmentation?
 
     /// Loads the model of a checkpoint file.
     public init(checkpointPath: String) throws {
@@ -38,6 +41,7 @@ public struct TrainedModel {
         self.model = model
         self.normalization = normalization
         self.classNames = classNames
+        testTimeAugmentation = TestTimeAugmentation(config: config)
     }
 
     /// The logits `[N, classes]` of normalised images `[N, C, H, W]`, in evaluation mode.
@@ -48,21 +52,36 @@ public struct TrainedModel {
         }
     }
 
-    /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in batches of `batchSize`.
-    /// `body`, when given, sees every batch's indices, logits and labels.
+    /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in batches of `batchSize`;
+    /// with `testTimeAugmentation`, also the loss and accuracy of the probabilities averaged over
+    /// its views (`ttaLoss`, `ttaAccuracy`; the plain numbers are unchanged). `body`, when given,
+    /// sees every batch's indices, plain logits and labels; `augmentedBody` the same with the
+    /// logarithms of the averaged probabilities in place of the logits (only with TTA).
     public func evaluate(
         dataset: ImageDataset, indices: [Int], batchSize: Int = 500,
-        body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil
+        body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil,
+        augmentedBody: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil
     ) -> EvaluationResult {
         let loader = BatchLoader(
             dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
         var metrics = MetricAccumulator()
+        var augmentedMetrics = MetricAccumulator()
         for (slice, images, labels) in loader.evaluationBatches(order: indices) {
             let output = logits(images)
             let loss = Autograd.withoutRecording { output.softmaxCrossEntropy(labels: labels) }
             metrics.add(meanLoss: loss.scalar, logits: output, labels: labels)
             body?(slice, output, labels)
+            if let testTimeAugmentation {
+                let averaged = averagedProbabilities(images, augmentation: testTimeAugmentation, identityLogits: output)
+                augmentedMetrics.add(probabilities: averaged, labels: labels)
+                augmentedBody?(slice, TestTimeAugmentation.logarithms(of: averaged), labels)
+            }
         }
-        return metrics.result
+        var result = metrics.result
+        if testTimeAugmentation != nil {
+            result.ttaLoss = augmentedMetrics.meanLoss
+            result.ttaAccuracy = augmentedMetrics.accuracy
+        }
+        return result
     }
 }
