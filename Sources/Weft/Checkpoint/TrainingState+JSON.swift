@@ -109,6 +109,8 @@ extension EpochRecord {
         learningRate = try number("learningRate")
         seconds = try number("seconds")
         imagesPerSecond = try number("imagesPerSecond")
+        validationLossTTA = optionalNumber("validationLossTTA")
+        validationAccuracyTTA = optionalNumber("validationAccuracyTTA")
         try object.finish()
     }
 }

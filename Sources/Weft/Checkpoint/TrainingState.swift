@@ -45,6 +45,11 @@ public struct EpochRecord: Equatable, Sendable {
     public var learningRate: Double
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// With test-time augmentation (`evaluation.tta`): the validation loss and accuracy of the
+    /// probabilities averaged over the views; `validationLoss` and `validationAccuracy` stay the
+    /// plain network's.
+    public var validationLossTTA: Double? = nil
+    public var validationAccuracyTTA: Double? = nil
 
     public var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
@@ -54,6 +59,12 @@ public struct EpochRecord: Equatable, Sendable {
         if let validationLoss, let validationAccuracy {
             members += [
                 ("validationLoss", .number(validationLoss)), ("validationAccuracy", .number(validationAccuracy))
+            ]
+        }
+        if let validationLossTTA, let validationAccuracyTTA {
+            members += [
+                ("validationLossTTA", .number(validationLossTTA)),
+                ("validationAccuracyTTA", .number(validationAccuracyTTA))
             ]
         }
         members += [

@@ -8,15 +8,23 @@ public struct RunHistory: Sendable {
     /// The `{"event": "test"}` record's test loss and accuracy, when the run finished.
     public let testLoss: Double?
     public let testAccuracy: Double?
+    /// The test record's `testLossTTA` and `testAccuracyTTA` (with `evaluation.tta`).
+    public let testLossTTA: Double?
+    public let testAccuracyTTA: Double?
     /// Seconds spent training (the sum of the epochs' times).
     public var trainingSeconds: Double { epochs.reduce(0) { $0 + $1.seconds } }
     /// Where the records came from: the metrics log's path or the checkpoint's.
     public let source: String
 
-    public init(epochs: [EpochRecord], testLoss: Double? = nil, testAccuracy: Double? = nil, source: String) {
+    public init(
+        epochs: [EpochRecord], testLoss: Double? = nil, testAccuracy: Double? = nil, testLossTTA: Double? = nil,
+        testAccuracyTTA: Double? = nil, source: String
+    ) {
         self.epochs = epochs
         self.testLoss = testLoss
         self.testAccuracy = testAccuracy
+        self.testLossTTA = testLossTTA
+        self.testAccuracyTTA = testAccuracyTTA
         self.source = source
     }
 
@@ -27,7 +35,7 @@ public struct RunHistory: Sendable {
     public static func load(folder: String, checkpoint: Checkpoint) throws -> RunHistory {
         let log = RunLog(directory: folder)
         var epochs: [EpochRecord] = []
-        var testLoss: Double?, testAccuracy: Double?
+        var testLoss: Double?, testAccuracy: Double?, testLossTTA: Double?, testAccuracyTTA: Double?
         for (index, record) in try log.records().enumerated() {
             func number(_ key: String) -> Double? {
                 if case .number(let value)? = record[key] { return value }
@@ -36,6 +44,8 @@ public struct RunHistory: Sendable {
             if case .string("test")? = record["event"] {
                 testLoss = number("testLoss")
                 testAccuracy = number("testAccuracy")
+                testLossTTA = number("testLossTTA")
+                testAccuracyTTA = number("testAccuracyTTA")
                 continue
             }
             guard let epoch = number("epoch").flatMap({ Int(exactly: $0) }), epoch >= 0, epoch < 1 << 40,
@@ -51,10 +61,13 @@ public struct RunHistory: Sendable {
                     trainAccuracy: trainAccuracy, validationLoss: number("validationLoss"),
                     validationAccuracy: number("validationAccuracy"),
                     learningRate: number("learningRate") ?? .nan, seconds: number("seconds") ?? 0,
-                    imagesPerSecond: number("imagesPerSecond") ?? 0))
+                    imagesPerSecond: number("imagesPerSecond") ?? 0, validationLossTTA: number("validationLossTTA"),
+                    validationAccuracyTTA: number("validationAccuracyTTA")))
         }
         if !epochs.isEmpty {
-            return RunHistory(epochs: epochs, testLoss: testLoss, testAccuracy: testAccuracy, source: log.path)
+            return RunHistory(
+                epochs: epochs, testLoss: testLoss, testAccuracy: testAccuracy, testLossTTA: testLossTTA,
+                testAccuracyTTA: testAccuracyTTA, source: log.path)
         }
         guard !checkpoint.state.history.isEmpty else {
             throw WeftError(
