@@ -26,6 +26,10 @@ public enum EvaluationSplit: String, CaseIterable, Sendable {
 
 /// A checkpoint's model evaluated on one split: loss, accuracy, top-2 accuracy, the confusion
 /// matrix and the per-class report, with every prediction kept. What `weft evaluate` prints.
+///
+/// With the config's `evaluation.tta`, the loss and accuracies of the probabilities averaged
+/// over the test-time views come beside the plain ones (`ttaLoss`, `ttaAccuracy`,
+/// `ttaTop2Accuracy`); the confusion matrix and per-class report stay the plain network's.
 public struct ModelEvaluation: Sendable {
     /// The checkpoint file the model came from (empty when it came from memory).
     public let checkpointPath: String
@@ -35,6 +39,10 @@ public struct ModelEvaluation: Sendable {
     public let predictions: Predictions
     public let confusionMatrix: ConfusionMatrix
     public let report: ClassificationReport
+    /// The test-time augmentation and its predictions (averaged probabilities), when the
+    /// config has `evaluation.tta`.
+    public let testTimeAugmentation: TestTimeAugmentation?
+    public let augmentedPredictions: Predictions?
 
     /// Mean cross-entropy over the split.
     public var loss: Double { predictions.meanLoss }
@@ -44,21 +52,38 @@ public struct ModelEvaluation: Sendable {
     public var top2Accuracy: Double { predictions.topAccuracy(2) }
     /// The number of images evaluated.
     public var count: Int { predictions.count }
+    /// With TTA: the mean `-log p̄(label)`, the accuracy and the top-2 accuracy of the averaged
+    /// probabilities.
+    public var ttaLoss: Double? { augmentedPredictions?.meanLoss }
+    public var ttaAccuracy: Double? {
+        augmentedPredictions.map { tta in
+            tta.count > 0 ? Double(zip(tta.predicted, tta.labels).filter { $0 == $1 }.count) / Double(tta.count) : 0
+        }
+    }
+    public var ttaTop2Accuracy: Double? { augmentedPredictions.map { $0.topAccuracy(2) } }
 
     /// Evaluates `model` on `split` of `data` (loaded from the model's config).
     public init(
         model: TrainedModel, data: TrainingData, split: EvaluationSplit, batchSize: Int? = nil,
         checkpointPath: String = ""
     ) {
-        let predictions = model.predictions(
+        let (predictions, augmented) = model.predictionsWithAugmentation(
             dataset: split.dataset(in: data), indices: split.indices(in: data),
             batchSize: batchSize ?? model.config.training.evaluationBatchSize)
-        self.init(predictions: predictions, split: split, runName: model.config.name, checkpointPath: checkpointPath)
+        self.init(
+            predictions: predictions, split: split, runName: model.config.name, checkpointPath: checkpointPath,
+            testTimeAugmentation: augmented == nil ? nil : model.testTimeAugmentation, augmentedPredictions: augmented)
     }
 
-    /// The evaluation of predictions already made.
-    public init(predictions: Predictions, split: EvaluationSplit, runName: String, checkpointPath: String = "") {
+    /// The evaluation of predictions already made (`augmentedPredictions`: those of
+    /// `testTimeAugmentation`'s averaged probabilities, when there are).
+    public init(
+        predictions: Predictions, split: EvaluationSplit, runName: String, checkpointPath: String = "",
+        testTimeAugmentation: TestTimeAugmentation? = nil, augmentedPredictions: Predictions? = nil
+    ) {
         self.predictions = predictions
+        self.testTimeAugmentation = testTimeAugmentation
+        self.augmentedPredictions = augmentedPredictions
         self.split = split
         self.runName = runName
         self.checkpointPath = checkpointPath
@@ -94,16 +119,43 @@ public struct ModelEvaluation: Sendable {
 
     /// Everything as JSON: `checkpoint`, `run`, `split`, `images`, `loss`, `accuracy`,
     /// `top2Accuracy`, `classNames`, `confusionMatrix` (rows: true class), `perClass` (keyed by
-    /// class name: `precision`, `recall`, `f1`, `support`), `macroAverage`, `weightedAverage`.
+    /// class name: `precision`, `recall`, `f1`, `support`), `macroAverage`, `weightedAverage`;
+    /// with TTA also `tta` (the families), `ttaViews`, `ttaLoss`, `ttaAccuracy` and
+    /// `ttaTop2Accuracy`, the other keys keeping their plain meaning.
     public var json: JSONValue {
-        .object([
+        var members: [(key: String, value: JSONValue)] = [
             ("checkpoint", .string(checkpointPath)), ("run", .string(runName)), ("split", .string(split.rawValue)),
             ("images", .number(Double(count))), ("loss", .number(loss)), ("accuracy", .number(accuracy)),
-            ("top2Accuracy", .number(top2Accuracy)),
+            ("top2Accuracy", .number(top2Accuracy))
+        ]
+        if let testTimeAugmentation, let ttaLoss, let ttaAccuracy, let ttaTop2Accuracy {
+            members += [
+                ("tta", .array(testTimeAugmentation.families.map { .string($0.rawValue) })),
+                ("ttaViews", .number(Double(testTimeAugmentation.views.count))), ("ttaLoss", .number(ttaLoss)),
+                ("ttaAccuracy", .number(ttaAccuracy)), ("ttaTop2Accuracy", .number(ttaTop2Accuracy))
+            ]
+        }
+        members += [
             ("classNames", .array(predictions.classNames.map { .string($0) })),
             ("confusionMatrix", confusionMatrix.json), ("perClass", report.perClassJSON),
             ("macroAverage", report.macroAverage.json), ("weightedAverage", report.weightedAverage.json)
-        ])
+        ]
+        return .object(members)
+    }
+
+    /// The plain numbers and, with TTA, the averaged ones beside them:
+    /// `loss 0.3012   accuracy 89.10%   top-2 accuracy 96.00%` then, on the next line,
+    /// `TTA flip (2 views): loss 0.2950   accuracy 89.60%   top-2 accuracy 96.20%`.
+    public var headline: String {
+        var text = String(
+            format: "loss %.4f   accuracy %.2f%%   top-2 accuracy %.2f%%\n", loss, 100 * accuracy, 100 * top2Accuracy)
+        if let testTimeAugmentation, let ttaLoss, let ttaAccuracy, let ttaTop2Accuracy {
+            text += String(
+                format: "%@ (%d views): loss %.4f   accuracy %.2f%%   top-2 accuracy %.2f%%\n",
+                testTimeAugmentation.label, testTimeAugmentation.views.count, ttaLoss, 100 * ttaAccuracy,
+                100 * ttaTop2Accuracy)
+        }
+        return text
     }
 
     /// The summary `weft evaluate` prints: a headline, the per-class report in scikit-learn's
@@ -111,8 +163,7 @@ public struct ModelEvaluation: Sendable {
     public var text: String {
         var text =
             "\(runName): \(checkpointPath.isEmpty ? "model" : checkpointPath) on the \(split.rawValue) split (\(count) images)\n"
-        text += String(
-            format: "loss %.4f   accuracy %.2f%%   top-2 accuracy %.2f%%\n\n", loss, 100 * accuracy, 100 * top2Accuracy)
+        text += headline + "\n"
         text += report.text(digits: 4)
         text += "\nconfusion matrix (rows: true class, columns: predicted class)\n"
         text += confusionMatrix.table(classNames: predictions.classNames) + "\n"

@@ -67,6 +67,13 @@ extension RunReport {
             ("top-2 accuracy", RunReport.percent(evaluation.top2Accuracy), "label among the two best guesses"),
             ("\(splitName) loss", String(format: "%.4f", evaluation.loss), "mean cross-entropy")
         ]
+        if let tta = evaluation.testTimeAugmentation, let accuracy = evaluation.ttaAccuracy {
+            cards.insert(
+                (
+                    "\(splitName) accuracy (\(tta.label))", RunReport.percent(accuracy),
+                    "probabilities averaged over \(tta.views.count) views"
+                ), at: 1)
+        }
         if let best = state.bestValidationAccuracy, let epoch = state.bestEpoch {
             cards.append(("best validation accuracy", RunReport.percent(best), "epoch \(epoch)"))
         }
@@ -137,9 +144,24 @@ extension RunReport {
                     format: "loss %.4f, accuracy %@, top-2 accuracy %@", evaluation.loss,
                     RunReport.percent(evaluation.accuracy), RunReport.percent(evaluation.top2Accuracy))
             ))
-        if let accuracy = history.testAccuracy, let loss = history.testLoss {
+        if let tta = evaluation.testTimeAugmentation, let loss = evaluation.ttaLoss,
+            let accuracy = evaluation.ttaAccuracy, let top2 = evaluation.ttaTop2Accuracy
+        {
             rows.append(
-                ("test (end of training)", String(format: "loss %.4f, accuracy %@", loss, RunReport.percent(accuracy))))
+                (
+                    "\(splitName) with \(tta.label) (\(tta.views.count) views)",
+                    String(
+                        format: "loss %.4f, accuracy %@, top-2 accuracy %@", loss, RunReport.percent(accuracy),
+                        RunReport.percent(top2))
+                ))
+        }
+        if let accuracy = history.testAccuracy, let loss = history.testLoss {
+            let tta = history.testAccuracyTTA.map { " (TTA: \(RunReport.percent($0)))" } ?? ""
+            rows.append(
+                (
+                    "test (end of training)",
+                    String(format: "loss %.4f, accuracy %@", loss, RunReport.percent(accuracy)) + tta
+                ))
         }
         rows.append(("metrics from", history.source))
         let table = rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined(

@@ -2,11 +2,24 @@
 extension TrainedModel {
     /// The predictions on `indices` of `dataset`, in batches of `batchSize`, in evaluation mode.
     public func predictions(dataset: ImageDataset, indices: [Int], batchSize: Int = 500) -> Predictions {
-        var result = Predictions(classNames: classNames)
-        _ = evaluate(dataset: dataset, indices: indices, batchSize: batchSize) { slice, logits, labels in
-            result.append(indices: Array(slice), labels: labels, logits: logits.data)
-        }
-        return result
+        predictionsWithAugmentation(dataset: dataset, indices: indices, batchSize: batchSize).plain
+    }
+
+    /// The plain network's predictions on `indices` of `dataset` and, with
+    /// `testTimeAugmentation`, those of the probabilities averaged over its views (nil without),
+    /// made in one pass.
+    public func predictionsWithAugmentation(dataset: ImageDataset, indices: [Int], batchSize: Int = 500) -> (
+        plain: Predictions, augmented: Predictions?
+    ) {
+        var plain = Predictions(classNames: classNames)
+        var augmented = testTimeAugmentation.map { _ in Predictions(classNames: classNames) }
+        _ = evaluate(
+            dataset: dataset, indices: indices, batchSize: batchSize,
+            body: { slice, logits, labels in plain.append(indices: Array(slice), labels: labels, logits: logits.data) },
+            augmentedBody: { slice, logarithms, labels in
+                augmented?.append(indices: Array(slice), labels: labels, logits: logarithms.data)
+            })
+        return (plain, augmented)
     }
 
     /// The position in `model.layers` of the layer whose input is the penultimate features: the
