@@ -19,6 +19,12 @@ struct Evaluate: ParsableCommand {
             perClass, macroAverage, weightedAverage, ...); --predictions writes one CSV line per \
             image: index,label,predicted and one probability column per class.
 
+            With the config's "evaluation": {"tta": ["flip", "shift1"]}, the loss and accuracies \
+            of the softmax probabilities averaged over the test-time views (identity, mirror, \
+            ±1-pixel shifts) are printed beside the plain ones and written as ttaLoss, \
+            ttaAccuracy and ttaTop2Accuracy; the per-class report, the confusion matrix and \
+            --predictions stay the plain network's.
+
             Examples:
               weft evaluate Models/cnn-bn/best.safetensors
               weft evaluate Models/quick/last.safetensors --split validation

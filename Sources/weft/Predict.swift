@@ -21,7 +21,9 @@ struct Predict: ParsableCommand {
             and the accuracy.
 
             Prints one line per image with the --top classes and their probabilities, or with \
-            --json one JSON document.
+            --json one JSON document. With the config's "evaluation": {"tta": [...]}, the \
+            probabilities are averaged over the test-time views (identity, mirror, ±1-pixel \
+            shifts).
 
             Examples:
               weft predict Models/cnn-bn/best.safetensors shirt.png boot.pgm --top 3
@@ -105,10 +107,11 @@ struct Predict: ParsableCommand {
                 let labelled = zip(items, predictions).filter { $0.0.label != nil }
                 if !labelled.isEmpty {
                     let correct = labelled.filter { $0.0.label == $0.1.label }.count
+                    let tta = model.testTimeAugmentation.map { " with \($0.label), \($0.views.count) views" } ?? ""
                     print(
                         String(
                             format: "accuracy: %d of %d (%.2f%%)", correct, labelled.count,
-                            100 * Double(correct) / Double(labelled.count)))
+                            100 * Double(correct) / Double(labelled.count)) + tta)
                 }
             }
         }
