@@ -65,6 +65,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(again, config)
         XCTAssertEqual(again.json, config.json)
         XCTAssertEqual(config.checkpoint.directory, "Models/tiny")
+        XCTAssertNil(config.json["evaluation"], "an absent evaluation section is not written back")
+        let augmented = try parse(
+            validConfig.replacingOccurrences(
+                of: "\"schedule\": { \"type\": \"cosine\" } }",
+                with: "\"schedule\": { \"type\": \"cosine\" } },\n  \"evaluation\": { \"tta\": [\"flip\"] }"))
+        XCTAssertEqual(augmented.evaluation?.testTimeAugmentation, [.flip])
+        let augmentedAgain = try TrainingConfig(
+            json: try JSONParser.parse(augmented.json.serialized(), source: "resolved"), source: "resolved")
+        XCTAssertEqual(augmentedAgain, augmented)
+        XCTAssertEqual(augmentedAgain.json, augmented.json)
     }
 
     // MARK: - errors
@@ -129,6 +139,31 @@ final class ConfigTests: XCTestCase {
             (
                 "\"type\": \"cosine\"", "\"type\": \"cosine\", \"warmupEpochs\": 5",
                 "x.json: training.schedule.warmupEpochs: must be fewer than the 2 training epochs"
+            ),
+            (
+                "\"schedule\": { \"type\": \"cosine\" } }",
+                "\"schedule\": { \"type\": \"cosine\" } }, \"evaluation\": { \"tta\": [\"flip\", \"mirror\"] }",
+                "x.json: evaluation.tta[1]: must be one of \"flip\", \"shift1\", got \"mirror\""
+            ),
+            (
+                "\"schedule\": { \"type\": \"cosine\" } }",
+                "\"schedule\": { \"type\": \"cosine\" } }, \"evaluation\": { \"tta\": [\"shift1\", \"shift1\"] }",
+                "x.json: evaluation.tta[1]: \"shift1\" is listed twice; give each view family once"
+            ),
+            (
+                "\"schedule\": { \"type\": \"cosine\" } }",
+                "\"schedule\": { \"type\": \"cosine\" } }, \"evaluation\": { \"tta\": [] }",
+                "x.json: evaluation.tta: an empty list adds no view; name \"flip\" and/or \"shift1\", or remove \"evaluation\""
+            ),
+            (
+                "\"schedule\": { \"type\": \"cosine\" } }",
+                "\"schedule\": { \"type\": \"cosine\" } }, \"evaluation\": { \"tta\": [\"flip\"], \"views\": 2 }",
+                "x.json: evaluation.views: unknown key (known here: tta)"
+            ),
+            (
+                "\"schedule\": { \"type\": \"cosine\" } }",
+                "\"schedule\": { \"type\": \"cosine\" } }, \"evaluaton\": { \"tta\": [\"flip\"] }",
+                "x.json: evaluaton: unknown key; did you mean \"evaluation\"?"
             )
         ]
         for (original, replacement, expected) in cases {
