@@ -118,7 +118,8 @@ final class TestTimeAugmentationTests: XCTestCase {
         // Predictions follow the averaged probabilities.
         let predictions = augmented.predict(imageBytes: bytes, count: count, top: 3)
         for (row, prediction) in predictions.enumerated() {
-            XCTAssertEqual(Double(prediction.ranked[0].probability), (0..<3).map { byHand[row * 3 + $0] }.max()!, accuracy: 1e-6)
+            XCTAssertEqual(
+                Double(prediction.ranked[0].probability), (0..<3).map { byHand[row * 3 + $0] }.max()!, accuracy: 1e-6)
         }
     }
 
@@ -148,8 +149,10 @@ final class TestTimeAugmentationTests: XCTestCase {
         XCTAssertNil(without.ttaAccuracy)
         XCTAssertEqual(
             plain.probabilities(imageBytes: bytes, count: count).scalars,
-            plain.logits(Tensor(shape: [count, 1, 6, 6], scalars: bytes.map { plain.normalization.table(channel: 0)[Int($0)] }))
-                .softmax().scalars)
+            plain.logits(
+                Tensor(shape: [count, 1, 6, 6], scalars: bytes.map { plain.normalization.table(channel: 0)[Int($0)] })
+            )
+            .softmax().scalars)
 
         let with = augmented.evaluate(dataset: dataset, indices: indices, batchSize: 4)
         XCTAssertEqual(with.loss, without.loss, "the plain loss stays the plain network's")
@@ -288,7 +291,8 @@ final class TestTimeAugmentationTests: XCTestCase {
         XCTAssertEqual(records[2]["testAccuracyTTA"], .number(testTTA))
 
         // weft evaluate's library path: both accuracies, in the text and the JSON.
-        let (evaluation, _, _) = try ModelEvaluation.evaluate(checkpointPath: folder + "/last.safetensors", split: .test)
+        let (evaluation, _, _) = try ModelEvaluation.evaluate(
+            checkpointPath: folder + "/last.safetensors", split: .test)
         XCTAssertEqual(evaluation.accuracy, test.accuracy)
         XCTAssertEqual(try XCTUnwrap(evaluation.ttaAccuracy), testTTA)
         XCTAssertTrue(evaluation.text.contains("TTA flip+shift1 (10 views): loss "), evaluation.text)
