@@ -167,6 +167,17 @@ final class TestTimeAugmentationTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(with.ttaLoss), loss / Double(count), accuracy: 1e-6)
         XCTAssertEqual(try XCTUnwrap(with.ttaAccuracy), Double(correct) / Double(count))
 
+        // A trailing-closure body sees the plain logits, with or without TTA.
+        var seenWith: [Float] = [], seenWithout: [Float] = []
+        _ = augmented.evaluate(dataset: dataset, indices: indices, batchSize: 4) { _, logits, _ in
+            seenWith += logits.scalars
+        }
+        _ = plain.evaluate(dataset: dataset, indices: indices, batchSize: 4) { _, logits, _ in
+            seenWithout += logits.scalars
+        }
+        XCTAssertEqual(seenWith, seenWithout)
+        XCTAssertEqual(seenWith.count, count * 3)
+
         // Per-image predictions: plain and averaged.
         let both = augmented.predictionsWithAugmentation(dataset: dataset, indices: indices, batchSize: 4)
         XCTAssertEqual(both.plain.probabilities, plain.predictions(dataset: dataset, indices: indices).probabilities)

@@ -13,12 +13,11 @@ extension TrainedModel {
     ) {
         var plain = Predictions(classNames: classNames)
         var augmented = testTimeAugmentation.map { _ in Predictions(classNames: classNames) }
-        _ = evaluate(
-            dataset: dataset, indices: indices, batchSize: batchSize,
-            body: { slice, logits, labels in plain.append(indices: Array(slice), labels: labels, logits: logits.data) },
-            augmentedBody: { slice, logarithms, labels in
-                augmented?.append(indices: Array(slice), labels: labels, logits: logarithms.data)
-            })
+        _ = evaluateBatches(dataset: dataset, indices: indices, batchSize: batchSize) {
+            slice, logits, logarithms, labels in
+            plain.append(indices: Array(slice), labels: labels, logits: logits.data)
+            if let logarithms { augmented?.append(indices: Array(slice), labels: labels, logits: logarithms.data) }
+        }
         return (plain, augmented)
     }
 

@@ -55,12 +55,22 @@ public struct TrainedModel {
     /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in batches of `batchSize`;
     /// with `testTimeAugmentation`, also the loss and accuracy of the probabilities averaged over
     /// its views (`ttaLoss`, `ttaAccuracy`; the plain numbers are unchanged). `body`, when given,
-    /// sees every batch's indices, plain logits and labels; `augmentedBody` the same with the
-    /// logarithms of the averaged probabilities in place of the logits (only with TTA).
+    /// sees every batch's indices, plain logits and labels.
     public func evaluate(
         dataset: ImageDataset, indices: [Int], batchSize: Int = 500,
-        body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil,
-        augmentedBody: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil
+        body: ((ArraySlice<Int>, Tensor, [Int]) -> Void)? = nil
+    ) -> EvaluationResult {
+        evaluateBatches(dataset: dataset, indices: indices, batchSize: batchSize) { slice, logits, _, labels in
+            body?(slice, logits, labels)
+        }
+    }
+
+    /// `evaluate`, with `body` seeing every batch's indices, plain logits `[B, classes]`, the
+    /// logarithms of the probabilities averaged over the test-time views `[B, classes]` (nil
+    /// without `testTimeAugmentation`; see `TestTimeAugmentation.logarithms(of:)`) and labels.
+    public func evaluateBatches(
+        dataset: ImageDataset, indices: [Int], batchSize: Int = 500,
+        body: (ArraySlice<Int>, Tensor, Tensor?, [Int]) -> Void
     ) -> EvaluationResult {
         let loader = BatchLoader(
             dataset: dataset, indices: indices, batchSize: batchSize, normalization: normalization, seed: 0)
@@ -70,12 +80,13 @@ public struct TrainedModel {
             let output = logits(images)
             let loss = Autograd.withoutRecording { output.softmaxCrossEntropy(labels: labels) }
             metrics.add(meanLoss: loss.scalar, logits: output, labels: labels)
-            body?(slice, output, labels)
+            var logarithms: Tensor?
             if let testTimeAugmentation {
                 let averaged = averagedProbabilities(images, augmentation: testTimeAugmentation, identityLogits: output)
                 augmentedMetrics.add(probabilities: averaged, labels: labels)
-                augmentedBody?(slice, TestTimeAugmentation.logarithms(of: averaged), labels)
+                logarithms = TestTimeAugmentation.logarithms(of: averaged)
             }
+            body(slice, output, logarithms, labels)
         }
         var result = metrics.result
         if testTimeAugmentation != nil {
