@@ -6,7 +6,10 @@
 ///
 /// `tta` names the families of test-time views (see `TestTimeAugmentation` for the views and
 /// how their probabilities are averaged). The identity view is always included; the list must
-/// not be empty nor repeat a family.
+/// not be empty nor repeat a family. Validation during training, the final test, `weft evaluate`,
+/// the report and `weft predict` all use it; the plain (identity-only) numbers are reported beside
+/// the averaged ones, and the best checkpoint and early stopping still follow the plain
+/// validation accuracy. Exports (ONNX and the others) stay the plain network: TTA is a loop over it.
 public struct EvaluationConfig: Equatable, Sendable {
     /// A family of test-time views.
     public enum ViewFamily: String, CaseIterable, Sendable {
