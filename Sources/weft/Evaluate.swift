@@ -53,6 +53,12 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Images per forward pass (default: the config's training.evaluationBatchSize).")
     var batchSize: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Test-time views instead of the config's evaluation.tta: flip, shift1, flip,shift1 or none.",
+            valueName: "families"))
+    var tta: String?
+
     @OptionGroup var threading: ThreadsOption
 
     func validate() throws {
@@ -69,7 +75,7 @@ struct Evaluate: ParsableCommand {
             let split = EvaluationSplit(rawValue: split) ?? .test
             let evaluation = try ModelEvaluation.evaluate(
                 checkpointPath: checkpoint, split: split, dataDirectory: dataDir,
-                batchSize: batchSize
+                batchSize: batchSize, testTimeAugmentation: try tta.map(Evaluate.viewFamilies)
             ).evaluation
             print(evaluation.text, terminator: "")
             if let json {
@@ -81,5 +87,16 @@ struct Evaluate: ParsableCommand {
                 print("wrote \(predictions): \(evaluation.count) images")
             }
         }
+    }
+
+    /// The families `--tta` names ("flip,shift1"; "none" for the plain network only).
+    static func viewFamilies(_ text: String) throws -> [EvaluationConfig.ViewFamily] {
+        if text == "none" { return [] }
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let families = names.compactMap(EvaluationConfig.ViewFamily.init(rawValue:))
+        guard families.count == names.count, !families.isEmpty, Set(families).count == families.count else {
+            throw WeftError("--tta must be flip, shift1, flip,shift1 or none, got \"\(text)\"")
+        }
+        return families
     }
 }

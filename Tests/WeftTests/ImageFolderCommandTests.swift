@@ -51,6 +51,15 @@ final class ImageFolderCommandTests: XCTestCase {
         XCTAssertEqual(evaluated.status, 0, evaluated.errors)
         XCTAssertTrue(evaluated.output.contains("on the test split (6 images)"), evaluated.output)
 
+        let augmented = try ReportTests.weft(["evaluate", checkpoint, "--tta", "flip,shift1"])
+        XCTAssertEqual(augmented.status, 0, augmented.errors)
+        XCTAssertTrue(augmented.output.contains("TTA flip+shift1 (10 views): loss "), augmented.output)
+        XCTAssertFalse(evaluated.output.contains("TTA"), "no views without the option or the config section")
+        let refused = try ReportTests.weft(["evaluate", checkpoint, "--tta", "rotate"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(
+            refused.errors.contains("--tta must be flip, shift1, flip,shift1 or none, got \"rotate\""), refused.errors)
+
         let predicted = try ReportTests.weft([
             "predict", checkpoint, data.file("folder/test/Zebra/img0.png"), data.file("folder/test/apple/img1.png")
         ])

@@ -98,9 +98,12 @@ public struct ModelEvaluation: Sendable {
     ///   classes do not fit the model, or the split is empty.
     public static func evaluate(
         checkpointPath: String, split: EvaluationSplit, dataDirectory: String? = nil,
-        batchSize: Int? = nil
+        batchSize: Int? = nil, testTimeAugmentation: [EvaluationConfig.ViewFamily]? = nil
     ) throws -> (evaluation: ModelEvaluation, model: TrainedModel, data: TrainingData) {
-        let model = try TrainedModel(checkpointPath: checkpointPath)
+        var model = try TrainedModel(checkpointPath: checkpointPath)
+        if let testTimeAugmentation {
+            model.testTimeAugmentation = TestTimeAugmentation(families: testTimeAugmentation)
+        }
         let data = try TrainedModel.data(for: model, checkpointPath: checkpointPath, dataDirectory: dataDirectory)
         if split == .test && !data.hasTestSplit {
             throw WeftError(
