@@ -452,6 +452,36 @@ final class ImageFolderTests: XCTestCase {
             ])
     }
 
+    func testPerChannelNormalisationMustCountTheChannels() throws {
+        let data = try fixtureCopy()
+        let path = ConfigTests.configsFolder.appendingPathComponent("quick.json").path
+        guard
+            case .object(var members) = try JSONParser.parse(
+                try String(contentsOfFile: path, encoding: .utf8), source: path)
+        else { throw WeftError("quick.json: not an object") }
+        members.removeAll { $0.key == "data" || $0.key == "model" }
+        members.append(
+            (
+                key: "data",
+                value: try JSONParser.parse(
+                    #"{"dataset": "imageFolder", "train": "folder/train", "test": "folder/test", "normalization": {"mean": [0.5, 0.5], "std": [0.2, 0.2]}}"#,
+                    source: "data")
+            ))
+        members.append(
+            (
+                key: "model",
+                value: try JSONParser.parse(
+                    #"{"input": [3, 8, 8], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#,
+                    source: "model")
+            ))
+        let config = try TrainingConfig(json: .object(members), source: "x.json")
+        assertThrowsWeftError(
+            try TrainingData(config: config, directoryOverride: data.path),
+            containing: [
+                "quick: data.normalization: 2 values for images of 3 channels; give one mean and std, or one per channel"
+            ])
+    }
+
     func testNoTestSplitWarnsThatOnlyValidationIsEvaluated() throws {
         let data = try fixtureCopy()
         let config = try dataConfig(#"{"dataset": "csv", "train": "csv/train.csv", "classNames": ["z", "a", "ä"]}"#)

@@ -56,6 +56,11 @@ public struct TrainingData {
         if let saved {
             normalization = saved
         } else if let given = settings.normalization {
+            guard given.mean.count == 1 || given.mean.count == train.channels else {
+                throw WeftError(
+                    "\(config.name): data.normalization: \(given.mean.count) values for images of \(train.channels) channel\(train.channels == 1 ? "" : "s"); give one mean and std, or one per channel"
+                )
+            }
             normalization = given
         } else {
             normalization = Normalization(statistics: PixelStatistics(dataset: train, indices: trainIndices))
