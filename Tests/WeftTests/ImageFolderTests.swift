@@ -373,17 +373,23 @@ final class ImageFolderTests: XCTestCase {
 
     // MARK: - Through the config
 
-    /// `Configs/quick.json` with `data` replaced by `json`.
-    private func dataConfig(_ json: String) throws -> DataConfig {
+    /// `Configs/quick.json` with the sections in `replacing` (name → JSON text) swapped in.
+    private func quickConfig(replacing sections: [String: String]) throws -> TrainingConfig {
         let path = ConfigTests.configsFolder.appendingPathComponent("quick.json").path
         guard
             case .object(var members) = try JSONParser.parse(
                 try String(contentsOfFile: path, encoding: .utf8), source: path)
         else { throw WeftError("quick.json: not an object") }
-        let data = try JSONParser.parse(json, source: "data")
-        members.removeAll { $0.key == "data" }
-        members.append((key: "data", value: data))
-        return try TrainingConfig(json: .object(members), source: "x.json").data
+        members.removeAll { sections[$0.key] != nil }
+        for (key, json) in sections.sorted(by: { $0.key < $1.key }) {
+            members.append((key: key, value: try JSONParser.parse(json, source: key)))
+        }
+        return try TrainingConfig(json: .object(members), source: "x.json")
+    }
+
+    /// `Configs/quick.json` with `data` replaced by `json`.
+    private func dataConfig(_ json: String) throws -> DataConfig {
+        try quickConfig(replacing: ["data": json]).data
     }
 
     func testDatasetSourceLoadsBothSplitsThenAnswersFromTheCache() throws {
@@ -425,26 +431,10 @@ final class ImageFolderTests: XCTestCase {
 
     func testNoTestSplitAndNoValidationIsRefused() throws {
         let data = try fixtureCopy()
-        let path = ConfigTests.configsFolder.appendingPathComponent("quick.json").path
-        guard
-            case .object(var members) = try JSONParser.parse(
-                try String(contentsOfFile: path, encoding: .utf8), source: path)
-        else { throw WeftError("quick.json: not an object") }
-        members.removeAll { $0.key == "data" || $0.key == "model" }
-        members.append(
-            (
-                key: "data",
-                value: try JSONParser.parse(
-                    #"{"dataset": "imageFolder", "train": "folder/train", "validationFraction": 0}"#, source: "data")
-            ))
-        members.append(
-            (
-                key: "model",
-                value: try JSONParser.parse(
-                    #"{"input": [1, 8, 8], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#,
-                    source: "model")
-            ))
-        let config = try TrainingConfig(json: .object(members), source: "x.json")
+        let config = try quickConfig(replacing: [
+            "data": #"{"dataset": "imageFolder", "train": "folder/train", "validationFraction": 0}"#,
+            "model": #"{"input": [1, 8, 8], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#
+        ])
         assertThrowsWeftError(
             try TrainingData(config: config, directoryOverride: data.path),
             containing: [
@@ -454,27 +444,11 @@ final class ImageFolderTests: XCTestCase {
 
     func testPerChannelNormalisationMustCountTheChannels() throws {
         let data = try fixtureCopy()
-        let path = ConfigTests.configsFolder.appendingPathComponent("quick.json").path
-        guard
-            case .object(var members) = try JSONParser.parse(
-                try String(contentsOfFile: path, encoding: .utf8), source: path)
-        else { throw WeftError("quick.json: not an object") }
-        members.removeAll { $0.key == "data" || $0.key == "model" }
-        members.append(
-            (
-                key: "data",
-                value: try JSONParser.parse(
-                    #"{"dataset": "imageFolder", "train": "folder/train", "test": "folder/test", "normalization": {"mean": [0.5, 0.5], "std": [0.2, 0.2]}}"#,
-                    source: "data")
-            ))
-        members.append(
-            (
-                key: "model",
-                value: try JSONParser.parse(
-                    #"{"input": [3, 8, 8], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#,
-                    source: "model")
-            ))
-        let config = try TrainingConfig(json: .object(members), source: "x.json")
+        let config = try quickConfig(replacing: [
+            "data":
+                #"{"dataset": "imageFolder", "train": "folder/train", "test": "folder/test", "normalization": {"mean": [0.5, 0.5], "std": [0.2, 0.2]}}"#,
+            "model": #"{"input": [3, 8, 8], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#
+        ])
         assertThrowsWeftError(
             try TrainingData(config: config, directoryOverride: data.path),
             containing: [
