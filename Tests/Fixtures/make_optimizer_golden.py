@@ -6,6 +6,14 @@ Writes these JSON files into the `Golden/` folder next to this script:
     optimizers.json   20-step training trajectories of a small net under
                       torch.optim.SGD / Adam / AdamW (single-tensor path,
                       foreach=False), some with torch.nn.utils.clip_grad_norm_
+    optimizerOptions.json
+                      20-step trajectories of the same net with param groups
+                      (a learning-rate scale and weight decay for the biases),
+                      with Lookahead (the paper's Algorithm 1 written out in
+                      torch: slow weights from the initial ones) around SGD and
+                      Adam, and with torch.optim.swa_utils.AveragedModel and
+                      get_ema_multi_avg_fn (the averaged parameters after steps
+                      1, 5 and 20 as `average5.layers.0.weight`, ...)
     schedules.json    learning rates of torch.optim.lr_scheduler schedulers
                       (StepLR, MultiStepLR, SequentialLR(LinearLR,
                       CosineAnnealingLR), CosineAnnealingLR, OneCycleLR),
@@ -153,6 +161,86 @@ def optimizer_cases():
 
 
 # ---------------------------------------------------------------------------
+# Parameter groups, Lookahead and weight averaging
+
+
+def option_case(name, kind, settings, groups=None, lookahead=None, ema_decay=None):
+    """A trajectory like trajectory_case's, with options:
+
+    groups: {"learningRateScale", "weightDecay"} for the biases' param group (the
+        weights keep the optimiser's settings);
+    lookahead: {"steps", "alpha"}: slow weights cloned from the initial parameters,
+        every `steps` optimiser steps slow.add_(fast - slow, alpha) and fast.copy_(slow);
+    ema_decay: an AveragedModel(multi_avg_fn=get_ema_multi_avg_fn(decay)) of the
+        parameters, updated after every step.
+    """
+    x, labels, weights = initial_problem()
+    parameters = [weights[n].clone().requires_grad_(True) for n in NAMES]
+    if groups is None:
+        optimizer = make_optimizer(kind, parameters, settings)
+    else:
+        weight_group = {"params": [parameters[0], parameters[2]]}
+        bias_group = {"params": [parameters[1], parameters[3]], "lr": settings["learningRate"] * groups["learningRateScale"],
+                      "weight_decay": groups["weightDecay"]}
+        optimizer = make_optimizer(kind, [weight_group, bias_group], settings)
+    slow = [p.detach().clone() for p in parameters] if lookahead else None
+    averaged = None
+    if ema_decay is not None:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        module = torch.nn.ParameterList(parameters)
+        averaged = AveragedModel(module, multi_avg_fn=get_ema_multi_avg_fn(ema_decay))
+    losses = []
+    tensors = {"x": x, "labels": labels.to(torch.float32)}
+    tensors.update({n: weights[n] for n in NAMES})
+    for step in range(1, STEPS + 1):
+        optimizer.zero_grad()
+        w1, b1, w2, b2 = parameters
+        loss = F.cross_entropy(F.linear(torch.tanh(F.linear(x, w1, b1)), w2, b2), labels)
+        loss.backward()
+        losses.append(loss.item())
+        optimizer.step()
+        if lookahead and step % lookahead["steps"] == 0:
+            with torch.no_grad():
+                for fast, s in zip(parameters, slow):
+                    s.add_(fast - s, alpha=lookahead["alpha"])
+                    fast.copy_(s)
+        if averaged is not None:
+            averaged.update_parameters(module)
+        if step in SAVED_STEPS:
+            for n, p in zip(NAMES, parameters):
+                tensors[f"step{step}.{n}"] = p.detach().clone()
+            if averaged is not None:
+                for n, p in zip(NAMES, averaged.module.parameters()):
+                    tensors[f"average{step}.{n}"] = p.detach().clone()
+    tensors["losses"] = torch.tensor(losses)
+    params = {"optimizer": kind, "steps": STEPS}
+    params.update(settings)
+    if groups is not None:
+        params.update({"biasLearningRateScale": groups["learningRateScale"], "biasWeightDecay": groups["weightDecay"]})
+    if lookahead is not None:
+        params.update({"lookaheadSteps": lookahead["steps"], "lookaheadAlpha": lookahead["alpha"]})
+    if ema_decay is not None:
+        params["emaDecay"] = ema_decay
+    return case(name, params, tensors)
+
+
+def option_cases():
+    return [
+        option_case("sgdMomentumParameterGroups", "sgd", {"learningRate": 0.1, "momentum": 0.9, "weightDecay": 1e-2},
+                    groups={"learningRateScale": 3.0, "weightDecay": 0.0}),
+        option_case("adamWParameterGroups", "adamw", {"learningRate": 1e-2, "weightDecay": 0.1},
+                    groups={"learningRateScale": 0.5, "weightDecay": 0.0}),
+        option_case("adamParameterGroupsWeightDecay", "adam", {"learningRate": 1e-2},
+                    groups={"learningRateScale": 2.0, "weightDecay": 0.05}),
+        option_case("adamLookahead", "adam", {"learningRate": 1e-2}, lookahead={"steps": 5, "alpha": 0.5}),
+        option_case("sgdNesterovLookahead", "sgd", {"learningRate": 0.1, "momentum": 0.9, "nesterov": True},
+                    lookahead={"steps": 3, "alpha": 0.8}),
+        option_case("sgdMomentumEMA", "sgd", {"learningRate": 0.1, "momentum": 0.9}, ema_decay=0.9),
+        option_case("adamEMADecay0.3", "adam", {"learningRate": 1e-2}, ema_decay=0.3),
+    ]
+
+
+# ---------------------------------------------------------------------------
 # Learning-rate schedules
 
 
@@ -234,7 +322,8 @@ def schedule_cases():
 def main():
     torch.set_default_dtype(torch.float32)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for filename, make in (("optimizers.json", optimizer_cases), ("schedules.json", schedule_cases)):
+    for filename, make in (("optimizers.json", optimizer_cases), ("optimizerOptions.json", option_cases),
+                           ("schedules.json", schedule_cases)):
         cases = make()
         path = write(filename, cases)
         print(f"{filename}: {len(cases)} cases, {path.stat().st_size} bytes")

@@ -212,6 +212,34 @@ final class MPITrainingTests: XCTestCase {
         XCTAssertEqual(try tensors("\(root)/again/last.safetensors"), tunedTensors, "resumed: bit-identical")
     }
 
+    /// The moving average and Lookahead's slow weights are the same on every rank after every
+    /// step (`--check-replicas` compares them too), and a resumed job ends bit-identically.
+    func testAveragedWeightsAndLookaheadKeepIdenticalReplicasOnTwoRanksAndResumeBitIdentically() throws {
+        try requireWeft()
+        let root = try workspace()
+        let options = [
+            "--set", "training.ema={\"decay\": 0.9, \"everySteps\": 2}", "--set",
+            "training.optimizer.lookahead={\"steps\": 3}", "--set",
+            "training.parameterGroups=[{\"parameterNames\": \"bias\", \"weightDecay\": 0}]"
+        ]
+        let run = try parallel(
+            2, ["train", try augmentedConfig(root, name: "run", epochs: 1, everySteps: 4), "--check-replicas"] + options
+        )
+        XCTAssertEqual(run.status, 0, run.errors)
+        let steps = try Checkpoint(path: "\(root)/run/last.safetensors").state.step
+        XCTAssertTrue(run.errors.contains("of all 2 ranks were bit-identical after each of \(steps) steps"), run.errors)
+        let finished = try tensors("\(root)/run/last.safetensors")
+        XCTAssertTrue(finished.keys.contains("average.layers.0.weight"))
+        XCTAssertTrue(finished.keys.contains("optimizer.layers.0.weight.lookaheadSlow"))
+
+        try FileManager.default.copyItem(atPath: "\(root)/run", toPath: "\(root)/again")
+        let earliest = try XCTUnwrap(
+            try FileManager.default.contentsOfDirectory(atPath: "\(root)/again").filter { $0.hasPrefix("step-") }.min())
+        let resumed = try parallel(2, ["resume", "\(root)/again/\(earliest)"])
+        XCTAssertEqual(resumed.status, 0, resumed.errors)
+        XCTAssertEqual(try tensors("\(root)/again/last.safetensors"), finished, "resumed: bit-identical")
+    }
+
     func testKillingOneRankEndsTheJobNamingItAndItsCheckpointResumes() throws {
         try requireWeft()
         let root = try workspace()

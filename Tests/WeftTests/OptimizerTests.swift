@@ -22,7 +22,7 @@ final class OptimizerTests: XCTestCase {
                 "adam", "adamWeightDecay", "adamW", "adamClipped", "sgdMomentumClipped"
             ])
         for golden in file.cases {
-            let settings = try Settings(golden)
+            let settings = try GoldenOptimizerSettings(golden)
             let trajectory = try Trajectory(golden, settings: settings)
             let name = golden.name
             assertClose(
@@ -47,7 +47,7 @@ final class OptimizerTests: XCTestCase {
     /// that ignored it (or applied the wrong variant) would fail `testTrajectoriesMatchPyTorch`.
     func testTrajectoriesDetectEachWrongRule() throws {
         let file = try GoldenFile.load("optimizers")
-        let variants: [String: [(String, (inout Settings) -> Void)]] = [
+        let variants: [String: [(String, (inout GoldenOptimizerSettings) -> Void)]] = [
             "sgdMomentumDampeningWeightDecay": [
                 ("no momentum", { $0.momentum = 0 }),
                 ("no dampening", { $0.dampening = 0 }),
@@ -76,7 +76,7 @@ final class OptimizerTests: XCTestCase {
         for golden in file.cases {
             let expected = try golden.tensor("step20.layers.0.weight")
             for (label, change) in variants[golden.name] ?? [] {
-                var settings = try Settings(golden)
+                var settings = try GoldenOptimizerSettings(golden)
                 change(&settings)
                 let trajectory = try Trajectory(golden, settings: settings)
                 let error = relativeError(trajectory.snapshots[20]?[0], expected)
@@ -325,7 +325,7 @@ final class OptimizerTests: XCTestCase {
 
 /// The golden net: x `[8, 5]` → linear 5→4 → tanh → linear 4→3 → cross-entropy against fixed
 /// labels, parameters named as `nn.Sequential(Linear, Tanh, Linear)` names them.
-private final class TinyNet {
+final class TinyNet {
     static let parameterNames = ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
 
     let x: Tensor  // [8, 5]
@@ -363,7 +363,7 @@ private final class TinyNet {
 }
 
 /// A golden case's optimiser settings (PyTorch's defaults where the case does not set one).
-private struct Settings {
+struct GoldenOptimizerSettings {
     var kind: String
     var learningRate: Float
     var momentum, dampening, weightDecay, beta1, beta2, epsilon: Double
@@ -406,7 +406,7 @@ private struct Trajectory {
     var gradientNorms: [Float] = []
     var snapshots: [Int: [Tensor]] = [:]
 
-    init(_ golden: GoldenCase, settings: Settings) throws {
+    init(_ golden: GoldenCase, settings: GoldenOptimizerSettings) throws {
         let net = try TinyNet(golden), optimizer = try settings.makeOptimizer()
         for step in 1...settings.steps {
             let (loss, norm) = net.trainStep(
@@ -419,7 +419,7 @@ private struct Trajectory {
 }
 
 /// The largest element-wise `|a − e| / (|e| + mean |e|)`: the measure `assertClose` bounds.
-private func relativeError(_ actual: Tensor?, _ expected: Tensor) -> Float {
+func relativeError(_ actual: Tensor?, _ expected: Tensor) -> Float {
     guard let actual, actual.shape == expected.shape else { return .infinity }
     let meanMagnitude = expected.scalars.reduce(0) { $0 + abs($1) } / Float(max(expected.count, 1))
     var worst: Float = 0

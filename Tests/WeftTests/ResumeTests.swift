@@ -38,7 +38,7 @@ final class ResumeTests: XCTestCase {
     }
 
     /// A fresh run of `config` (in its `checkpoint.directory`) without the progress line.
-    private func freshRun(_ config: TrainingConfig) throws -> TrainingRun {
+    static func freshRun(_ config: TrainingConfig) throws -> TrainingRun {
         let progress = Progress(epochs: config.training.epochs)
         progress.enabled = false
         return try TrainingRun(
@@ -56,7 +56,7 @@ final class ResumeTests: XCTestCase {
     }
 
     /// Runs `run` until `stopsWhen` stops it, then releases its folder; returns the checkpoint written at the stop.
-    private func interrupt(_ run: TrainingRun, when condition: @escaping (TrainingState) -> Bool) throws -> String {
+    static func interrupt(_ run: TrainingRun, when condition: @escaping (TrainingState) -> Bool) throws -> String {
         run.stopsWhen = condition
         defer { run.release() }
         guard case .interrupted(let stop) = try run.run() else { throw WeftError("the run was not interrupted") }
@@ -66,8 +66,8 @@ final class ResumeTests: XCTestCase {
     /// Trains, stopping after `stopAfterSteps` steps with a checkpoint, then resumes from the
     /// checkpoint file in a fresh run, and returns the final weights and test result.
     private func interruptedRun(stopAfterSteps: Int) throws -> ([[UInt32]], TrainingRun.Outcome, [EpochRecord]) {
-        let first = try freshRun(try config(folder()))
-        let checkpoint = try interrupt(first) { $0.step >= stopAfterSteps }
+        let first = try Self.freshRun(try config(folder()))
+        let checkpoint = try Self.interrupt(first) { $0.step >= stopAfterSteps }
         let second = try Self.resumedRun(checkpoint)
         defer { second.release() }
         XCTAssertEqual(
@@ -81,7 +81,7 @@ final class ResumeTests: XCTestCase {
     }
 
     func testResumeAfterAnEpochAndMidEpochEqualsNeverStopping() throws {
-        let straight = try freshRun(try config(folder()))
+        let straight = try Self.freshRun(try config(folder()))
         let expectedOutcome = try straight.run()
         straight.release()
         let expected = weights(straight.trainer)
@@ -104,9 +104,9 @@ final class ResumeTests: XCTestCase {
 
     func testResumeWritesMetricsIntoTheCheckpointsFolderEvenAfterTheRunMoved() throws {
         let original = folder(), moved = folder()
-        let run = try freshRun(try config(original, epochs: 2))
+        let run = try Self.freshRun(try config(original, epochs: 2))
         let stepsPerEpoch = run.trainer.trainLoader.batchesPerEpoch
-        _ = try interrupt(run) { $0.step >= stepsPerEpoch + 2 }
+        _ = try Self.interrupt(run) { $0.step >= stepsPerEpoch + 2 }
         try FileManager.default.moveItem(atPath: original, toPath: moved)
         let resumed = try Self.resumedRun(moved + "/last.safetensors")
         defer { resumed.release() }
@@ -118,7 +118,7 @@ final class ResumeTests: XCTestCase {
     }
 
     func testChangedConfigIsRefusedListingTheKeysButEpochsMayChange() throws {
-        let checkpoint = try interrupt(try freshRun(try config(folder()))) { $0.step >= 3 }
+        let checkpoint = try Self.interrupt(try Self.freshRun(try config(folder()))) { $0.step >= 3 }
         XCTAssertThrowsError(
             try Self.resumedRun(checkpoint, overrides: ["training.batchSize=16", "model.layers[0].filters=5"])
         ) { error in
@@ -142,7 +142,7 @@ final class ResumeTests: XCTestCase {
 
     func testCheckpointWhoseShapesContradictItsConfigIsRefused() throws {
         let directory = folder()
-        let run = try freshRun(try config(directory))
+        let run = try Self.freshRun(try config(directory))
         let saved = Checkpoint(snapshot: run.trainer.snapshot())
         run.release()
         // Rewrite the checkpoint with a config whose first conv has more filters than the tensors.
@@ -160,7 +160,7 @@ final class ResumeTests: XCTestCase {
 
     func testACheckpointWithATensorOfNoLayerIsRefusedForPrediction() throws {
         let directory = folder()
-        let run = try freshRun(try config(directory))
+        let run = try Self.freshRun(try config(directory))
         let saved = Checkpoint(snapshot: run.trainer.snapshot())
         run.release()
         let path = directory + "/stray.safetensors"
@@ -174,7 +174,7 @@ final class ResumeTests: XCTestCase {
     }
 
     func testRestoringASnapshotChecksEveryNameAndShapeAndChangesNothingOnARefusal() throws {
-        let run = try freshRun(try config(folder()))
+        let run = try Self.freshRun(try config(folder()))
         defer { run.release() }
         let trainer = run.trainer
         let original = trainer.snapshot()
@@ -209,7 +209,7 @@ final class ResumeTests: XCTestCase {
         json = try ConfigOverride("training.optimizer={\"type\": \"sgd\", \"learningRate\": 100, \"momentum\": 0.9}")
             .apply(to: json)
         json = try ConfigOverride("training.schedule={\"type\": \"cosine\", \"warmupEpochs\": 1}").apply(to: json)
-        let run = try freshRun(try TrainingConfig(json: json, source: "test.json"))
+        let run = try Self.freshRun(try TrainingConfig(json: json, source: "test.json"))
         defer { run.release() }
         XCTAssertThrowsError(try run.run()) { error in
             let message = (error as? WeftError)?.message ?? ""

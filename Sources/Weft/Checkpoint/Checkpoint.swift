@@ -2,7 +2,8 @@ import Foundation
 
 /// A Weft checkpoint: a safetensors file (see `SafetensorsFile` and `Models/README.md`) holding
 /// the model's parameters and buffers under their dotted names, the optimiser's state under
-/// `optimizer.<parameter>.<slot>`, and in `__metadata__` the resolved config, the training
+/// `optimizer.<parameter>.<slot>`, with `training.ema` the moving average of the parameters and
+/// buffers under `average.<name>`, and in `__metadata__` the resolved config, the training
 /// state (epoch, step, position in the epoch, generators, partial sums, history, best score),
 /// the data normalisation and class names, and two CRC-32s.
 public struct Checkpoint {
@@ -21,16 +22,24 @@ public struct Checkpoint {
     public let threads: Int
 
     /// Encodes `snapshot`: its model tensors under their names, then its optimiser state under
-    /// `optimizer.<key>` sorted by key, and the rest as metadata, with the current thread count.
+    /// `optimizer.<key>` sorted by key, then its averaged tensors under `average.<name>`, and the
+    /// rest as metadata, with the current thread count.
     public init(snapshot: TrainingSnapshot) {
         let model = snapshot.model.map { SafetensorsFile.Entry(name: $0.name, shape: $0.shape, values: $0.values) }
         let optimizer = snapshot.optimizerState.sorted { $0.name < $1.name }.map {
-            SafetensorsFile.Entry(name: "optimizer.\($0.name)", shape: $0.shape, values: $0.values)
+            SafetensorsFile.Entry(name: Checkpoint.optimizerPrefix + $0.name, shape: $0.shape, values: $0.values)
+        }
+        let averaged = snapshot.averagedModel.map {
+            SafetensorsFile.Entry(name: Checkpoint.averagePrefix + $0.name, shape: $0.shape, values: $0.values)
         }
         self.init(
             config: snapshot.config, state: snapshot.state, optimizerStepCount: snapshot.optimizerStepCount,
-            normalization: snapshot.normalization, classNames: snapshot.classNames, entries: model + optimizer)
+            normalization: snapshot.normalization, classNames: snapshot.classNames,
+            entries: model + optimizer + averaged)
     }
+
+    /// The name prefixes of the optimiser's state and of the moving average's tensors.
+    static let optimizerPrefix = "optimizer.", averagePrefix = "average."
 
     private init(
         config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
@@ -118,15 +127,19 @@ public struct Checkpoint {
     }
 
     /// The saved run as a value: the tensors named `optimizer.<key>` are the optimiser state
-    /// (under `<key>`), all others the model's. Names and shapes are checked against a model only
-    /// when the snapshot is restored into a model built from its config.
+    /// (under `<key>`), those named `average.<name>` the moving average (under `<name>`), all
+    /// others the model's. Names and shapes are checked against a model only when the snapshot
+    /// is restored into a model built from its config.
     public var snapshot: TrainingSnapshot {
-        let prefix = "optimizer."
         var model: [TrainingSnapshot.SavedTensor] = [], optimizer: [TrainingSnapshot.SavedTensor] = []
+        var averaged: [TrainingSnapshot.SavedTensor] = []
         for entry in file.entries {
-            if entry.name.hasPrefix(prefix) {
-                let key = String(entry.name.dropFirst(prefix.count))
+            if entry.name.hasPrefix(Checkpoint.optimizerPrefix) {
+                let key = String(entry.name.dropFirst(Checkpoint.optimizerPrefix.count))
                 optimizer.append(.init(name: key, shape: entry.shape, values: entry.values))
+            } else if entry.name.hasPrefix(Checkpoint.averagePrefix) {
+                let name = String(entry.name.dropFirst(Checkpoint.averagePrefix.count))
+                averaged.append(.init(name: name, shape: entry.shape, values: entry.values))
             } else {
                 model.append(.init(name: entry.name, shape: entry.shape, values: entry.values))
             }
@@ -134,7 +147,7 @@ public struct Checkpoint {
         return TrainingSnapshot(
             config: config, state: state, model: model, optimizerState: optimizer,
             optimizerStepCount: optimizerStepCount, normalization: normalization,
-            classNames: classNames)
+            classNames: classNames, averagedModel: averaged)
     }
 
     /// Writes the checkpoint atomically to `path`.

@@ -25,6 +25,9 @@ public struct TrainingSnapshot: Equatable, Sendable {
     public var state: TrainingState
     /// The model's parameters, then its buffers, in the model's order.
     public var model: [SavedTensor]
+    /// With `training.ema`: the moving average of the same tensors, under the same names;
+    /// empty without.
+    public var averagedModel: [SavedTensor]
     /// The optimiser's state tensors (`Optimizer.stateTensors()`), sorted by key.
     public var optimizerState: [SavedTensor]
     /// The optimiser's step count (Adam's bias correction).
@@ -36,14 +39,22 @@ public struct TrainingSnapshot: Equatable, Sendable {
 
     public init(
         config: TrainingConfig, state: TrainingState, model: [SavedTensor], optimizerState: [SavedTensor],
-        optimizerStepCount: Int, normalization: Normalization, classNames: [String]
+        optimizerStepCount: Int, normalization: Normalization, classNames: [String],
+        averagedModel: [SavedTensor] = []
     ) {
         self.config = config
         self.state = state
         self.model = model
+        self.averagedModel = averagedModel
         self.optimizerState = optimizerState
         self.optimizerStepCount = optimizerStepCount
         self.normalization = normalization
         self.classNames = classNames
+    }
+
+    /// The weights to evaluate, export, predict and fine-tune with: the moving average when the
+    /// run keeps one, else the model's own.
+    public var inferenceModel: [SavedTensor] {
+        averagedModel.isEmpty ? model : averagedModel
     }
 }

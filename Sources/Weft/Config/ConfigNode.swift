@@ -63,6 +63,14 @@ public struct ConfigNode {
         return Float(number)
     }
 
+    /// A number in `range` (closed unless `openAbove`), kept in Double (for rates PyTorch keeps
+    /// as Python floats, such as a decay of 0.999).
+    public func double(_ range: ClosedRange<Double>, openAbove: Bool = false) throws -> Double {
+        let rounded = try float(range, openAbove: openAbove)
+        guard case .number(let number) = value else { return Double(rounded) }
+        return number
+    }
+
     /// true or false.
     public func bool() throws -> Bool {
         guard case .bool(let flag) = value else { throw error("must be true or false, got \(value.summary)") }

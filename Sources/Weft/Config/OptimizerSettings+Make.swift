@@ -1,17 +1,21 @@
 /// Turning the validated optimiser and schedule settings into the objects that train.
 extension OptimizerSettings {
-    /// The configured optimiser, with empty state.
+    /// The configured optimiser, with empty state: SGD or Adam(W), inside `Lookahead` when
+    /// `lookahead` is set.
     public func makeOptimizer() throws -> Optimizer {
+        let base: Optimizer
         switch type {
         case "sgd":
-            return try SGD(
+            base = try SGD(
                 momentum: Double(momentum), dampening: Double(dampening), nesterov: nesterov,
                 weightDecay: Double(weightDecay))
         default:
-            return try Adam(
+            base = try Adam(
                 beta1: Double(betas.0), beta2: Double(betas.1), epsilon: Double(epsilon),
                 weightDecay: Double(weightDecay), decoupledWeightDecay: type == "adamw")
         }
+        guard let lookahead else { return base }
+        return try Lookahead(base: base, steps: lookahead.steps, alpha: lookahead.alpha)
     }
 }
 

@@ -21,6 +21,12 @@ public struct TrainingSettings: Equatable, Sendable {
     /// dot; each must match a parameter of the model (checked when the model is built, see
     /// `FrozenParameters`). Empty: every parameter trains.
     public var freeze: [String]
+    /// `training.ema`: evaluate, checkpoint as best, export and predict with an exponential
+    /// moving average of the weights; nil: with the weights themselves.
+    public var ema: EMASettings?
+    /// `training.parameterGroups`: parts of the model with their own learning-rate scale and
+    /// weight decay, in the order they are matched (empty: one group).
+    public var parameterGroups: [ParameterGroupSettings]
 
     init(_ object: ConfigObject) throws {
         epochs = try object.required("epochs", "how many passes over the training data").int(1...100_000)
@@ -42,6 +48,11 @@ public struct TrainingSettings: Equatable, Sendable {
                 freeze.append(prefix)
             }
         }
+        ema = try object.optional("ema").map { try EMASettings($0.object()) }
+        parameterGroups =
+            try object.optional("parameterGroups")?.array(minimumCount: 1, maximumCount: 1000).map {
+                try ParameterGroupSettings($0)
+            } ?? []
         try object.finish()
     }
 
@@ -58,6 +69,8 @@ public struct TrainingSettings: Equatable, Sendable {
         members.append(("evaluationBatchSize", .number(Double(evaluationBatchSize))))
         if syncBatchNorm { members.append(("syncBatchNorm", .bool(true))) }
         if !freeze.isEmpty { members.append(("freeze", .array(freeze.map { .string($0) }))) }
+        if let ema { members.append(("ema", ema.json)) }
+        if !parameterGroups.isEmpty { members.append(("parameterGroups", .array(parameterGroups.map(\.json)))) }
         return .object(members)
     }
 }
@@ -72,6 +85,8 @@ public struct OptimizerSettings: Equatable, Sendable {
     public var weightDecay: Float
     public var betas: (Float, Float)
     public var epsilon: Float
+    /// Lookahead's slow weights around the optimiser; nil: none.
+    public var lookahead: LookaheadSettings?
 
     public static func == (lhs: OptimizerSettings, rhs: OptimizerSettings) -> Bool {
         lhs.json == rhs.json
@@ -99,6 +114,7 @@ public struct OptimizerSettings: Equatable, Sendable {
             }
             epsilon = try object.optional("epsilon")?.float(1e-30...1) ?? 1e-8
         }
+        lookahead = try object.optional("lookahead").map { try LookaheadSettings($0.object()) }
         try object.finish()
     }
 
@@ -112,6 +128,7 @@ public struct OptimizerSettings: Equatable, Sendable {
             members += [("betas", .array([.float(betas.0), .float(betas.1)])), ("epsilon", .float(epsilon))]
         }
         members.append(("weightDecay", .float(weightDecay)))
+        if let lookahead { members.append(("lookahead", lookahead.json)) }
         return .object(members)
     }
 }

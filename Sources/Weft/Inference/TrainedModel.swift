@@ -14,12 +14,13 @@ public struct TrainedModel {
         try self.init(checkpoint: try Checkpoint(path: checkpointPath))
     }
 
-    /// The model of a checkpoint, every tensor checked against the config's shapes.
+    /// The model of a checkpoint, every tensor checked against the config's shapes: its moving
+    /// average of the weights when it keeps one (`training.ema`), else its weights.
     public init(checkpoint: Checkpoint) throws {
         let builder = try ModelBuilder(config: checkpoint.config.model, source: checkpoint.path)
         var generator = RandomGenerator(seed: 0)
         let model = builder.build(generator: &generator)
-        let match = WeightMatch(targets: model.parameters + model.buffers, saved: checkpoint.snapshot.model)
+        let match = WeightMatch(targets: model.parameters + model.buffers, saved: checkpoint.snapshot.inferenceModel)
         switch match.mismatches.first {
         case .missing(let name, _), .wrongShape(let name, _, _):
             throw WeftError(

@@ -67,7 +67,7 @@ public final class Adam: Optimizer {
             slots: ["exponentialAverage", "exponentialAverageOfSquares"])
     }
 
-    public func step(_ parameters: [NamedParameter], learningRate: Float) {
+    public func step(_ groups: [ParameterGroup], learningRate: Float) {
         precondition(
             learningRate.isFinite && learningRate >= 0,
             "Adam.step: learning rate must be finite and ≥ 0, got \(learningRate)")
@@ -76,39 +76,42 @@ public final class Adam: Optimizer {
         let step = Double(stepCount)
         let biasCorrection1 = 1 - pow(beta1, step)
         let biasCorrection2 = 1 - pow(beta2, step)
-        let stepSize = Double(learningRate) / biasCorrection1
-        let negativeStepSize = Float(-stepSize)
         let biasCorrection2Root = Float(pow(biasCorrection2, 0.5))
         let eps = Float(epsilon)
         let averageWeight = Float(1 - beta1), averageWeightIsSmall = abs(averageWeight) < 0.5
         let squareDecay = Float(beta2), squareWeight = Float(1 - beta2)
-        let l2 = decoupledWeightDecay ? 0 : Float(weightDecay)
-        let shrink = decoupledWeightDecay && weightDecay != 0 ? Float(1 - Double(learningRate) * weightDecay) : 1
 
-        for parameter in parameters {
-            guard let gradient = parameter.tensor.gradient else { continue }
-            let count = parameter.tensor.count
-            precondition(
-                gradient.count == count,
-                "Adam.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)")
-            let buffers = state.buffers(for: parameter) ?? state.createBuffers(for: parameter)
-            let p = parameter.tensor.data, g = gradient.data
-            let m = buffers[0].data, v = buffers[1].data
-            // Element-wise, so any split of the elements across threads gives the same values. (The
-            // loop stays scalar: Swift's squareRoot keeps a libm fallback that blocks vectorisation.)
-            Parallel.forChunks(count, grain: 1 << 15) { range in
-                for index in range {
-                    if shrink != 1 { p[index] *= shrink }
-                    let direction = l2 == 0 ? g[index] : g[index].addingProduct(l2, p[index])
-                    // torch.lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g + (w − 1)·(g − m).
-                    let difference = direction - m[index]
-                    m[index] =
-                        averageWeightIsSmall
-                        ? m[index].addingProduct(averageWeight, difference)
-                        : direction.addingProduct(averageWeight - 1, difference)
-                    v[index] = (v[index] * squareDecay).addingProduct(squareWeight * direction, direction)
-                    let denominator = v[index].squareRoot() / biasCorrection2Root + eps
-                    p[index] += negativeStepSize * m[index] / denominator
+        for group in groups {
+            let rate = group.learningRate(scaling: learningRate), decay = group.weightDecay ?? weightDecay
+            let negativeStepSize = Float(-(Double(rate) / biasCorrection1))
+            let l2 = decoupledWeightDecay ? 0 : Float(decay)
+            let shrink = decoupledWeightDecay && decay != 0 ? Float(1 - Double(rate) * decay) : 1
+            for parameter in group.parameters {
+                guard let gradient = parameter.tensor.gradient else { continue }
+                let count = parameter.tensor.count
+                precondition(
+                    gradient.count == count,
+                    "Adam.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)"
+                )
+                let buffers = state.buffers(for: parameter) ?? state.createBuffers(for: parameter)
+                let p = parameter.tensor.data, g = gradient.data
+                let m = buffers[0].data, v = buffers[1].data
+                // Element-wise, so any split of the elements across threads gives the same values. (The
+                // loop stays scalar: Swift's squareRoot keeps a libm fallback that blocks vectorisation.)
+                Parallel.forChunks(count, grain: 1 << 15) { range in
+                    for index in range {
+                        if shrink != 1 { p[index] *= shrink }
+                        let direction = l2 == 0 ? g[index] : g[index].addingProduct(l2, p[index])
+                        // torch.lerp(m, g, w): m + w·(g − m) for |w| < 0.5, else g + (w − 1)·(g − m).
+                        let difference = direction - m[index]
+                        m[index] =
+                            averageWeightIsSmall
+                            ? m[index].addingProduct(averageWeight, difference)
+                            : direction.addingProduct(averageWeight - 1, difference)
+                        v[index] = (v[index] * squareDecay).addingProduct(squareWeight * direction, direction)
+                        let denominator = v[index].squareRoot() / biasCorrection2Root + eps
+                        p[index] += negativeStepSize * m[index] / denominator
+                    }
                 }
             }
         }

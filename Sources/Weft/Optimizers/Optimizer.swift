@@ -7,17 +7,21 @@
 ///
 /// A training step is: `zeroGradients(parameters)`, forward, `loss.backward()`, optionally
 /// `clipGradientNorm(parameters, maxNorm:)`, then `step(parameters, learningRate:)` with the rate a
-/// `LearningRateSchedule` gives for `stepCount`.
+/// `LearningRateSchedule` gives for `stepCount`. Parameter groups (`ParameterGroup`) give parts
+/// of the model their own rate scale and weight decay, as PyTorch's `param_groups`.
 public protocol Optimizer: AnyObject {
     /// How many times `step` has run (restored by `loadState`).
     var stepCount: Int { get }
 
-    /// Updates in place every parameter that has a gradient; parameters whose `gradient` is nil
-    /// are skipped and get no state, as in `torch.optim.Optimizer.step`. Increments `stepCount`.
+    /// Updates in place every parameter of `groups` that has a gradient, each group with its own
+    /// rate (`learningRate` times the group's scale) and weight decay; parameters whose `gradient`
+    /// is nil are skipped and get no state, as in `torch.optim.Optimizer.step`. Increments
+    /// `stepCount` once. `step(_:learningRate:)` is the single group with the optimiser's settings.
     /// - Parameters:
-    ///   - parameters: the model's parameters; each name must always denote a tensor of the same shape.
+    ///   - groups: the model's parameters, each in one group; each name must always denote a
+    ///     tensor of the same shape.
     ///   - learningRate: the rate for this step (finite, not negative).
-    func step(_ parameters: [NamedParameter], learningRate: Float)
+    func step(_ groups: [ParameterGroup], learningRate: Float)
 
     /// Copies of the per-parameter state, keyed `"<parameter name>.<slot>"`
     /// (`layers.0.weight.momentumBuffer`, `layers.0.weight.exponentialAverage`, ...), each of

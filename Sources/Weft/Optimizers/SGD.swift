@@ -49,34 +49,38 @@ public final class SGD: Optimizer {
         state = OptimizerState(optimizerName: "SGD", slots: momentum == 0 ? [] : ["momentumBuffer"])
     }
 
-    public func step(_ parameters: [NamedParameter], learningRate: Float) {
+    public func step(_ groups: [ParameterGroup], learningRate: Float) {
         precondition(
             learningRate.isFinite && learningRate >= 0,
             "SGD.step: learning rate must be finite and ≥ 0, got \(learningRate)")
         stepCount += 1
-        let decay = Float(weightDecay), factor = Float(momentum), kept = Float(1 - dampening)
-        let negativeRate = -learningRate
-        for parameter in parameters {
-            guard let gradient = parameter.tensor.gradient else { continue }
-            let count = parameter.tensor.count
-            precondition(
-                gradient.count == count,
-                "SGD.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)")
-            let p = parameter.tensor.data, g = gradient.data
-            if momentum == 0 {
+        let factor = Float(momentum), kept = Float(1 - dampening)
+        for group in groups {
+            let decay = Float(group.weightDecay ?? weightDecay)
+            let negativeRate = -group.learningRate(scaling: learningRate)
+            for parameter in group.parameters {
+                guard let gradient = parameter.tensor.gradient else { continue }
+                let count = parameter.tensor.count
+                precondition(
+                    gradient.count == count,
+                    "SGD.step: gradient of \(parameter.name) is \(gradient.shape), parameter is \(parameter.tensor.shape)"
+                )
+                let p = parameter.tensor.data, g = gradient.data
+                if momentum == 0 {
+                    for index in 0..<count {
+                        let direction = decay == 0 ? g[index] : g[index].addingProduct(decay, p[index])
+                        p[index] = p[index].addingProduct(negativeRate, direction)
+                    }
+                    continue
+                }
+                let existing = state.buffers(for: parameter), firstUpdate = existing == nil
+                let b = (existing ?? state.createBuffers(for: parameter))[0].data  // the momentum buffer
                 for index in 0..<count {
-                    let direction = decay == 0 ? g[index] : g[index].addingProduct(decay, p[index])
+                    var direction = decay == 0 ? g[index] : g[index].addingProduct(decay, p[index])
+                    b[index] = firstUpdate ? direction : (b[index] * factor).addingProduct(kept, direction)
+                    direction = nesterov ? direction.addingProduct(factor, b[index]) : b[index]
                     p[index] = p[index].addingProduct(negativeRate, direction)
                 }
-                continue
-            }
-            let existing = state.buffers(for: parameter), firstUpdate = existing == nil
-            let b = (existing ?? state.createBuffers(for: parameter))[0].data  // the momentum buffer
-            for index in 0..<count {
-                var direction = decay == 0 ? g[index] : g[index].addingProduct(decay, p[index])
-                b[index] = firstUpdate ? direction : (b[index] * factor).addingProduct(kept, direction)
-                direction = nesterov ? direction.addingProduct(factor, b[index]) : b[index]
-                p[index] = p[index].addingProduct(negativeRate, direction)
             }
         }
     }

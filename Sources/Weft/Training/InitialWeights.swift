@@ -35,7 +35,7 @@ public struct InitialWeights {
     public init(loading target: String, into targets: [NamedParameter]) throws {
         let path = try RunFolder.locateCheckpoint(target, purpose: "to initialise from").checkpoint
         let checkpoint = try Checkpoint(path: path)
-        let saved = checkpoint.snapshot.model
+        let saved = checkpoint.snapshot.inferenceModel
         let match = WeightMatch(targets: targets, saved: saved, mode: .partial)
         guard !match.pairs.isEmpty else {
             throw WeftError(

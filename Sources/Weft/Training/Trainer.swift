@@ -15,6 +15,14 @@ public final class Trainer {
     /// optimiser updates.
     public let frozen: FrozenParameters
     public let optimizer: Optimizer
+    /// The trainable parameters in the groups of `training.parameterGroups` (one group without).
+    public let parameterGroups: [ParameterGroup]
+    /// With `training.ema`: a second copy of the model holding the moving average of the
+    /// weights, which validation and testing evaluate; nil without.
+    public let averagedModel: Sequential?
+    /// With `training.ema`: the average's update rule, pairing `averagedModel`'s tensors with the
+    /// model's.
+    public let averaging: ExponentialMovingAverage?
     public let schedule: LearningRateSchedule
     public let trainLoader: BatchLoader
     public let runLog: RunLog
@@ -59,6 +67,21 @@ public final class Trainer {
             prefixes: config.training.freeze, parameters: parameters, buffers: model.buffers, source: source)
         frozen.apply()
         optimizer = try config.training.optimizer.makeOptimizer()
+        parameterGroups = try ParameterGrouping(
+            settings: config.training.parameterGroups, trainable: frozen.trainable, buffers: model.buffers,
+            source: source
+        ).groups
+        if let ema = config.training.ema {
+            var unused = RandomGenerator(seed: 0)
+            let copy = builder.build(generator: &unused)
+            averagedModel = copy
+            averaging = try ExponentialMovingAverage(
+                decay: ema.decay, warmupSteps: ema.warmupSteps, everySteps: ema.everySteps,
+                averages: copy.parameters + copy.buffers, sources: parameters + model.buffers)
+        } else {
+            averagedModel = nil
+            averaging = nil
+        }
         let augmentation = AugmentationSettings(
             randomCropPadding: config.data.augment.randomCropPadding,
             horizontalFlip: config.data.augment.horizontalFlip,
@@ -128,7 +151,8 @@ public final class Trainer {
             state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
         }
         try replicas.broadcastFromRankZero(
-            parameters: parameters, buffers: model.buffers, optimizer: optimizer, trainable: frozen.trainable)
+            parameters: parameters, buffers: model.buffers + (averaging?.averages ?? []), optimizer: optimizer,
+            trainable: frozen.trainable)
         if config.training.syncBatchNorm { batchNormSynchronization = replicas.batchNormSynchronization() }
     }
 
@@ -251,17 +275,20 @@ public final class Trainer {
         let communication = clock.lap()
         replicas.recordStep(computeSeconds: forward + backward, communicationSeconds: communication)
         if let maxNorm = settings.gradientClipNorm { _ = clipGradientNorm(trainable, maxNorm: Double(maxNorm)) }
-        Autograd.withoutRecording { optimizer.step(trainable, learningRate: rate) }
+        Autograd.withoutRecording { optimizer.step(parameterGroups, learningRate: rate) }
         guard Trainer.allFinite(parameters + model.buffers) else {
             throw WeftError(
                 "training diverged: the weights became infinite or NaN at epoch \(state.epoch + 1), step \(state.step + 1); lower training.optimizer.learningRate (now \(settings.optimizer.learningRate)) or set training.gradientClipNorm"
             )
         }
+        averaging?.update(afterStep: state.step + 1)
         lastStepTimes = StepTimes(
             forward: forward, backward: backward, optimizer: clock.lap(), communication: communication)
         if replicas.checksReplicas {
             let state = optimizer.stateTensors().sorted { $0.key < $1.key }.map(\.value)
-            try replicas.checkReplicas((parameters + model.buffers).map(\.tensor) + state, step: self.state.step + 1)
+            let averages = (averaging?.averages ?? []).map(\.tensor)
+            try replicas.checkReplicas(
+                (parameters + model.buffers).map(\.tensor) + state + averages, step: self.state.step + 1)
         }
         return (loss.scalar, MetricAccumulator.correctPredictions(logits: logits, labels: labels))
     }
@@ -337,11 +364,15 @@ public final class Trainer {
     /// How summaries name the config's test-time augmentation (`TTA flip`), empty without.
     private var ttaLabel: String { TestTimeAugmentation(config: config)?.label ?? "" }
 
-    /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in evaluation mode;
-    /// with `evaluation.tta`, also those of the probabilities averaged over the views.
+    /// Loss (plain cross-entropy) and accuracy on `indices` of `dataset`, in evaluation mode, of
+    /// the moving average of the weights with `training.ema`, else of the weights; with
+    /// `evaluation.tta`, also those of the probabilities averaged over the views.
     public func evaluate(dataset: ImageDataset, indices: [Int]) -> EvaluationResult {
-        TrainedModel(config: config, model: model, normalization: data.normalization, classNames: dataset.classNames)
-            .evaluate(dataset: dataset, indices: indices, batchSize: config.training.evaluationBatchSize)
+        TrainedModel(
+            config: config, model: averagedModel ?? model, normalization: data.normalization,
+            classNames: dataset.classNames
+        )
+        .evaluate(dataset: dataset, indices: indices, batchSize: config.training.evaluationBatchSize)
     }
 
     static func percent(_ fraction: Double) -> String {
