@@ -9,7 +9,7 @@ struct WeftCommand: ParsableCommand {
         version: Weft.version,
         subcommands: [
             Train.self, Resume.self, Evaluate.self, Report.self, Predict.self, Export.self, Import.self,
-            Inspect.self, DataCommand.self, Bench.self, Tune.self
+            Inspect.self, DataCommand.self, Bench.self, Tune.self, LRFind.self
         ]
     )
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A line chart of one or more series over a shared x axis, with a title, a legend on the
 /// title's line, gridlines, ticks, tick labels and axis labels. Draws on any `Canvas`.
 public struct LineChart: Sendable {
@@ -34,6 +36,22 @@ public struct LineChart: Sendable {
     public var series: [Series]
     /// Whether the x axis counts whole units (epochs).
     public var integerX = true
+    /// Whether the x axis is logarithmic: ticks at powers of ten (`1e-7`, `0.01`, `1`, `10`);
+    /// points whose x is not positive are left out.
+    public var logarithmicX = false
+    /// Thin vertical lines across the plot at these x values (a marked point of interest).
+    public var verticalLines: [VerticalLine] = []
+
+    /// A vertical line at `x`, in `color`.
+    public struct VerticalLine: Sendable {
+        public var x: Double
+        public var color: Color
+
+        public init(x: Double, color: Color) {
+            self.x = x
+            self.color = color
+        }
+    }
     /// Logical size.
     public var width = 520.0
     public var height = 300.0
@@ -49,9 +67,11 @@ public struct LineChart: Sendable {
 
     /// Draws the chart with its top-left corner at (`left`, `top`).
     public func draw<C: Canvas>(on canvas: inout C, left: Double = 0, top: Double = 0) {
-        let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        let points = series.flatMap(\.points).compactMap(plotted)
         let xAxis = ChartAxis(
-            low: points.map(\.x).min() ?? 0, high: points.map(\.x).max() ?? 1, tickCount: 8, integers: integerX)
+            low: points.map(\.x).min() ?? 0, high: points.map(\.x).max() ?? 1, tickCount: logarithmicX ? 10 : 8,
+            integers: integerX || logarithmicX)
+        let xTickLabel = { (tick: Double) in logarithmicX ? LineChart.powerOfTenLabel(tick) : xAxis.label(tick) }
         let yAxis = ChartAxis(low: points.map(\.y).min() ?? 0, high: points.map(\.y).max() ?? 1, tickCount: 6)
         let tickLabelWidth = yAxis.ticks.map { canvas.textWidth(yAxis.label($0), size: LineChart.tickSize) }.max() ?? 0
         let plotLeft = left + 26 + tickLabelWidth + 8, plotRight = left + width - 16
@@ -86,7 +106,7 @@ public struct LineChart: Sendable {
             canvas.line(x1: x, y1: plotTop, x2: x, y2: plotBottom, color: .grid)
             canvas.line(x1: x, y1: plotBottom, x2: x, y2: plotBottom + 5, color: .axis)
             canvas.text(
-                xAxis.label(tick), x: x, y: plotBottom + 14, size: LineChart.tickSize, color: .mutedText,
+                xTickLabel(tick), x: x, y: plotBottom + 14, size: LineChart.tickSize, color: .mutedText,
                 anchor: .middle)
         }
         canvas.line(x1: plotLeft, y1: plotBottom, x2: plotRight, y2: plotBottom, color: .axis)
@@ -97,9 +117,14 @@ public struct LineChart: Sendable {
         canvas.text(
             yLabel, x: left + 12, y: (plotTop + plotBottom) / 2, size: LineChart.labelSize, color: .text,
             anchor: .middle, bold: false, rotated: true)
+        for mark in verticalLines {
+            guard let x = plotted(Point(x: mark.x, y: 0))?.x else { continue }
+            let position = xAxis.position(x, from: dataLeft, to: dataRight)
+            canvas.line(x1: position, y1: plotTop, x2: position, y2: plotBottom, color: mark.color, lineWidth: 1.5)
+        }
         // The series.
         for item in series {
-            let mapped = item.points.filter { $0.x.isFinite && $0.y.isFinite }.map {
+            let mapped = item.points.compactMap(plotted).map {
                 (
                     x: xAxis.position($0.x, from: dataLeft, to: dataRight),
                     y: yAxis.position($0.y, from: plotBottom, to: plotTop)
@@ -109,6 +134,23 @@ public struct LineChart: Sendable {
             if item.markers || mapped.count == 1 {
                 for point in mapped { canvas.circle(x: point.x, y: point.y, radius: 3.5, fill: item.color, opacity: 1) }
             }
+        }
+    }
+
+    /// `point` in the axes' units (x as log₁₀ on a logarithmic axis); nil when it cannot be drawn.
+    private func plotted(_ point: Point) -> Point? {
+        let x = logarithmicX ? (point.x > 0 ? log10(point.x) : .nan) : point.x
+        return x.isFinite && point.y.isFinite ? Point(x: x, y: point.y) : nil
+    }
+
+    /// The label of the tick at 10^`exponent`: `0.01` to `1000` written out, `1e-7` or `1e6`
+    /// beyond.
+    static func powerOfTenLabel(_ exponent: Double) -> String {
+        let power = Int(exponent.rounded())
+        switch power {
+        case -2..<0: return "0." + String(repeating: "0", count: -power - 1) + "1"
+        case 0...3: return "1" + String(repeating: "0", count: power)
+        default: return "1e\(power)"
         }
     }
 }
