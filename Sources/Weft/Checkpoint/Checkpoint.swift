@@ -7,8 +7,11 @@ import Foundation
 /// state (epoch, step, position in the epoch, generators, partial sums, history, best score),
 /// the data normalisation and class names, and two CRC-32s.
 public struct Checkpoint {
-    /// The format written by this version.
-    public static let formatVersion = 1
+    /// The newest format this version reads and writes: 2 adds the moving average
+    /// (`average.<name>`). A checkpoint without one is written as version 1, which older
+    /// readers read too; one with an average is version 2, which they refuse with "update Weft"
+    /// instead of mistaking its `average.*` tensors for unknown layers.
+    public static let formatVersion = 2
     public static let formatName = "weft-checkpoint"
 
     public let file: SafetensorsFile
@@ -35,7 +38,7 @@ public struct Checkpoint {
         self.init(
             config: snapshot.config, state: snapshot.state, optimizerStepCount: snapshot.optimizerStepCount,
             normalization: snapshot.normalization, classNames: snapshot.classNames,
-            entries: model + optimizer + averaged)
+            entries: model + optimizer + averaged, formatVersion: averaged.isEmpty ? 1 : Checkpoint.formatVersion)
     }
 
     /// The name prefixes of the optimiser's state and of the moving average's tensors.
@@ -43,11 +46,11 @@ public struct Checkpoint {
 
     private init(
         config: TrainingConfig, state: TrainingState, optimizerStepCount: Int, normalization: Normalization,
-        classNames: [String], entries: [SafetensorsFile.Entry]
+        classNames: [String], entries: [SafetensorsFile.Entry], formatVersion: Int
     ) {
         let metadata: [(key: String, value: String)] = [
             ("format", Checkpoint.formatName),
-            ("formatVersion", String(Checkpoint.formatVersion)),
+            ("formatVersion", String(formatVersion)),
             ("weftVersion", Weft.version),
             ("config", config.json.serialized(pretty: false)),
             ("state", state.json.serialized(pretty: false)),
