@@ -164,6 +164,19 @@ def main():
         with open(os.path.join(folder, "run", checkpoints[-1]), "rb") as handle:
             write("safetensors", "checkpoint.safetensors", handle.read())
         write("config", "seed.json", json.dumps(config, indent=2))
+        write("config", "options.json", json.dumps(options_config(config), indent=2))
+
+
+def options_config(config):
+    """The seed config with every training option that has settings of its own."""
+    options = json.loads(json.dumps(config))
+    training = options["training"]
+    training["optimizer"]["lookahead"] = {"steps": 5, "alpha": 0.5}
+    training["ema"] = {"decay": 0.99, "warmupSteps": 2, "everySteps": 2}
+    training["parameterGroups"] = [{"layerTypes": ["dense"], "parameterNames": "bias", "prefixes": "layers.1",
+                                    "learningRateScale": 2, "weightDecay": 0}]
+    options["evaluation"] = {"tta": ["flip", "shift1"]}
+    return options
 
 
 if __name__ == "__main__":
