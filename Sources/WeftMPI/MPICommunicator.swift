@@ -21,6 +21,10 @@ public final class MPICommunicator: Communicator {
     public let hosts: [String]
     /// Seconds a collective may wait for the other ranks before the job is given up (default 300).
     public var rankTimeout: Double = 300
+    /// Seconds the collectives of `duringStartup` (the broadcast of rank 0's weights before the
+    /// first step) may wait at least, whatever `rankTimeout` is (default 120): the ranks arrive
+    /// there after loading their data, each at its own speed.
+    public var startupTimeout: Double = 120
     private let world: MPI_Comm
     private static var initialized = false
     /// Message tags of the probe and its answer (point-to-point, apart from the collectives).
@@ -137,6 +141,13 @@ public final class MPICommunicator: Communicator {
     }
 
     // MARK: - Deadlines
+
+    public func duringStartup<T>(_ body: () throws -> T) throws -> T {
+        let saved = rankTimeout
+        rankTimeout = max(rankTimeout, startupTimeout)
+        defer { rankTimeout = saved }
+        return try body()
+    }
 
     /// Seconds a collective waits before it also answers probes.
     private static let quietSeconds = 0.1

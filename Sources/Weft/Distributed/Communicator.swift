@@ -25,9 +25,18 @@ public protocol Communicator: AnyObject {
     /// Ends the whole job at once with `status` (`MPI_Abort`): for an error on one rank, which
     /// would otherwise leave the others waiting forever.
     func abort(status: Int32) -> Never
+    /// Runs `body`, whose collectives are the first after every rank loaded its data, with a
+    /// deadline that allows for ranks that load at different speeds (a cold image cache, a
+    /// slower disk): `MPICommunicator` waits at least `startupTimeout` there.
+    func duringStartup<T>(_ body: () throws -> T) throws -> T
 }
 
 extension Communicator {
+    /// `body` as it is: a communicator without deadlines has no startup to allow for.
+    public func duringStartup<T>(_ body: () throws -> T) throws -> T {
+        try body()
+    }
+
     /// Rank 0's byte string on every rank: its length first, then its bytes.
     public func broadcastFromRankZero(_ bytes: [UInt8]) throws -> [UInt8] {
         var length = UInt64(bytes.count)

@@ -198,11 +198,24 @@ public final class ReplicaGroup {
     /// rank there is nothing to copy).
     /// - Parameter trainable: the parameters the optimiser updates and keeps state for (those
     ///   `training.freeze` leaves); nil: all of `parameters`.
+    ///
+    /// This is the first collective after every rank loaded its data, so it waits with
+    /// `Communicator.duringStartup`'s longer deadline.
     public func broadcastFromRankZero(
         parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer,
         trainable: [NamedParameter]? = nil
     ) throws {
         guard size > 1 else { return }
+        try communicator.duringStartup {
+            try broadcastLeaderState(
+                parameters: parameters, buffers: buffers, optimizer: optimizer, trainable: trainable)
+        }
+    }
+
+    private func broadcastLeaderState(
+        parameters: [NamedParameter], buffers: [NamedParameter], optimizer: Optimizer,
+        trainable: [NamedParameter]?
+    ) throws {
         var values = (parameters + buffers).flatMap { $0.tensor.scalars }
         try during("the broadcast of rank 0's weights") { try communicator.broadcastFromRankZero(&values) }
         var offset = 0
