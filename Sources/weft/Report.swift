@@ -66,6 +66,23 @@ func writeReport(target: String, output: String, dataDirectory: String?) throws 
 
 /// At the end of a finished `weft train`: writes `report.html` into the run folder. A failure
 /// (say, a full disk) does not undo the finished run: it is a warning naming the retry command.
+/// Makes `run` rewrite `report.html` in its folder after every epoch (`LiveReport`: the curves
+/// so far). A page that cannot be written is warned about once; the run goes on.
+func writeLiveReports(of run: TrainingRun) {
+    var warned = false
+    let config = run.trainer.config, folder = run.folder
+    run.afterEpoch = { state in
+        do {
+            try LiveReport(config: config, folder: folder, epochs: state.history).write()
+        } catch {
+            guard !warned else { return }
+            warned = true
+            let message = (error as? WeftError)?.message ?? "\(error)"
+            run.progress.finish(with: "warning: the live report was not written: \(message); training goes on")
+        }
+    }
+}
+
 func writeFinishedRunReport(folder: String, dataDirectory: String?) {
     do {
         try writeReport(

@@ -48,6 +48,12 @@ struct Resume: ParsableCommand {
     @Flag(help: .hidden)
     var checkReplicas = false
 
+    @Flag(
+        help:
+            "Do not rewrite report.html (the curves so far) after every epoch, nor write the full report (weft report) when the run finishes."
+    )
+    var noReport = false
+
     func validate() throws {
         if let threads, !(1...Parallel.maximumThreadCount).contains(threads) {
             throw ValidationError("--threads must be from 1 to \(Parallel.maximumThreadCount), got \(threads)")
@@ -67,7 +73,9 @@ struct Resume: ParsableCommand {
                 with:
                     "resuming \(run.trainer.config.name) at epoch \(state.epoch + 1), batch \(state.batchInEpoch), step \(state.step) in \(run.folder)"
             )
+            if !noReport && run.isLeader { writeLiveReports(of: run) }
             try run.printOutcome(try run.run())
+            if !noReport && run.isLeader { writeFinishedRunReport(folder: run.folder, dataDirectory: dataDir) }
         }
     }
 }

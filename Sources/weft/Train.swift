@@ -17,7 +17,8 @@ struct Train: ParsableCommand {
             refused, naming the pid that holds it. \
             Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and prints the \
             `weft resume` command; a second Ctrl-C exits at once. A finished run also gets \
-            report.html (see weft report) unless --no-report is given.
+            report.html (see weft report) unless --no-report is given; while it trains, report.html
+            shows the curves of the epochs so far, rewritten after every epoch.
 
             Examples:
               weft train Configs/cnn-bn.json
@@ -87,6 +88,7 @@ struct Train: ParsableCommand {
                 with:
                     "\(config.name): \(parameters) parameters, \(data.trainIndices.count) training / \(data.validationIndices.count) validation / \(data.testIndices.count) test images, \(threading.threads) thread\(threading.threads == 1 ? "" : "s")\(communicator == nil ? "" : " per rank")\(ranks)"
             )
+            if !noReport && run.isLeader { writeLiveReports(of: run) }
             try run.printOutcome(try run.run())
             if !noReport && run.isLeader { writeFinishedRunReport(folder: run.folder, dataDirectory: dataDir) }
         }

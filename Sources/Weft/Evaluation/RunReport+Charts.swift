@@ -10,49 +10,66 @@ extension RunReport {
 
     /// Training and validation loss per epoch, and the checkpoint's test loss.
     public var lossChart: LineChart {
-        let epochs = history.epochs
-        var series = [
-            LineChart.Series(
-                name: "train", color: RunReport.trainColor,
-                points: epochs.map { .init(x: Double($0.epoch), y: $0.trainLoss) })
-        ]
-        let validation = epochs.compactMap { record in
-            record.validationLoss.map { LineChart.Point(x: Double(record.epoch), y: $0) }
-        }
-        if !validation.isEmpty {
-            series.append(.init(name: "validation", color: RunReport.validationColor, points: validation))
-        }
-        series.append(
-            .init(
-                name: "test", color: RunReport.testColor, points: [.init(x: checkpointEpoch, y: evaluation.loss)],
-                markers: true))
-        return LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross-entropy", series: series)
+        RunReport.lossChart(history.epochs, test: (checkpointEpoch, evaluation.loss))
     }
 
     /// Training and validation accuracy per epoch (percent), and the checkpoint's test accuracy.
     public var accuracyChart: LineChart {
-        let epochs = history.epochs
-        var series = [
-            LineChart.Series(
-                name: "train", color: RunReport.trainColor,
-                points: epochs.map { .init(x: Double($0.epoch), y: 100 * $0.trainAccuracy) })
-        ]
-        let validation = epochs.compactMap { record in
-            record.validationAccuracy.map { LineChart.Point(x: Double(record.epoch), y: 100 * $0) }
-        }
-        if !validation.isEmpty {
-            series.append(.init(name: "validation", color: RunReport.validationColor, points: validation))
-        }
-        series.append(
-            .init(
-                name: "test", color: RunReport.testColor,
-                points: [.init(x: checkpointEpoch, y: 100 * evaluation.accuracy)], markers: true))
-        return LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)", series: series)
+        RunReport.accuracyChart(history.epochs, test: (checkpointEpoch, evaluation.accuracy))
     }
 
     /// The learning rate of each epoch's last step.
     public var learningRateChart: LineChart {
-        let points = history.epochs.filter { $0.learningRate.isFinite }.map {
+        RunReport.learningRateChart(history.epochs)
+    }
+
+    /// Training and validation loss of `epochs`, and a test point (epoch, loss) when given.
+    static func lossChart(_ epochs: [EpochRecord], test: (epoch: Double, loss: Double)?) -> LineChart {
+        LineChart(
+            title: "Loss", xLabel: "epoch", yLabel: "cross-entropy",
+            series: curves(epochs, test: test.map { ($0.epoch, $0.loss) }, scale: 1) {
+                ($0.trainLoss, $0.validationLoss)
+            })
+    }
+
+    /// Training and validation accuracy of `epochs` (percent), and a test point (epoch,
+    /// accuracy as a fraction) when given.
+    static func accuracyChart(_ epochs: [EpochRecord], test: (epoch: Double, accuracy: Double)?) -> LineChart {
+        LineChart(
+            title: "Accuracy", xLabel: "epoch", yLabel: "accuracy (%)",
+            series: curves(epochs, test: test.map { ($0.epoch, $0.accuracy) }, scale: 100) {
+                ($0.trainAccuracy, $0.validationAccuracy)
+            })
+    }
+
+    /// The train and validation series of `metric` (times `scale`), and the test point.
+    private static func curves(
+        _ epochs: [EpochRecord], test: (Double, Double)?, scale: Double,
+        _ metric: (EpochRecord) -> (train: Double, validation: Double?)
+    ) -> [LineChart.Series] {
+        var series = [
+            LineChart.Series(
+                name: "train", color: RunReport.trainColor,
+                points: epochs.map { .init(x: Double($0.epoch), y: scale * metric($0).train) })
+        ]
+        let validation = epochs.compactMap { record in
+            metric(record).validation.map { LineChart.Point(x: Double(record.epoch), y: scale * $0) }
+        }
+        if !validation.isEmpty {
+            series.append(.init(name: "validation", color: RunReport.validationColor, points: validation))
+        }
+        if let (epoch, value) = test {
+            series.append(
+                .init(
+                    name: "test", color: RunReport.testColor, points: [.init(x: epoch, y: scale * value)], markers: true
+                ))
+        }
+        return series
+    }
+
+    /// The learning rate of each epoch's last step.
+    static func learningRateChart(_ epochs: [EpochRecord]) -> LineChart {
+        let points = epochs.filter { $0.learningRate.isFinite }.map {
             LineChart.Point(x: Double($0.epoch), y: $0.learningRate)
         }
         return LineChart(

@@ -180,7 +180,23 @@ extension RunReport {
     }
 
     private var trainingSection: String {
-        let rows = history.epochs.map { record -> String in
+        """
+        <section>
+        <h2>Training</h2>
+        <p class="muted">Per epoch, from \(HTML.escape(history.source)); the green point is this report's \(splitName) result for the checkpoint.</p>
+        <div class="charts">
+        \(RunReport.svg(lossChart))
+        \(RunReport.svg(accuracyChart))
+        \(RunReport.svg(learningRateChart))
+        \(RunReport.epochTable(history.epochs))
+        </div>
+        </section>
+        """
+    }
+
+    /// The table of `epochs`: losses, accuracies, rate, seconds and speed of each.
+    static func epochTable(_ epochs: [EpochRecord]) -> String {
+        let rows = epochs.map { record -> String in
             func optional(_ value: Double?, _ format: (Double) -> String) -> String { value.map(format) ?? "–" }
             return
                 "<tr><td>\(record.epoch)</td><td>\(String(format: "%.4f", record.trainLoss))</td><td>\(RunReport.percent(record.trainAccuracy))</td>"
@@ -188,21 +204,12 @@ extension RunReport {
                 + "<td>\(String(format: "%.3g", record.learningRate))</td><td>\(String(format: "%.1f", record.seconds))</td><td>\(String(format: "%.0f", record.imagesPerSecond))</td></tr>"
         }
         return """
-            <section>
-            <h2>Training</h2>
-            <p class="muted">Per epoch, from \(HTML.escape(history.source)); the green point is this report's \(splitName) result for the checkpoint.</p>
-            <div class="charts">
-            \(RunReport.svg(lossChart))
-            \(RunReport.svg(accuracyChart))
-            \(RunReport.svg(learningRateChart))
             <div class="scroll"><table class="numbers epochs">
             <thead><tr><th>epoch</th><th>train loss</th><th>train acc.</th><th>val. loss</th><th>val. acc.</th><th>learning rate</th><th>seconds</th><th>images/s</th></tr></thead>
             <tbody>
             \(rows.joined(separator: "\n"))
             </tbody>
             </table></div>
-            </div>
-            </section>
             """
     }
 

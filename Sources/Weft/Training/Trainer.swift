@@ -37,6 +37,9 @@ public final class Trainer {
     /// Receives the snapshot at each checkpoint moment (`TrainingRun` plugs its `CheckpointWriter`
     /// in on rank 0); the snapshot is made only when it is set.
     var onCheckpoint: ((TrainingSnapshot, CheckpointMoment) throws -> Void)?
+    /// Called on rank 0 after each finished epoch (its record is the history's last), after
+    /// `metrics.jsonl` got it; the live report plugs in here.
+    var onEpochEnd: ((TrainingState) -> Void)?
     /// Polled after every step; when it returns true the run stops cleanly after that step.
     var shouldStop: () -> Bool = { false }
 
@@ -325,7 +328,10 @@ public final class Trainer {
         state.epochImages = 0
         state.epochSeconds = 0
         state.augmentationGenerator = augmentationGenerator(epoch: state.epoch)
-        if isLeader { try runLog.append(record.json) }
+        if isLeader {
+            try runLog.append(record.json)
+            onEpochEnd?(state)
+        }
         progress.finish(with: Trainer.summary(record, epochs: config.training.epochs, ttaLabel: ttaLabel))
         if let breakdown = replicas.finishEpochBreakdown() { progress.finish(with: breakdown) }
         let stepDue = config.checkpoint.everySteps.map { state.step % $0 == 0 } ?? false

@@ -28,6 +28,12 @@ public final class TrainingRun {
     /// Polled after every step with the training state, before the signals; true stops the run
     /// as a signal does (after that step, with a checkpoint). Tests stop runs at a chosen step.
     public var stopsWhen: (TrainingState) -> Bool = { _ in false }
+    /// Called on rank 0 after each finished epoch with the training state (the epoch's record is
+    /// the last of its history): `weft train` and `weft resume` rewrite the live report there.
+    public var afterEpoch: ((TrainingState) -> Void)? {
+        get { trainer.onEpochEnd }
+        set { trainer.onEpochEnd = newValue }
+    }
 
     private let writer: CheckpointWriter?
     private var lock: RunFolderLock?
