@@ -242,6 +242,9 @@ cmd_run() {
     local forward=(-x PATH -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM)
     [ -z "${LD_LIBRARY_PATH:-}" ] || forward+=(-x LD_LIBRARY_PATH)
     [ -z "${WEFT_NETNS_VERBOSE:-}" ] || forward+=(-x WEFT_NETNS_VERBOSE)
+    # Under Tests/sanitizers.sh the ranks are sanitized builds: they need its options on B too.
+    [ -z "${ASAN_OPTIONS:-}" ] || forward+=(-x ASAN_OPTIONS)
+    [ -z "${TSAN_OPTIONS:-}" ] || forward+=(-x TSAN_OPTIONS)
 
     local mpirun_args=(
         mpirun --allow-run-as-root
