@@ -29,6 +29,77 @@ final class BatchLoaderTests: XCTestCase {
         }
     }
 
+    /// `"horizontalFlip": "alternate"`: every image is mirrored in exactly one of any two epochs
+    /// running, about half of them in each, the same for every generator, and the mirrored bytes
+    /// are the random flip's.
+    func testAlternatingFlipMirrorsEveryImageOnAlternateEpochs() throws {
+        let count = 200
+        let alternating = try loader(count: count, augmentation: AugmentationSettings(alternatingFlip: true))
+        let plain = try loader(count: count)
+        let indices = Array(0..<count)[...]
+        func images(_ loader: BatchLoader, epoch: Int, seed: UInt64 = 3) -> Tensor {
+            var generator: RandomGenerator? = RandomGenerator(seed: seed)
+            return loader.batch(indices: indices, augment: &generator, epoch: epoch).images
+        }
+        var none: RandomGenerator? = nil
+        let original = plain.batch(indices: indices, augment: &none).images
+        func mirrored(_ image: Int, in batch: Tensor) -> Bool {
+            let base = image * 20
+            let same = (0..<20).allSatisfy { batch.data[base + $0] == original.data[base + $0] }
+            let mirror = (0..<20).allSatisfy { pixel in
+                let (row, column) = (pixel / 5, pixel % 5)
+                return batch.data[base + pixel] == original.data[base + row * 5 + 4 - column]
+            }
+            XCTAssertTrue(same || mirror, "image \(image) is either itself or its mirror")
+            return !same
+        }
+        for epoch in 0..<3 {
+            let first = images(alternating, epoch: epoch), second = images(alternating, epoch: epoch + 1)
+            var flipped = 0
+            for image in 0..<count {
+                let now = alternating.alternatingFlip(image: image, epoch: epoch)
+                XCTAssertNotEqual(now, alternating.alternatingFlip(image: image, epoch: epoch + 1))
+                let symmetric = (0..<20).allSatisfy {
+                    original.data[image * 20 + $0] == original.data[image * 20 + ($0 / 5) * 5 + 4 - $0 % 5]
+                }
+                if !symmetric {
+                    XCTAssertEqual(mirrored(image, in: first), now, "image \(image), epoch \(epoch)")
+                    XCTAssertNotEqual(mirrored(image, in: first), mirrored(image, in: second))
+                }
+                if now { flipped += 1 }
+            }
+            XCTAssertTrue((70...130).contains(flipped), "about half of \(count) flipped, got \(flipped)")
+        }
+        XCTAssertEqual(
+            images(alternating, epoch: 1).scalars, images(alternating, epoch: 1, seed: 99).scalars,
+            "the generator does not choose the flips")
+    }
+
+    func testHorizontalFlipTakesTrueFalseOrAlternate() throws {
+        func augment(_ value: String) throws -> DataConfig.AugmentConfig {
+            let text = """
+                { "name": "a", "data": { "dataset": "fashion-mnist", "augment": { "horizontalFlip": \(value) } },
+                  "model": { "input": [1, 28, 28], "layers": [ { "type": "flatten" }, { "type": "dense", "units": 10 } ] },
+                  "training": { "epochs": 1, "batchSize": 8, "optimizer": { "type": "sgd", "learningRate": 0.1 } } }
+                """
+            let config = try TrainingConfig(json: try JSONParser.parse(text, source: "a.json"), source: "a.json")
+            let again = try TrainingConfig(json: config.json, source: "a.json")
+            XCTAssertEqual(again.data.augment, config.data.augment, "the resolved config reads back")
+            return config.data.augment
+        }
+        XCTAssertEqual(try augment("\"alternate\"").alternatingFlip, true)
+        XCTAssertEqual(try augment("\"alternate\"").horizontalFlip, false)
+        XCTAssertEqual(try augment("true").horizontalFlip, true)
+        XCTAssertEqual(try augment("false").isEnabled, false)
+        XCTAssertThrowsError(try augment("\"sometimes\"")) {
+            XCTAssertTrue(
+                ($0 as? WeftError)?.message.contains(
+                    "a.json: data.augment.horizontalFlip: must be true, false or \"alternate\", got \"sometimes\"")
+                    == true,
+                "\($0)")
+        }
+    }
+
     func testPerChannelNormalisation() throws {
         let dataset = try DataFixtures.dataset(count: 2, channels: 3, height: 2, width: 2)
         let perChannel = Normalization(mean: [0.1, 0.2, 0.3], standardDeviation: [0.5, 0.25, 2])

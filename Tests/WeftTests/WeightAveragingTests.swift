@@ -3,7 +3,8 @@ import Weft
 import WeftTestSupport
 import XCTest
 
-/// `training.ema`, `training.optimizer.lookahead` and `training.parameterGroups` in whole runs:
+/// `training.ema`, `training.optimizer.lookahead` and `training.parameterGroups` in whole runs
+/// (with the alternating flip, `"horizontalFlip": "alternate"`):
 /// bit-identical resume with all three on, the average as the model that validation, testing,
 /// checkpoints and `TrainedModel` use, groups matched by layer type, name and prefix, and the
 /// config errors.
@@ -23,7 +24,7 @@ final class WeightAveragingTests: XCTestCase {
     }
 
     /// The resume tests' small config (augmentation, dropout, batch-norm, AdamW, cosine) with
-    /// `training` extended by `options` and the optimiser by `optimizer`.
+    /// `training` extended by `options`, the optimiser by `optimizer`, and the alternating flip.
     private func config(
         _ folder: String, options: String = WeightAveragingTests.options,
         optimizer: String = ", \"lookahead\": { \"steps\": 3, \"alpha\": 0.6 }"
@@ -31,6 +32,7 @@ final class WeightAveragingTests: XCTestCase {
         let text = ResumeTests.configText(folder: folder)
             .replacingOccurrences(of: "\"seed\": 9,", with: "\"seed\": 9, \(options)")
             .replacingOccurrences(of: "\"learningRate\": 0.003 }", with: "\"learningRate\": 0.003\(optimizer) }")
+            .replacingOccurrences(of: "\"horizontalFlip\": true", with: "\"horizontalFlip\": \"alternate\"")
         return try TrainingConfig(json: try JSONParser.parse(text, source: "test.json"), source: "test.json")
     }
 

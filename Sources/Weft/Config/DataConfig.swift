@@ -56,10 +56,15 @@ public struct DataConfig: Equatable, Sendable {
     /// Random crop with zero padding, horizontal flip, random erasing.
     public struct AugmentConfig: Equatable, Sendable {
         public var randomCropPadding: Int?
+        /// `"horizontalFlip": true`: mirror at random.
         public var horizontalFlip: Bool
+        /// `"horizontalFlip": "alternate"`: mirror every image on alternate epochs.
+        public var alternatingFlip: Bool = false
         public var randomErasingProbability: Float?
 
-        public var isEnabled: Bool { randomCropPadding != nil || horizontalFlip || randomErasingProbability != nil }
+        public var isEnabled: Bool {
+            randomCropPadding != nil || horizontalFlip || alternatingFlip || randomErasingProbability != nil
+        }
     }
 
     init(_ object: ConfigObject) throws {
@@ -113,7 +118,16 @@ public struct DataConfig: Equatable, Sendable {
                 augment.randomCropPadding = try cropObject.required("padding", "zero padding in pixels").int(1...64)
                 try cropObject.finish()
             }
-            augment.horizontalFlip = try augmentObject.optional("horizontalFlip")?.bool() ?? false
+            if let flip = augmentObject.optional("horizontalFlip") {
+                if case .string(let text) = flip.value {
+                    guard text == "alternate" else {
+                        throw flip.error("must be true, false or \"alternate\", got \"\(text)\"")
+                    }
+                    augment.alternatingFlip = true
+                } else {
+                    augment.horizontalFlip = try flip.bool()
+                }
+            }
             if let erasing = augmentObject.optional("randomErasing") {
                 let erasingObject = try erasing.object()
                 augment.randomErasingProbability = try erasingObject.required("probability", "in [0, 1]").float(0...1)
@@ -164,7 +178,8 @@ public struct DataConfig: Equatable, Sendable {
         if let padding = augment.randomCropPadding {
             augmentMembers.append(("randomCrop", .object([("padding", .number(Double(padding)))])))
         }
-        augmentMembers.append(("horizontalFlip", .bool(augment.horizontalFlip)))
+        augmentMembers.append(
+            ("horizontalFlip", augment.alternatingFlip ? .string("alternate") : .bool(augment.horizontalFlip)))
         if let probability = augment.randomErasingProbability {
             augmentMembers.append(("randomErasing", .object([("probability", .float(probability))])))
         }

@@ -18,12 +18,21 @@ public struct AugmentationSettings: Equatable, Sendable {
     public var randomCropPadding: Int?
     /// Mirror left to right with probability 0.5.
     public var horizontalFlip: Bool
+    /// Mirror every image on alternate epochs instead (airbench's alternating flip): image `i`
+    /// is mirrored in epoch `e` when `(b(i) + e)` is odd, `b(i)` a seeded random bit of the
+    /// image (`BatchLoader.alternatingFlip`). Each image is seen both ways in any two epochs
+    /// running, half of them mirrored in each. Takes no random number from the generator.
+    public var alternatingFlip: Bool
     /// The probability of erasing a random rectangle; nil for no erasing.
     public var randomErasing: Float?
 
-    public init(randomCropPadding: Int? = nil, horizontalFlip: Bool = false, randomErasing: Float? = nil) {
+    public init(
+        randomCropPadding: Int? = nil, horizontalFlip: Bool = false, randomErasing: Float? = nil,
+        alternatingFlip: Bool = false
+    ) {
         self.randomCropPadding = randomCropPadding
         self.horizontalFlip = horizontalFlip
+        self.alternatingFlip = alternatingFlip
         self.randomErasing = randomErasing
     }
 
@@ -32,7 +41,7 @@ public struct AugmentationSettings: Equatable, Sendable {
 
     /// Whether no augmentation is applied.
     public var isNone: Bool {
-        (randomCropPadding ?? 0) == 0 && !horizontalFlip && (randomErasing ?? 0) == 0
+        (randomCropPadding ?? 0) == 0 && !horizontalFlip && !alternatingFlip && (randomErasing ?? 0) == 0
     }
 }
 
@@ -75,8 +84,8 @@ public struct ImageAugmentation: Equatable, Sendable {
     public var movesPixels: Bool { rowShift != 0 || columnShift != 0 || flipped }
 
     /// Draws the choices for one `height × width` image from `generator`, in torchvision's order:
-    /// crop offsets (row, then column, each uniform in `0...2·padding`), the flip (`u < 0.5`),
-    /// then erasing (`u < p`, then up to 10 attempts of torchvision's `RandomErasing.get_params`).
+    /// crop offsets (row, then column, each uniform in `0...2·padding`), the flip (`u < 0.5`;
+    /// not drawn for `alternatingFlip`, which `BatchLoader` sets), then erasing (`u < p`, then up to 10 attempts of torchvision's `RandomErasing.get_params`).
     public static func draw(
         settings: AugmentationSettings, height: Int, width: Int,
         using generator: inout RandomGenerator

@@ -102,6 +102,13 @@ public struct BatchLoader: Sendable {
         }
     }
 
+    /// Whether `alternatingFlip` mirrors dataset image `image` in `epoch` (0-based): when the
+    /// image's seeded bit plus the epoch is odd.
+    public func alternatingFlip(image: Int, epoch: Int) -> Bool {
+        let bit = SeedDerivation.seed(seed, purpose: .alternatingFlip, index: UInt64(image)) & 1
+        return (bit + UInt64(epoch)) % 2 == 1
+    }
+
     /// One batch of images and labels.
     ///
     /// - Parameters:
@@ -110,7 +117,9 @@ public struct BatchLoader: Sendable {
     ///     nil for none (evaluation). Untouched when `augmentation` is `.none`.
     /// - Returns: `images` `[B, C, H, W]` float32 `(x/255 - mean) / std` (after crop and flip,
     ///   with erased rectangles at 0), and `labels` `[B]`.
-    public func batch(indices: ArraySlice<Int>, augment: inout RandomGenerator?) -> (images: Tensor, labels: [Int]) {
+    public func batch(indices: ArraySlice<Int>, augment: inout RandomGenerator?, epoch: Int = 0) -> (
+        images: Tensor, labels: [Int]
+    ) {
         let count = indices.count
         let (channels, height, width) = (dataset.channels, dataset.height, dataset.width)
         let plane = height * width
@@ -120,6 +129,10 @@ public struct BatchLoader: Sendable {
             for position in 0..<count {
                 choices[position] = ImageAugmentation.draw(
                     settings: augmentation, height: height, width: width, using: &generator)
+                if augmentation.alternatingFlip {
+                    choices[position].flipped = alternatingFlip(
+                        image: indices[indices.startIndex + position], epoch: epoch)
+                }
             }
             augment = generator
         }

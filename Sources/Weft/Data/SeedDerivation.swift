@@ -14,6 +14,7 @@ public enum SeedDerivation {
         case dropout = 7
         case crossValidationFolds = 8
         case searchTrials = 9
+        case alternatingFlip = 10
     }
 
     /// A seed for `purpose` and `index` (an epoch, say), derived from `base` by hashing.

@@ -88,7 +88,8 @@ public final class Trainer {
         let augmentation = AugmentationSettings(
             randomCropPadding: config.data.augment.randomCropPadding,
             horizontalFlip: config.data.augment.horizontalFlip,
-            randomErasing: config.data.augment.randomErasingProbability)
+            randomErasing: config.data.augment.randomErasingProbability,
+            alternatingFlip: config.data.augment.alternatingFlip)
         let batchSize = config.training.batchSize
         if builder.needsBatchesAboveOne && batchSize == 1 {
             throw WeftError(
@@ -215,7 +216,7 @@ public final class Trainer {
             let globalBatch = batches[state.batchInEpoch]
             let shard = replicas.shard(of: globalBatch)
             replicas.beginStep(shardCount: shard.count, globalCount: globalBatch.count)
-            let (images, labels) = trainLoader.batch(indices: shard, augment: &generator)
+            let (images, labels) = trainLoader.batch(indices: shard, augment: &generator, epoch: state.epoch)
             if let generator { state.augmentationGenerator = generator }
             let (loss, correct) = try step(images: images, labels: labels, learningRate: learningRate)
             state.step += 1
