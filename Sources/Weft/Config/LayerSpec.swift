@@ -1,6 +1,8 @@
 /// One layer of a model config; `type` selects the case.
 public indirect enum LayerSpec: Equatable, Sendable {
-    case conv2d(filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
+    /// `dirac`: the first min(filters, input channels) filters start as the identity
+    /// (`"initialization": "dirac"`).
+    case conv2d(filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, dirac: Bool = false)
     case dense(units: Int, bias: Bool)
     case batchNorm(momentum: Float, epsilon: Float)
     case maxPool(size: Int, stride: Int, padding: Int)
@@ -34,7 +36,8 @@ public indirect enum LayerSpec: Equatable, Sendable {
                 kernel: try object.required("kernel", "the kernel's size").int(1...1024),
                 stride: try object.optional("stride")?.int(1...1024) ?? 1,
                 padding: try object.optional("padding")?.int(0...1024) ?? 0,
-                bias: try object.optional("bias")?.bool() ?? true)
+                bias: try object.optional("bias")?.bool() ?? true,
+                dirac: try object.optional("initialization")?.string(oneOf: ["default", "dirac"]) == "dirac")
         case "dense":
             self = .dense(
                 units: try object.required("units", "output features").int(1...1 << 20),
@@ -79,13 +82,13 @@ public indirect enum LayerSpec: Equatable, Sendable {
         func number(_ value: Int) -> JSONValue { .number(Double(value)) }
         func number(_ value: Float) -> JSONValue { .float(value) }
         switch self {
-        case let .conv2d(filters, kernel, stride, padding, bias):
+        case let .conv2d(filters, kernel, stride, padding, bias, dirac):
             return object(
                 "conv2d",
                 [
                     ("filters", number(filters)), ("kernel", number(kernel)), ("stride", number(stride)),
                     ("padding", number(padding)), ("bias", .bool(bias))
-                ])
+                ] + (dirac ? [("initialization", .string("dirac"))] : []))
         case let .dense(units, bias): return object("dense", [("units", number(units)), ("bias", .bool(bias))])
         case let .batchNorm(momentum, epsilon):
             return object("batchNorm", [("momentum", number(momentum)), ("epsilon", number(epsilon))])

@@ -130,7 +130,7 @@ public struct ModelBuilder {
             return output
         }
         switch layer {
-        case let .conv2d(filters, kernel, stride, padding, bias):
+        case let .conv2d(filters, kernel, stride, padding, bias, _):
             let (channels, height, width) = try image(input, "conv2d", path)
             let outHeight = try windowOutput(
                 height, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
@@ -243,7 +243,7 @@ public struct ModelBuilder {
         return layers.map { layer in
             defer { shape = outputShape(of: layer, input: shape) }
             switch layer {
-            case let .conv2d(filters, kernel, stride, padding, _):
+            case let .conv2d(filters, kernel, stride, padding, _, _):
                 let output = outputShape(of: layer, input: shape)
                 return .conv2d(
                     algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
@@ -291,7 +291,7 @@ public struct ModelBuilder {
             (extent + 2 * padding - size) / stride + 1
         }
         switch layer {
-        case let .conv2d(filters, kernel, stride, padding, _):
+        case let .conv2d(filters, kernel, stride, padding, _, _):
             return [filters, window(shape[1], kernel, stride, padding), window(shape[2], kernel, stride, padding)]
         case let .dense(units, _): return [units]
         case let .maxPool(size, stride, padding), let .avgPool(size, stride, padding):
@@ -316,12 +316,14 @@ public struct ModelBuilder {
 
     private static func module(_ layer: LayerSpec, input shape: [Int], generator: inout RandomGenerator) -> Module {
         switch layer {
-        case let .conv2d(filters, kernel, stride, padding, bias):
-            return Conv2d(
+        case let .conv2d(filters, kernel, stride, padding, bias, dirac):
+            let convolution = Conv2d(
                 inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride, padding: padding,
                 bias: bias,
                 algorithm: algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
                 generator: &generator)
+            if dirac { convolution.setIdentityFilters() }
+            return convolution
         case let .dense(units, bias):
             return Dense(inputFeatures: shape[0], outputFeatures: units, bias: bias, generator: &generator)
         case let .batchNorm(momentum, epsilon):

@@ -27,6 +27,20 @@ public final class Conv2d: Module {
         self.algorithm = algorithm
     }
 
+    /// Makes the first min(outputChannels, inputChannels) filters the identity, as
+    /// `torch.nn.init.dirac_(weight[:inputChannels])` (airbench's initialisation): filter `i` is
+    /// 1 at input channel `i` and the kernel's centre (`kernelSize / 2`), 0 elsewhere. The other
+    /// filters and the bias keep their initial values.
+    public func setIdentityFilters() {
+        let dimensions = weight.shape.dimensions
+        let (outputs, inputs, size) = (dimensions[0], dimensions[1], dimensions[2])
+        let filter = inputs * size * size, centre = (size / 2) * size + size / 2
+        for index in 0..<min(outputs, inputs) {
+            (weight.data + index * filter).update(repeating: 0, count: filter)
+            weight.data[index * filter + index * size * size + centre] = 1
+        }
+    }
+
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
         input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, algorithm: algorithm)
     }
