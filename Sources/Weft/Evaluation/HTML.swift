@@ -16,4 +16,21 @@ public enum HTML {
         }
         return result
     }
+
+    /// The start of a self-contained page, through `<main>`: the doctype, UTF-8, the viewport,
+    /// the title (escaped here), the page's CSS and any `extraHead` elements (given as HTML).
+    public static func pageStart(title: String, style: String, extraHead: String = "") -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">\(extraHead.isEmpty ? "" : "\n" + extraHead)
+        <title>\(escape(title))</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+        <main>
+        """
+    }
 }

@@ -114,18 +114,9 @@ public struct LearningRateFinderReport {
                 format: "<tr%@><td>%d</td><td>%.3e</td><td>%.4f</td><td>%.4f</td></tr>", marked, index + 1, point.rate,
                 point.loss, point.smoothedLoss)
         }.joined(separator: "\n")
+        let style = RunReport.style + "\ntr.suggested td { font-weight: 650; background: #fdecea; }"
         return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Weft learning-rate range test: \(HTML.escape(configName))</title>
-            <style>\(RunReport.style)
-            tr.suggested td { font-weight: 650; background: #fdecea; }</style>
-            </head>
-            <body>
-            <main>
+            \(HTML.pageStart(title: "Weft learning-rate range test: \(configName)", style: style))
             <header>
             <h1>Learning-rate range test: \(HTML.escape(configName))</h1>
             <p class="muted">weft lr-find (Smith, arXiv 1506.01186, as fastai's lr_find and Lightning's Tuner.lr_find) · Weft \(Weft.version)</p>

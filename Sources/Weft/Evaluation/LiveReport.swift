@@ -38,18 +38,9 @@ public struct LiveReport {
         if let best = epochs.compactMap(\.validationAccuracy).max() {
             facts.insert("best validation accuracy \(RunReport.percent(best))", at: 1)
         }
+        let title = "Weft: \(config.name) (training, epoch \(done) of \(total))"
         return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="refresh" content="30">
-            <title>Weft: \(name) (training, epoch \(done) of \(total))</title>
-            <style>\(RunReport.style)</style>
-            </head>
-            <body>
-            <main>
+            \(HTML.pageStart(title: title, style: RunReport.style, extraHead: "<meta http-equiv=\"refresh\" content=\"30\">"))
             <header>
             <h1>\(name): training</h1>
             <p>\(HTML.escape(facts.joined(separator: " · ")))</p>

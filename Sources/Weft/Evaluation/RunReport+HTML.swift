@@ -7,16 +7,7 @@ extension RunReport {
     public func html() -> String {
         let name = HTML.escape(model.config.name)
         return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Weft report: \(name)</title>
-            <style>\(RunReport.style)</style>
-            </head>
-            <body>
-            <main>
+            \(HTML.pageStart(title: "Weft report: \(model.config.name)", style: RunReport.style))
             <header>
             <h1>\(name)</h1>
             <p class="muted">Weft report of <code>\(HTML.escape(checkpoint.path))</code> · generated \(HTML.escape(RunReport.timestamp(generatedAt))) by Weft \(Weft.version)</p>

@@ -120,16 +120,7 @@ public struct TuneReport {
                     } ?? "</p>")
             } ?? "<p>The search has not finished.</p>"
         return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Weft search: \(HTML.escape(spec.config.name))</title>
-            <style>\(RunReport.style) tr.best td { font-weight: bold; }</style>
-            </head>
-            <body>
-            <main>
+            \(HTML.pageStart(title: "Weft search: \(spec.config.name)", style: RunReport.style + " tr.best td { font-weight: bold; }"))
             <header>
             <h1>Search: \(HTML.escape(spec.config.name))</h1>
             <p class="muted">\(HTML.escape(spec.source)) · \(spec.folds)-fold stratified cross-validation on the training split (the test split is not used) · seed \(spec.seed) · \(spec.trials.map { "\($0) random trials" } ?? "grid") · \(HTML.escape(plan))</p>
