@@ -34,7 +34,7 @@ final class FineTuningTests: XCTestCase {
     /// `layers.1.*` (and its buffers) and `layers.5.*`.
     private func config(
         data: TemporaryDirectory, folder: String, classes: Int, epochs: Int = 1, freeze: [String] = [],
-        layers: String? = nil
+        layers: String? = nil, ema: Bool = false
     ) throws -> TrainingConfig {
         let freezeJSON = freeze.isEmpty ? "" : ", \"freeze\": [\(freeze.map { "\"\($0)\"" }.joined(separator: ", "))]"
         let text = """
@@ -49,7 +49,7 @@ final class FineTuningTests: XCTestCase {
                 { "type": "relu" }, { "type": "maxPool", "size": 2 }, { "type": "flatten" },
                 { "type": "dense", "units": \(classes) } ]
                 """) },
-              "training": { "epochs": \(epochs), "batchSize": 16, "seed": 5\(freezeJSON),
+              "training": { "epochs": \(epochs), "batchSize": 16, "seed": 5\(freezeJSON)\(ema ? ", \"ema\": { \"decay\": 0.9 }" : ""),
                 "optimizer": { "type": "adamw", "learningRate": 0.01, "weightDecay": 0.1 } },
               "checkpoint": { "directory": "\(folder)", "keepLast": 2 } }
             """
@@ -135,6 +135,31 @@ final class FineTuningTests: XCTestCase {
         let again = try run(target, initFrom: source + "/last.safetensors")
         defer { again.release() }
         XCTAssertEqual(bits(again.trainer), weights, "same seed + same checkpoint: bit-identical initial weights")
+    }
+
+    /// From a run with a moving average, `--init-from` takes the average (the model evaluation
+    /// and export use), and a fine-tuning run's own average starts from those weights.
+    func testInitFromTakesTheMovingAverageAndStartsTheNewAverageThere() throws {
+        let data = try dataDirectory()
+        let source = folder()
+        let trained = try run(try config(data: data, folder: source, classes: 10, ema: true))
+        _ = try trained.run()
+        trained.release()
+        let snapshot = try Checkpoint(path: source + "/last.safetensors").snapshot
+        let averaged = Dictionary(
+            uniqueKeysWithValues: snapshot.averagedModel.map { ($0.name, $0.values.map(\.bitPattern)) })
+        let weights = Dictionary(uniqueKeysWithValues: snapshot.model.map { ($0.name, $0.values.map(\.bitPattern)) })
+        XCTAssertNotEqual(
+            averaged["layers.0.weight"], weights["layers.0.weight"], "the source's average is not its weights")
+
+        let tuned = try run(try config(data: data, folder: folder(), classes: 5, ema: true), initFrom: source)
+        defer { tuned.release() }
+        let start = bits(tuned.trainer)
+        XCTAssertEqual(start["layers.0.weight"], averaged["layers.0.weight"], "the average is copied, bit for bit")
+        let averages = try XCTUnwrap(tuned.trainer.averaging).averages
+        XCTAssertEqual(
+            Dictionary(uniqueKeysWithValues: averages.map { ($0.name, $0.tensor.scalars.map(\.bitPattern)) }), start,
+            "the new run's average starts at its initial weights")
     }
 
     func testInitFromACheckpointOfWhichNothingFitsIsRefusedBeforeTheFolderIsTouched() throws {

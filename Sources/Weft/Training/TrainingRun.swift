@@ -118,6 +118,8 @@ public final class TrainingRun {
         let initial = try initialWeights.map {
             try InitialWeights(loading: $0, into: trainer.parameters + trainer.model.buffers)
         }
+        // The moving average starts from the weights the run starts from.
+        if initial != nil { trainer.averaging?.copySources() }
         let folder = RunFolder(path: config.checkpoint.directory)
         var lock: RunFolderLock?
         var notes: [String] = []
