@@ -21,8 +21,8 @@ struct Predict: ParsableCommand {
             and the accuracy.
 
             Prints one line per image with the --top classes and their probabilities, or with \
-            --json one JSON document. With the config's "evaluation": {"tta": [...]}, the \
-            probabilities are averaged over the test-time views (identity, mirror, ±1-pixel \
+            --json one JSON document. With the config's "evaluation": {"tta": [...]}, or --tta, \
+            the probabilities are averaged over the test-time views (identity, mirror, ±1-pixel \
             shifts).
 
             Examples:
@@ -61,6 +61,12 @@ struct Predict: ParsableCommand {
             "An IDX file of the --idx images' labels, to show the true classes and the accuracy.", valueName: "file"))
     var labels: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Test-time views instead of the config's evaluation.tta: flip, shift1, flip,shift1 or none.",
+            valueName: "families"))
+    var tta: String?
+
     @OptionGroup var threading: ThreadsOption
 
     func validate() throws {
@@ -83,7 +89,8 @@ struct Predict: ParsableCommand {
             guard let inversion = ImagePreparation.Inversion(rawValue: invert) else {
                 throw WeftError("--invert must be auto, always or never, got \"\(invert)\"")
             }
-            let model = try TrainedModel(checkpointPath: checkpoint)
+            var model = try TrainedModel(checkpointPath: checkpoint)
+            if let tta { model.testTimeAugmentation = TestTimeAugmentation(families: try Evaluate.viewFamilies(tta)) }
             let photos = !["fashion-mnist", "idx"].contains(model.config.data.dataset)
             var preparation = ImagePreparation(
                 input: model.config.model.input, inversion: photos && inversion == .automatic ? .never : inversion,

@@ -63,7 +63,9 @@ final class ExportCommandTests: XCTestCase {
             XCTAssertTrue(outcome.output.hasPrefix("wrote \(output): "), outcome.output)
             XCTAssertTrue(FileManager.default.fileExists(atPath: output))
         }
-        guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else { return }
+        guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
+            throw missing("Fashion-MNIST is not installed: run Tests/setup.sh (it installs dataset-fashion-mnist)")
+        }
         let images = FashionMNIST.defaultDirectory + "/t10k-images-idx3-ubyte.gz",
             labels = FashionMNIST.defaultDirectory + "/t10k-labels-idx1-ubyte.gz"
         let text = try run([
@@ -75,6 +77,16 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertEqual(lines.count, 5, text.output)
         XCTAssertTrue(lines[0].hasPrefix("\(images) #0: Ankle boot "), text.output)
         XCTAssertTrue(lines[4].hasPrefix("accuracy: "), text.output)
+        // --tta replaces the config's views (the imported config has none).
+        let flipped = try run([
+            "predict", checkpoint, "--idx", images, "--labels", labels, "--range", "0..<4", "--tta", "flip"
+        ])
+        XCTAssertEqual(flipped.status, 0, flipped.errors)
+        XCTAssertTrue(flipped.output.contains("with TTA flip, 2 views"), flipped.output)
+        XCTAssertFalse(text.output.contains("TTA"), text.output)
+        let wrong = try run(["predict", checkpoint, "--idx", images, "--tta", "mirror"])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertEqual(wrong.errors, "error: --tta must be flip, shift1, flip,shift1 or none, got \"mirror\"\n")
         let json = try run(["predict", checkpoint, "--idx", images, "--range", "2...3", "--json"])
         XCTAssertEqual(json.status, 0, json.errors)
         let document = try JSONParser.parse(json.output, source: "predict --json")
