@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Weft against PyTorch on the same model, in the same run, alternately (A B A B ...).
+"""Weft against its peers on the same model, in the same run, alternately (A B C A B C ...).
 
-For each pair it runs `weft bench Configs/<model>.json --json` and the PyTorch peer script
-`torch_bench.py --model <model> --throughput-only`, and prints Weft's training and evaluation
-images/s, PyTorch's, and their ratios; then the median ratio over the pairs. Alternating keeps a
-drifting, shared machine from faking a result.
+For each round it runs `weft bench Configs/<model>.json --json`, then each peer of --peers: the
+PyTorch script `torch_bench.py --model <model> --throughput-only` and the Keras script
+`Tests/Benchmarks/keras_bench.py --model <model>`, and prints Weft's training and evaluation
+images/s, each peer's, and Weft's ratio to each; then the median ratios over the rounds and the
+peak RSS of all. Alternating keeps a drifting, shared machine from faking a result.
 
     python3 Tests/Benchmarks/side_by_side.py --model cnn-bn --pairs 3 --threads 2
+    python3 Tests/Benchmarks/side_by_side.py --model cnn --peers torch,keras
 
-Needs a release build (swift build -c release) and PyTorch: --torch-python names the Python
-that has it (default: $TORCH_PYTHON or ~/peer-venv/bin/python); --peer the folder holding
-torch_bench.py (default: ../shared/peer beside the repository).
+Needs a release build (swift build -c release), PyTorch (--torch-python: default $TORCH_PYTHON
+or ~/peer-venv/bin/python; --peer: the folder holding torch_bench.py, default ../shared/peer
+beside the repository) and for keras TensorFlow (--keras-python: default $KERAS_PYTHON or
+~/keras-venv/bin/python; see keras_bench.py for its set-up).
 """
 import argparse
 import json
@@ -52,30 +55,51 @@ def weft_bench(weft, model, threads, batch, eval_batch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser)
+    parser.add_argument("--peers", default="torch", help="comma-separated: torch, keras (default torch)")
     parser.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON", str(Path.home() / "peer-venv/bin/python")))
+    parser.add_argument("--keras-python", default=os.environ.get("KERAS_PYTHON", str(Path.home() / "keras-venv/bin/python")))
     parser.add_argument("--peer", default=str(ROOT.parent / "shared" / "peer"))
-    parser.add_argument("--torch-steps", type=int, default=100, help="PyTorch's --measure-steps")
+    parser.add_argument("--torch-steps", type=int, default=100, help="PyTorch's and Keras's --measure-steps")
     args = parser.parse_args()
+    peers = [name.strip() for name in args.peers.split(",") if name.strip()]
+    if not peers or any(name not in ("torch", "keras") for name in peers):
+        sys.exit(f"--peers must list torch and/or keras, got {args.peers!r}")
 
-    torch = [args.torch_python, str(Path(args.peer) / "torch_bench.py"), "--model", args.model, "--throughput-only",
-             "--threads", str(args.threads), "--batch", str(args.batch), "--eval-batch", str(args.eval_batch),
-             "--measure-steps", str(args.torch_steps), "--max-wall", "180"]
-    train_ratios, eval_ratios, rss = [], [], []
-    print(f"{args.model}, batch {args.batch}, {args.threads} threads: Weft / PyTorch, pair by pair")
-    print(f"{'pair':>4} {'weft train':>11} {'torch train':>12} {'ratio':>6}   {'weft eval':>10} {'torch eval':>11} {'ratio':>6}")
-    for pair in range(1, args.pairs + 1):
+    common = ["--model", args.model, "--threads", str(args.threads), "--batch", str(args.batch),
+              "--eval-batch", str(args.eval_batch), "--measure-steps", str(args.torch_steps)]
+    commands = {
+        "torch": [args.torch_python, str(Path(args.peer) / "torch_bench.py"), "--throughput-only", "--max-wall", "180"]
+        + common,
+        "keras": [args.keras_python, str(ROOT / "Tests" / "Benchmarks" / "keras_bench.py")] + common,
+    }
+    ratios = {name: {"train": [], "eval": []} for name in peers}
+    rss = {name: [] for name in ["weft"] + peers}
+    print(f"{args.model}, batch {args.batch}, {args.threads} threads: Weft / {' / '.join(peers)}, round by round")
+    header = f"{'round':>5} {'weft train':>11} {'weft eval':>10}"
+    for name in peers:
+        header += f" | {name + ' train':>12} {'ratio':>6} {name + ' eval':>11} {'ratio':>6}"
+    print(header)
+    for round_number in range(1, args.pairs + 1):
         w = weft_bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
-        t = run_json(torch, kind="throughput")
-        train = w["trainImagesPerSecond"] / t["train_img_s_median"]
-        evaluation = w["evalImagesPerSecond"] / t["eval_img_s"]
-        train_ratios.append(train)
-        eval_ratios.append(evaluation)
-        rss.append((w["peakRSSMegabytes"], t.get("peak_rss_mb")))
-        print(f"{pair:>4} {w['trainImagesPerSecond']:>11.0f} {t['train_img_s_median']:>12.0f} {train:>6.2f}   "
-              f"{w['evalImagesPerSecond']:>10.0f} {t['eval_img_s']:>11.0f} {evaluation:>6.2f}")
-    print(f"median ratio: train {statistics.median(train_ratios):.2f}x, eval {statistics.median(eval_ratios):.2f}x "
-          f"(peak RSS in bench: Weft {statistics.median(r[0] for r in rss):.0f} MB, "
-          f"PyTorch {statistics.median(r[1] for r in rss if r[1]):.0f} MB)")
+        rss["weft"].append(w["peakRSSMegabytes"])
+        line = f"{round_number:>5} {w['trainImagesPerSecond']:>11.0f} {w['evalImagesPerSecond']:>10.0f}"
+        for name in peers:
+            p = run_json(commands[name], kind="throughput")
+            train = w["trainImagesPerSecond"] / p["train_img_s_median"]
+            evaluation = w["evalImagesPerSecond"] / p["eval_img_s"]
+            ratios[name]["train"].append(train)
+            ratios[name]["eval"].append(evaluation)
+            if p.get("peak_rss_mb"):
+                rss[name].append(p["peak_rss_mb"])
+            line += f" | {p['train_img_s_median']:>12.0f} {train:>6.2f} {p['eval_img_s']:>11.0f} {evaluation:>6.2f}"
+        print(line, flush=True)
+    for name in peers:
+        train, evaluation = ratios[name]["train"], ratios[name]["eval"]
+        print(f"median ratio against {name}: train {statistics.median(train):.2f}x "
+              f"({min(train):.2f}-{max(train):.2f}), eval {statistics.median(evaluation):.2f}x "
+              f"({min(evaluation):.2f}-{max(evaluation):.2f})")
+    print("peak RSS (MB, median): " + ", ".join(
+        f"{name} {statistics.median(values):.0f}" for name, values in rss.items() if values))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Keras (TensorFlow CPU) peer of ../shared/peer/torch_bench.py: the same five reference models,
+trained as a Keras user trains them, for side-by-side throughput against Weft and PyTorch.
+
+    python3 Tests/Benchmarks/keras_bench.py --model cnn-bn --threads 2
+    python3 Tests/Benchmarks/side_by_side.py --model cnn-bn --peers torch,keras   # all three
+
+The layers are the reference ones (torch_bench.py's build_model): 3×3 convolutions with padding
+1 and bias, batch-norm (momentum 0.1 in PyTorch's sense, Keras's 0.9; epsilon 1e-5), ReLU, 2×2
+max pooling, dropout 0.25 (0.5 in vgg), dense layers, in Keras's NHWC layout. Adam at 1e-3,
+batch 128, sparse categorical cross-entropy from logits; pixels /255, then (x − 0.2860) / 0.3530.
+
+"train img/s": `model.fit` over the training images (shuffled, `epochs` of exactly the steps
+needed), timed by a callback from `on_train_batch_begin` to `on_train_batch_end` in windows of at
+least --window-s seconds after --warmup steps (so graph tracing and XLA-free compilation are
+excluded); the median over windows. "eval img/s": `model.predict` of the 10,000 test images in
+batches of --eval-batch, after one untimed pass; the median of --eval-passes passes. Peak RSS
+from getrusage. Output: one JSON line {"kind": "throughput", ...} with the same keys as
+torch_bench.py's (train_img_s_median, eval_img_s, peak_rss_mb).
+
+Set-up (a benchmark dependency, not a test dependency):
+
+    python3 -m venv ~/keras-venv && ~/keras-venv/bin/pip install tensorflow-cpu numpy
+"""
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import struct
+import time
+
+import numpy as np
+
+MEAN, STD = 0.2860, 0.3530
+MODELS = ("logreg", "mlp", "cnn", "cnn-bn", "vgg")
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as handle:
+        data = handle.read()
+    ndim = data[3]
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load(root, split):
+    prefix = "train" if split == "train" else "t10k"
+    images = read_idx(os.path.join(root, f"{prefix}-images-idx3-ubyte.gz")).astype(np.float32)
+    labels = read_idx(os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz")).astype(np.int64)
+    return ((images / 255.0 - MEAN) / STD)[..., None], labels  # [N, 28, 28, 1]
+
+
+def build_model(keras, name):
+    layers = keras.layers
+
+    def conv_block(filters, batch_norm):
+        block = [layers.Conv2D(filters, 3, padding="same")]
+        if batch_norm:
+            block.append(layers.BatchNormalization(momentum=0.9, epsilon=1e-5))
+        return block + [layers.ReLU()]
+
+    stack = [keras.Input((28, 28, 1))]
+    if name == "logreg":
+        stack += [layers.Flatten(), layers.Dense(10)]
+    elif name == "mlp":
+        stack += [layers.Flatten(), layers.Dense(256, activation="relu"), layers.Dense(128, activation="relu"),
+                  layers.Dense(10)]
+    elif name in ("cnn", "cnn-bn"):
+        bn = name == "cnn-bn"
+        stack += conv_block(32, bn) + [layers.MaxPooling2D(2)] + conv_block(64, bn) + [layers.MaxPooling2D(2)]
+        stack += [layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.25), layers.Dense(10)]
+    elif name == "vgg":
+        stack += conv_block(64, True) + conv_block(64, True) + [layers.MaxPooling2D(2)]
+        stack += conv_block(128, True) + conv_block(128, True) + [layers.MaxPooling2D(2)]
+        stack += conv_block(256, True) + [layers.MaxPooling2D(2)]
+        stack += [layers.Flatten(), layers.Dense(256, activation="relu"), layers.Dropout(0.5), layers.Dense(10)]
+    else:
+        raise ValueError(name)
+    return keras.Sequential(stack)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=MODELS, default="cnn-bn")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--eval-batch", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=20, help="untimed steps first")
+    parser.add_argument("--measure-steps", type=int, default=100, help="timed steps")
+    parser.add_argument("--window-s", type=float, default=1.0)
+    parser.add_argument("--eval-passes", type=int, default=3)
+    parser.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+    args = parser.parse_args()
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    import keras
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    keras.utils.set_random_seed(0)
+    x_train, y_train = load(args.data_dir, "train")
+    x_test, _ = load(args.data_dir, "test")
+    model = build_model(keras, args.model)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+    class Windows(keras.callbacks.Callback):
+        """Images/s per window of whole steps of at least window_s seconds, after the warm-up."""
+
+        def __init__(self):
+            super().__init__()
+            self.step, self.windows, self.opened, self.images = 0, [], None, 0
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.step >= args.warmup and self.opened is None:
+                self.opened, self.images = time.perf_counter(), 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.step += 1
+            if self.opened is None:
+                return
+            self.images += args.batch
+            elapsed = time.perf_counter() - self.opened
+            if elapsed >= args.window_s:
+                self.windows.append(self.images / elapsed)
+                self.opened = None
+
+    steps = args.warmup + args.measure_steps
+    order = np.random.default_rng(0).permutation(len(x_train))
+    count = steps * args.batch
+    chosen = np.resize(order, count)  # repeats the order when more steps than one epoch
+    windows = Windows()
+    started = time.perf_counter()
+    model.fit(x_train[chosen], y_train[chosen], batch_size=args.batch, epochs=1, shuffle=False, verbose=0,
+              callbacks=[windows])
+    fit_seconds = time.perf_counter() - started
+
+    model.predict(x_test, batch_size=args.eval_batch, verbose=0)
+    passes = []
+    for _ in range(args.eval_passes):
+        began = time.perf_counter()
+        model.predict(x_test, batch_size=args.eval_batch, verbose=0)
+        passes.append(len(x_test) / (time.perf_counter() - began))
+    print(json.dumps({
+        "kind": "throughput", "peer": "keras", "model": args.model, "threads": args.threads,
+        "tensorflow": tf.__version__, "keras": keras.__version__,
+        "train_img_s_median": round(statistics.median(windows.windows), 1) if windows.windows else None,
+        "train_img_s_min": round(min(windows.windows), 1) if windows.windows else None,
+        "train_img_s_max": round(max(windows.windows), 1) if windows.windows else None,
+        "windows": len(windows.windows), "steps_total": steps, "fit_seconds": round(fit_seconds, 2),
+        "eval_img_s": round(statistics.median(passes), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+    }), flush=True)
+
+
+if __name__ == "__main__":
+    main()
