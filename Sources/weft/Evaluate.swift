@@ -7,6 +7,9 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a checkpoint: loss, accuracy, per-class report and confusion matrix.",
         discussion: """
+            A checkpoint of a run with training.ema is used with its moving average of the \
+            weights (its average.* tensors), the model its validation measured.
+
             Loads the checkpoint's model and the dataset its config names, and evaluates one split \
             in evaluation mode: the test split (after data.testLimit) by default, or the validation \
             split recomputed from the config's seed exactly as training made it, or the training \

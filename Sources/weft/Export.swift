@@ -7,6 +7,9 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a checkpoint's model as PyTorch safetensors, NumPy .npz or ONNX.",
         discussion: """
+            A checkpoint of a run with training.ema is used with its moving average of the \
+            weights (its average.* tensors), the model its validation measured.
+
             safetensors: the weights and buffers only, named as PyTorch names the equivalent \
             nn.Sequential (0.weight, 1.running_mean, 1.running_var, 1.num_batches_tracked as int64, \
             residual blocks 3.body.0.weight and 3.projection.weight), so \

@@ -7,6 +7,9 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify PNG, JPEG or PGM images, or images of an IDX file, with a checkpoint's model.",
         discussion: """
+            A checkpoint of a run with training.ema is used with its moving average of the \
+            weights (its average.* tensors), the model its validation measured.
+
             Each image is prepared as the model was trained: converted to the model's channels \
             (gray by ITU-R BT.601 luma, or gray repeated as RGB), for a model of Fashion-MNIST or \
             IDX files inverted when its border is light (those show light garments on black; \

@@ -5,7 +5,7 @@ import Foundation
 struct RankTimeoutOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "On several MPI ranks: seconds a rank waits for the others in one collective before the job ends with an error naming the ranks that did not answer (default 300).",
+            "On several MPI ranks: seconds a rank waits for the others in one collective before the job ends with an error naming the ranks that did not answer (default 300; the broadcast before the first step waits at least 120).",
             valueName: "seconds"))
     var rankTimeout: Double = 300
 

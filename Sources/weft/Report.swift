@@ -7,6 +7,9 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an HTML report of a run: curves, confusion matrix, mistakes, feature space.",
         discussion: """
+            A checkpoint of a run with training.ema is used with its moving average of the \
+            weights (its average.* tensors), the model its validation measured.
+
             Takes a run folder (its last.safetensors, else best.safetensors) or a checkpoint, \
             evaluates the model on the test split and writes one self-contained HTML file (inline \
             SVG charts and base64 images: no scripts, no network) with the run's config, parameter \
@@ -64,13 +67,11 @@ func writeReport(target: String, output: String, dataDirectory: String?) throws 
     print("images: " + written.dropFirst().joined(separator: ", "))
 }
 
-/// At the end of a finished `weft train`: writes `report.html` into the run folder. A failure
-/// (say, a full disk) does not undo the finished run: it is a warning naming the retry command.
 /// Makes `run` rewrite `report.html` in its folder after every epoch (`LiveReport`: the curves
 /// so far). A page that cannot be written is warned about once; the run goes on.
 func writeLiveReports(of run: TrainingRun) {
     var warned = false
-    let config = run.trainer.config, folder = run.folder
+    let config = run.trainer.config, folder = run.folder, progress = run.progress
     run.afterEpoch = { state in
         do {
             try LiveReport(config: config, folder: folder, epochs: state.history).write()
@@ -78,11 +79,13 @@ func writeLiveReports(of run: TrainingRun) {
             guard !warned else { return }
             warned = true
             let message = (error as? WeftError)?.message ?? "\(error)"
-            run.progress.finish(with: "warning: the live report was not written: \(message); training goes on")
+            progress.finish(with: "warning: the live report was not written: \(message); training goes on")
         }
     }
 }
 
+/// At the end of a finished `weft train`: writes `report.html` into the run folder. A failure
+/// (say, a full disk) does not undo the finished run: it is a warning naming the retry command.
 func writeFinishedRunReport(folder: String, dataDirectory: String?) {
     do {
         try writeReport(

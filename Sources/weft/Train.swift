@@ -17,8 +17,10 @@ struct Train: ParsableCommand {
             refused, naming the pid that holds it. \
             Ctrl-C (or SIGTERM) finishes the current step, saves a checkpoint and prints the \
             `weft resume` command; a second Ctrl-C exits at once. A finished run also gets \
-            report.html (see weft report) unless --no-report is given; while it trains, report.html
-            shows the curves of the epochs so far, rewritten after every epoch.
+            report.html (see weft report) unless --no-report is given; while it trains, report.html \
+            shows the curves of the epochs so far, rewritten after every epoch. With \
+            training.ema, validation, the test and the checkpoints' inference weights are the \
+            moving average of the weights.
 
             Examples:
               weft train Configs/cnn-bn.json

@@ -85,6 +85,8 @@ def main():
         line = f"{round_number:>5} {w['trainImagesPerSecond']:>11.0f} {w['evalImagesPerSecond']:>10.0f}"
         for name in peers:
             p = run_json(commands[name], kind="throughput")
+            if not p.get("train_img_s_median") or not p.get("eval_img_s"):
+                sys.exit(f"{name} measured no training or evaluation rate: {p}")
             train = w["trainImagesPerSecond"] / p["train_img_s_median"]
             evaluation = w["evalImagesPerSecond"] / p["eval_img_s"]
             ratios[name]["train"].append(train)

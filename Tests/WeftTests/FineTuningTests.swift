@@ -160,6 +160,13 @@ final class FineTuningTests: XCTestCase {
         XCTAssertEqual(
             Dictionary(uniqueKeysWithValues: averages.map { ($0.name, $0.tensor.scalars.map(\.bitPattern)) }), start,
             "the new run's average starts at its initial weights")
+        XCTAssertEqual(tuned.initialWeights?.fromAverage, true)
+        XCTAssertTrue(
+            tuned.notes.contains { $0.hasPrefix("initial weights from \(source)/last.safetensors's moving average") },
+            "\(tuned.notes)")
+        let record = try JSONParser.parse(
+            String(contentsOfFile: tuned.folder + "/initial-weights.json", encoding: .utf8), source: "record")
+        XCTAssertEqual(record["weights"], .string("movingAverage"))
     }
 
     func testInitFromACheckpointOfWhichNothingFitsIsRefusedBeforeTheFolderIsTouched() throws {

@@ -139,6 +139,20 @@ final class LearningRateFinderTests: XCTestCase {
         XCTAssertEqual(LearningRateFinderReport.pngPath(forPage: "out/probe.html"), "out/probe.png")
     }
 
+    /// A loss that falls more than 4× before it diverges (an easy dataset) keeps its flat start
+    /// on the chart: only the diverged last point is left out.
+    func testACurveThatFallsFarBeforeDivergingKeepsItsStart() {
+        let result = LearningRateFinder(steps: 100, start: 1e-7, end: 10).run { index, _ in
+            index < 60 ? 2.3 * pow(0.95, Double(index)) : pow(2, Double(index - 55))
+        }
+        XCTAssertEqual(result.stop, .diverged)
+        let smoothed = result.points.map(\.smoothedLoss)
+        XCTAssertGreaterThan(smoothed[0], 4 * (smoothed.min() ?? 0), "the start lies above 4 × the best")
+        let report = LearningRateFinderReport(result: result, configName: "easy", source: "test.json")
+        XCTAssertEqual(report.chartedPoints, Array(result.points.dropLast()))
+        XCTAssertTrue(report.html().contains("leaves out the last point"))
+    }
+
     // MARK: - Real training
 
     func testARealRunAtHugeRatesStopsEarlyAndContinuesIntoTheNextEpoch() throws {

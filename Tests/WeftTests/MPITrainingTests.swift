@@ -42,12 +42,14 @@ final class MPITrainingTests: XCTestCase {
 
     /// `weft arguments` without MPI, one thread.
     private func plain(_ arguments: [String]) throws -> ProcessOutcome {
-        try runProcess(weft, arguments + ["--threads", "1"] + (arguments.first == "train" ? ["--no-report"] : []))
+        try runProcess(
+            weft,
+            arguments + ["--threads", "1"] + (["train", "resume"].contains(arguments.first) ? ["--no-report"] : []))
     }
 
     /// `mpirun -np ranks weft arguments`, one thread per rank.
     private func parallel(_ ranks: Int, _ arguments: [String]) throws -> ProcessOutcome {
-        let extra = ["--threads", "1"] + (arguments.first == "train" ? ["--no-report"] : [])
+        let extra = ["--threads", "1"] + (["train", "resume"].contains(arguments.first) ? ["--no-report"] : [])
         return try runProcess(try mpirun, mpirunOptions + ["-np", String(ranks), weft.path] + arguments + extra)
     }
 

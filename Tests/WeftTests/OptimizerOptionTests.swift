@@ -17,6 +17,8 @@ final class OptimizerOptionTests: XCTestCase {
         var biasScale: Double?, biasWeightDecay: Double?
         var lookaheadSteps: Int?, lookaheadAlpha: Double?
         var emaDecay: Double?
+        /// 1: the first update copies, as `AveragedModel`'s does.
+        var emaWarmupSteps = 1
 
         init(_ golden: GoldenCase) throws {
             func number(_ key: String) -> Double? {
@@ -56,7 +58,8 @@ final class OptimizerOptionTests: XCTestCase {
         let net = try TinyNet(golden), optimizer = try options.makeOptimizer()
         let copies = net.parameters.map { NamedParameter(name: $0.name, tensor: $0.tensor.copy()) }
         let average = try options.emaDecay.map {
-            try ExponentialMovingAverage(decay: $0, warmupSteps: 1, averages: copies, sources: net.parameters)
+            try ExponentialMovingAverage(
+                decay: $0, warmupSteps: options.emaWarmupSteps, averages: copies, sources: net.parameters)
         }
         var losses: [Float] = [], parameters: [Int: [Tensor]] = [:], averages: [Int: [Tensor]] = [:]
         for step in 1...options.settings.steps {
@@ -113,7 +116,7 @@ final class OptimizerOptionTests: XCTestCase {
             "adamParameterGroupsWeightDecay": [("the optimiser's decay", { $0.biasWeightDecay = nil })],
             "adamLookahead": [("no lookahead", { $0.lookaheadSteps = nil }), ("alpha 1", { $0.lookaheadAlpha = 1 })],
             "sgdNesterovLookahead": [("every 4 steps", { $0.lookaheadSteps = 4 })],
-            "sgdMomentumEMA": [("decay 0.95", { $0.emaDecay = 0.95 })],
+            "sgdMomentumEMA": [("decay 0.95", { $0.emaDecay = 0.95 }), ("no warm-up copy", { $0.emaWarmupSteps = 0 })],
             "adamEMADecay0.3": [("decay 0.35", { $0.emaDecay = 0.35 })]
         ]
         for golden in file.cases {

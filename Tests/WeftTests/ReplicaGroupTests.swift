@@ -15,12 +15,34 @@ final class ReplicaGroupTests: XCTestCase {
         func sumInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) throws {
             for i in 0..<count { values[i] *= Double(size) }
         }
-        func broadcastFromRankZero(_ bytes: UnsafeMutableRawPointer, count: Int) throws {}
         func allGather(_ values: [UInt64]) throws -> [UInt64] {
             Array([[UInt64]](repeating: values, count: size).joined())
         }
         func barrier() throws {}
         func abort(status: Int32) -> Never { fatalError("abort \(status)") }
+        /// Broadcasts made inside and outside `duringStartup`.
+        private(set) var broadcastsAtStartup = 0, broadcastsLater = 0
+        private var inStartup = false
+        func duringStartup<T>(_ body: () throws -> T) throws -> T {
+            inStartup = true
+            defer { inStartup = false }
+            return try body()
+        }
+        func broadcastFromRankZero(_ bytes: UnsafeMutableRawPointer, count: Int) throws {
+            if inStartup { broadcastsAtStartup += 1 } else { broadcastsLater += 1 }
+        }
+    }
+
+    /// The broadcast of rank 0's state before the first step is the one collective made with the
+    /// startup deadline (`MPICommunicator` waits at least `startupTimeout` there).
+    func testTheFirstBroadcastRunsWithTheStartupDeadline() throws {
+        let communicator = MirrorCommunicator(rank: 0, size: 2)
+        let weight = Tensor(shape: [3], scalars: [1, 2, 3], requiresGradient: true)
+        let parameters = [NamedParameter(name: "w", tensor: weight)]
+        try ReplicaGroup(communicator: communicator).broadcastFromRankZero(
+            parameters: parameters, buffers: [], optimizer: try SGD())
+        XCTAssertGreaterThan(communicator.broadcastsAtStartup, 0)
+        XCTAssertEqual(communicator.broadcastsLater, 0, "every broadcast of the start is inside duringStartup")
     }
 
     func testEveryImageOfAGlobalBatchGoesToExactlyOneRankInOrder() {

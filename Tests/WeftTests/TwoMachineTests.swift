@@ -12,9 +12,12 @@ final class TwoMachineTests: XCTestCase {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     private static let script = repository.appendingPathComponent("Tests/Distributed/two_machines.sh")
+    /// This test process's own names and /24 (from its process id), so that two test runs on one
+    /// machine (a CI beside a sanitizer run) never share a pair: `wefttest1234-a`, 10.231.N.
+    private static let prefix = "wefttest\(getpid() % 10_000)"
     /// Names and addresses of this test's own pair, apart from any other pair on the machine.
     private static let environment = [
-        "WEFT_NETNS_PREFIX": "wefttest", "WEFT_NETNS_NET": "10.231.77",
+        "WEFT_NETNS_PREFIX": prefix, "WEFT_NETNS_NET": "10.231.\(20 + getpid() % 200)",
         // TCP gives up on the cut link after ~40 s instead of ~15 min (inside the namespaces only).
         "WEFT_NETNS_TCP_RETRIES2": "6"
     ]
@@ -127,7 +130,8 @@ final class TwoMachineTests: XCTestCase {
             message.contains("did not answer within 5 s during the ")
                 && message.contains("resume with: mpirun -np 2 weft resume \(last)"),
             "the line names the silent rank, the checkpoint and the resume command: \(message)")
-        XCTAssertTrue(message.contains("(host wefttest-"), "the silent rank's host is the other machine: \(message)")
+        XCTAssertTrue(
+            message.contains("(host \(Self.prefix)-"), "the silent rank's host is the other machine: \(message)")
         let checkpoint = try Checkpoint(path: last)
         XCTAssertEqual(checkpoint.state.replicaGenerators.count, 2, "the checkpoint is whole")
 

@@ -102,6 +102,43 @@ final class WeightAveragingTests: XCTestCase {
             "counts are copied, not averaged")
     }
 
+    /// A damaged average is refused before anything changes; a checkpoint written with (or
+    /// without) Lookahead cannot be resumed without (or with) it, and the message says so. A
+    /// checkpoint with an average is format version 2, one without stays 1.
+    func testRestoringRefusesADamagedAverageAndALookaheadChangeNamingThem() throws {
+        let directory = folder()
+        let first = try ResumeTests.freshRun(try config(directory))
+        let checkpoint = try ResumeTests.interrupt(first) { $0.step == 3 }
+        let file = try Checkpoint(path: checkpoint)
+        XCTAssertEqual(file.file.metadata("formatVersion"), "2")
+        var damaged = file.snapshot
+        let index = try XCTUnwrap(damaged.averagedModel.firstIndex { $0.name == "layers.0.weight" })
+        damaged.averagedModel[index].shape = [1]
+        damaged.averagedModel[index].values = [0]
+        let fresh = try Trainer(config: file.config, data: try TrainingData(config: file.config), source: "test.json")
+        XCTAssertThrowsError(try fresh.restore(from: damaged, source: "ckpt")) {
+            XCTAssertTrue(
+                ($0 as? WeftError)?.message.hasPrefix("ckpt: tensor average.layers.0.weight of the moving average")
+                    == true,
+                "\($0)")
+        }
+        XCTAssertTrue(fresh.optimizer.stateTensors().isEmpty, "nothing changed, the optimiser state neither")
+        XCTAssertEqual(fresh.state.step, 0)
+
+        let plain = try config(folder(), optimizer: "")
+        let withoutLookahead = try Trainer(config: plain, data: try TrainingData(config: plain), source: "test.json")
+        XCTAssertThrowsError(try withoutLookahead.restore(from: file.snapshot, source: "ckpt")) {
+            XCTAssertTrue(
+                ($0 as? WeftError)?.message.hasPrefix(
+                    "ckpt: the run trained with training.optimizer.lookahead, which cannot be removed on resume")
+                    == true,
+                "\($0)")
+        }
+        let noAverage = try ResumeTests.freshRun(try config(folder(), options: "", optimizer: ""))
+        let plainCheckpoint = try ResumeTests.interrupt(noAverage) { $0.step == 1 }
+        XCTAssertEqual(try Checkpoint(path: plainCheckpoint).file.metadata("formatVersion"), "1")
+    }
+
     func testGroupsTakeParametersByLayerTypeNameAndPrefixInOrder() throws {
         let run = try ResumeTests.freshRun(
             try config(

@@ -18,11 +18,10 @@ public struct LearningRateFinderReport {
 
     static let lossColor = Color.category(0), suggestionColor = Color.category(3)
 
-    /// The points the chart shows: all but those whose smoothed loss passed the divergence
-    /// limit (the last point of a run that diverged), which would flatten the rest of the curve.
+    /// The points the chart shows: all but the last of a run that diverged (its smoothed loss
+    /// passed the divergence limit and would flatten the rest of the curve).
     public var chartedPoints: [LearningRateFinder.Point] {
-        let limit = result.finder.divergenceFactor * (result.points.map(\.smoothedLoss).min() ?? 0)
-        return result.points.filter { $0.smoothedLoss <= limit }
+        result.stop == .diverged ? Array(result.points.dropLast()) : result.points
     }
 
     /// The smoothed loss of each step against its rate (log axis; `chartedPoints`), and the

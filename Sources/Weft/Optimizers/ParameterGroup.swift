@@ -26,8 +26,10 @@ public struct ParameterGroup {
         self.weightDecay = weightDecay
     }
 
-    /// The group's rate for a step of rate `learningRate`: `learningRate · learningRateScale`,
-    /// computed in Double and rounded once (PyTorch keeps a group's rate as a Python float).
+    /// The group's rate for a step of rate `learningRate`: `learningRate · learningRateScale`
+    /// in Double, rounded to float32. The step's rate is already a float32, so this rounds
+    /// twice where PyTorch rounds `base · scale · factor` once: the two can differ in the last
+    /// bit (never for a power-of-two scale).
     func learningRate(scaling learningRate: Float) -> Float {
         learningRateScale == 1 ? learningRate : Float(Double(learningRate) * learningRateScale)
     }

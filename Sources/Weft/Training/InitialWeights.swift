@@ -22,6 +22,9 @@ public struct InitialWeights {
     public let headerCrc32: String
     /// The model tensors copied, in model order, with their shapes.
     public let copied: [(name: String, shape: [Int])]
+    /// Whether they came from the checkpoint's moving average (`average.*`, a run with
+    /// `training.ema`) rather than its weights.
+    public let fromAverage: Bool
     /// The model tensors left at their initial values: none saved under the name (`missing`) or
     /// one of another shape (`wrongShape`).
     public let left: [WeightMismatch]
@@ -35,7 +38,8 @@ public struct InitialWeights {
     public init(loading target: String, into targets: [NamedParameter]) throws {
         let path = try RunFolder.locateCheckpoint(target, purpose: "to initialise from").checkpoint
         let checkpoint = try Checkpoint(path: path)
-        let saved = checkpoint.snapshot.inferenceModel
+        let snapshot = checkpoint.snapshot
+        let saved = snapshot.inferenceModel
         let match = WeightMatch(targets: targets, saved: saved, mode: .partial)
         guard !match.pairs.isEmpty else {
             throw WeftError(
@@ -45,6 +49,7 @@ public struct InitialWeights {
         match.copy()
         self.target = target
         self.checkpoint = path
+        fromAverage = !snapshot.averagedModel.isEmpty
         dataCrc32 = checkpoint.file.metadata("dataCrc32") ?? ""
         headerCrc32 = checkpoint.file.metadata("headerCrc32") ?? ""
         copied = match.pairs.map { ($0.target.name, $0.target.tensor.shape.dimensions) }
@@ -56,7 +61,7 @@ public struct InitialWeights {
     /// changed layer), and what of the checkpoint went unused.
     public var lines: [String] {
         var lines = [
-            "initial weights from \(checkpoint) (data CRC-32 \(dataCrc32)): copied \(copied.count) tensor\(copied.count == 1 ? "" : "s"): "
+            "initial weights from \(checkpoint)\(fromAverage ? "'s moving average" : "") (data CRC-32 \(dataCrc32)): copied \(copied.count) tensor\(copied.count == 1 ? "" : "s"): "
                 + copied.map(\.name).joined(separator: ", ")
         ]
         if !left.isEmpty {
@@ -90,6 +95,7 @@ public struct InitialWeights {
         return .object([
             ("from", .string(target)), ("checkpoint", .string(checkpoint)),
             ("dataCrc32", .string(dataCrc32)), ("headerCrc32", .string(headerCrc32)),
+            ("weights", .string(fromAverage ? "movingAverage" : "weights")),
             ("copied", .array(copied.map { .object([("name", .string($0.name)), ("shape", shape($0.shape))]) })),
             (
                 "left",

@@ -239,7 +239,8 @@ public struct LearningRateFinder: Equatable, Sendable {
                     batches = loader.batches(order: loader.epochOrder(epoch: trainer.state.epoch))
                 }
                 var generator: RandomGenerator? = augments ? trainer.state.augmentationGenerator : nil
-                let (images, labels) = loader.batch(indices: batches[trainer.state.batchInEpoch], augment: &generator)
+                let (images, labels) = loader.batch(
+                    indices: batches[trainer.state.batchInEpoch], augment: &generator, epoch: trainer.state.epoch)
                 if let generator { trainer.state.augmentationGenerator = generator }
                 let loss: Float
                 do {

@@ -8,19 +8,22 @@ public struct ParameterGrouping {
     /// - Parameters:
     ///   - settings: `training.parameterGroups`.
     ///   - trainable: the parameters the optimiser updates (frozen ones left out).
+    ///   - parameters: all the model's parameters (a layer's type is read from its weight, frozen
+    ///     or not).
     ///   - buffers: the model's buffers; a parameter whose layer keeps a `runningMean` belongs
     ///     to a batch-norm layer.
     ///   - source: the config file, named in errors.
     /// - Throws: `WeftError` naming the first group that takes no parameter, with the
     ///   parameters' names and layer types.
     public init(
-        settings: [ParameterGroupSettings], trainable: [NamedParameter], buffers: [NamedParameter], source: String
+        settings: [ParameterGroupSettings], trainable: [NamedParameter], parameters: [NamedParameter],
+        buffers: [NamedParameter], source: String
     ) throws {
         guard !settings.isEmpty else {
             groups = [ParameterGroup(parameters: trainable)]
             return
         }
-        let layerTypes = ParameterGrouping.layerTypes(of: trainable, buffers: buffers)
+        let layerTypes = ParameterGrouping.layerTypes(of: parameters, buffers: buffers)
         var taken = Set<String>()
         var groups: [ParameterGroup] = []
         for (index, group) in settings.enumerated() {

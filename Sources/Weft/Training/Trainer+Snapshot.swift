@@ -44,16 +44,6 @@ extension Trainer {
             )
         case nil: break
         }
-        var optimizerTensors: [String: Tensor] = [:]
-        for tensor in snapshot.optimizerState {
-            optimizerTensors[tensor.name] = Tensor(shape: Shape(tensor.shape), scalars: tensor.values)
-        }
-        do {
-            try optimizer.loadState(
-                optimizerTensors, stepCount: snapshot.optimizerStepCount, parameters: frozen.trainable)
-        } catch let error as WeftError {
-            throw WeftError("\(source): the optimiser state does not fit the model (\(error.message))")
-        }
         var averageMatch: WeightMatch<TrainingSnapshot.SavedTensor>?
         if let averaging, !snapshot.averagedModel.isEmpty {
             let match = WeightMatch(targets: averaging.averages, saved: snapshot.averagedModel)
@@ -64,6 +54,22 @@ extension Trainer {
                 )
             case nil: averageMatch = match
             }
+        }
+        var optimizerTensors: [String: Tensor] = [:]
+        for tensor in snapshot.optimizerState {
+            optimizerTensors[tensor.name] = Tensor(shape: Shape(tensor.shape), scalars: tensor.values)
+        }
+        do {
+            try optimizer.loadState(
+                optimizerTensors, stepCount: snapshot.optimizerStepCount, parameters: frozen.trainable)
+        } catch let error as WeftError {
+            let savedSlow = optimizerTensors.keys.contains { $0.hasSuffix(".lookaheadSlow") }
+            if snapshot.optimizerStepCount > 0, savedSlow != (optimizer is Lookahead) {
+                throw WeftError(
+                    "\(source): the run trained \(savedSlow ? "with" : "without") training.optimizer.lookahead, which cannot be \(savedSlow ? "removed" : "added") on resume; resume with the run's optimiser, or start a new run from these weights with weft train --init-from \(source)"
+                )
+            }
+            throw WeftError("\(source): the optimiser state does not fit the model (\(error.message))")
         }
         match.copy()
         if let averageMatch { averageMatch.copy() } else { averaging?.copySources() }

@@ -71,8 +71,8 @@ public final class Trainer {
         frozen.apply()
         optimizer = try config.training.optimizer.makeOptimizer()
         parameterGroups = try ParameterGrouping(
-            settings: config.training.parameterGroups, trainable: frozen.trainable, buffers: model.buffers,
-            source: source
+            settings: config.training.parameterGroups, trainable: frozen.trainable, parameters: parameters,
+            buffers: model.buffers, source: source
         ).groups
         if let ema = config.training.ema {
             var unused = RandomGenerator(seed: 0)
