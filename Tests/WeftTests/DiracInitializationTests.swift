@@ -63,14 +63,16 @@ final class DiracInitializationTests: XCTestCase {
         let again = try TrainingConfig(json: config.json, source: "m.json")
         XCTAssertEqual(again.model, config.model)
         XCTAssertEqual(
-            again.model.layers[2], .conv2d(filters: 6, kernel: 3, stride: 1, padding: 1, bias: false, dirac: true))
+            again.model.layers[2],
+            .conv2d(filters: 6, kernel: 3, stride: 1, padding: 1, bias: false, initialization: .dirac))
         let wrong = """
             { "input": [1, 4, 4], "layers": [ { "type": "conv2d", "filters": 2, "kernel": 3, "initialization": "xavier" } ] }
             """
         XCTAssertThrowsError(try self.config(wrong)) {
             XCTAssertTrue(
                 ($0 as? WeftError)?.message.contains(
-                    "m.json: model.layers[0].initialization: must be one of \"default\", \"dirac\", got \"xavier\"")
+                    "m.json: model.layers[0].initialization: must be one of \"default\", \"dirac\", \"whitening\", got \"xavier\""
+                )
                     == true, "\($0)")
         }
     }

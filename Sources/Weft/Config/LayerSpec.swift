@@ -1,8 +1,10 @@
 /// One layer of a model config; `type` selects the case.
 public indirect enum LayerSpec: Equatable, Sendable {
-    /// `dirac`: the first min(filters, input channels) filters start as the identity
-    /// (`"initialization": "dirac"`).
-    case conv2d(filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, dirac: Bool = false)
+    /// `initialization`: how the filters start (`"initialization"`, see
+    /// `ConvolutionInitialization`).
+    case conv2d(
+        filters: Int, kernel: Int, stride: Int, padding: Int, bias: Bool,
+        initialization: ConvolutionInitialization = .standard)
     case dense(units: Int, bias: Bool)
     case batchNorm(momentum: Float, epsilon: Float)
     case maxPool(size: Int, stride: Int, padding: Int)
@@ -37,7 +39,7 @@ public indirect enum LayerSpec: Equatable, Sendable {
                 stride: try object.optional("stride")?.int(1...1024) ?? 1,
                 padding: try object.optional("padding")?.int(0...1024) ?? 0,
                 bias: try object.optional("bias")?.bool() ?? true,
-                dirac: try object.optional("initialization")?.string(oneOf: ["default", "dirac"]) == "dirac")
+                initialization: try ConvolutionInitialization(object))
         case "dense":
             self = .dense(
                 units: try object.required("units", "output features").int(1...1 << 20),
@@ -82,13 +84,13 @@ public indirect enum LayerSpec: Equatable, Sendable {
         func number(_ value: Int) -> JSONValue { .number(Double(value)) }
         func number(_ value: Float) -> JSONValue { .float(value) }
         switch self {
-        case let .conv2d(filters, kernel, stride, padding, bias, dirac):
+        case let .conv2d(filters, kernel, stride, padding, bias, initialization):
             return object(
                 "conv2d",
                 [
                     ("filters", number(filters)), ("kernel", number(kernel)), ("stride", number(stride)),
                     ("padding", number(padding)), ("bias", .bool(bias))
-                ] + (dirac ? [("initialization", .string("dirac"))] : []))
+                ] + initialization.members)
         case let .dense(units, bias): return object("dense", [("units", number(units)), ("bias", .bool(bias))])
         case let .batchNorm(momentum, epsilon):
             return object("batchNorm", [("momentum", number(momentum)), ("epsilon", number(epsilon))])

@@ -85,6 +85,30 @@ public struct ModelBuilder {
         return shape
     }
 
+    /// Patch whitening (`Training/PatchWhitening.swift`) reads the images, so it starts the model, and its
+    /// filters are the `d = C·k·k` eigenvectors and their negatives.
+    private func checkWhitening(filters: Int, kernel: Int, channels: Int, path: String) throws {
+        guard path == "model.layers[0]" else {
+            throw error(
+                path,
+                "\"initialization\": \"whitening\" reads the input images' patches, so it is for the model's first layer only; use \"default\" or \"dirac\" here"
+            )
+        }
+        let size = channels * kernel * kernel
+        guard size <= ConvolutionInitialization.maximumWhiteningPatchSize else {
+            throw error(
+                path,
+                "patch whitening of \(channels)-channel \(kernel)×\(kernel) patches would decompose a \(size)×\(size) covariance, more than \(ConvolutionInitialization.maximumWhiteningPatchSize)×\(ConvolutionInitialization.maximumWhiteningPatchSize); use a smaller kernel"
+            )
+        }
+        guard filters == 2 * size else {
+            throw error(
+                path,
+                "patch whitening makes 2·C·k·k = \(2 * size) filters (each eigenvector of the \(channels)×\(kernel)×\(kernel) patches and its negative), got \(filters); set \"filters\": \(2 * size)"
+            )
+        }
+    }
+
     private func error(_ path: String, _ message: String) -> WeftError {
         WeftError("\(source): \(path): \(message)")
     }
@@ -130,8 +154,11 @@ public struct ModelBuilder {
             return output
         }
         switch layer {
-        case let .conv2d(filters, kernel, stride, padding, bias, _):
+        case let .conv2d(filters, kernel, stride, padding, bias, initialization):
             let (channels, height, width) = try image(input, "conv2d", path)
+            if case .whitening = initialization {
+                try checkWhitening(filters: filters, kernel: kernel, channels: channels, path: path)
+            }
             let outHeight = try windowOutput(
                 height, kernel: kernel, stride: stride, padding: padding, "conv2d", path, input)
             let outWidth = try windowOutput(
@@ -316,13 +343,13 @@ public struct ModelBuilder {
 
     private static func module(_ layer: LayerSpec, input shape: [Int], generator: inout RandomGenerator) -> Module {
         switch layer {
-        case let .conv2d(filters, kernel, stride, padding, bias, dirac):
+        case let .conv2d(filters, kernel, stride, padding, bias, initialization):
             let convolution = Conv2d(
                 inputChannels: shape[0], outputChannels: filters, kernelSize: kernel, stride: stride, padding: padding,
                 bias: bias,
                 algorithm: algorithm(filters: filters, kernel: kernel, stride: stride, padding: padding, input: shape),
                 generator: &generator)
-            if dirac { convolution.setIdentityFilters() }
+            if initialization == .dirac { convolution.setIdentityFilters() }
             return convolution
         case let .dense(units, bias):
             return Dense(inputFeatures: shape[0], outputFeatures: units, bias: bias, generator: &generator)

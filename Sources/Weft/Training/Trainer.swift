@@ -66,6 +66,15 @@ public final class Trainer {
         var generator = RandomGenerator(seed: SeedDerivation.seed(config.training.seed, purpose: .initialization))
         model = builder.build(generator: &generator)
         parameters = model.parameters
+        if case let .conv2d(_, kernel, _, _, _, .whitening(epsilon))? = config.model.layers.first,
+            let weight = parameters.first(where: { $0.name == "layers.0.weight" })
+        {
+            let whitening = try PatchWhitening(
+                dataset: data.train, indices: data.trainIndices, normalization: data.normalization, kernel: kernel,
+                source: source)
+            let filters = whitening.filters(epsilon: epsilon)
+            filters.withUnsafeBufferPointer { weight.tensor.data.update(from: $0.baseAddress!, count: $0.count) }
+        }
         frozen = try FrozenParameters(
             prefixes: config.training.freeze, parameters: parameters, buffers: model.buffers, source: source)
         frozen.apply()
