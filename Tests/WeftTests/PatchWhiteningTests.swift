@@ -7,7 +7,8 @@ import XCTest
 /// `"initialization": "whitening"` (`PatchWhitening`): the filters equal NumPy's
 /// eigendecomposition of the same patches (`Tests/Fixtures/Golden/whitening.json`, written by
 /// `make_whitening_golden.py`), they whiten the patches they came from, a trainer starts from
-/// them, and the config refuses every layer they cannot start.
+/// them, a frozen run from them resumes bit-identically, and the config refuses every layer
+/// they cannot start.
 final class PatchWhiteningTests: XCTestCase {
     private func golden(_ name: String) throws -> JSONValue {
         let path = ExportFixtures.path("Tests/Fixtures/Golden/whitening.json")
@@ -96,12 +97,16 @@ final class PatchWhiteningTests: XCTestCase {
         }
     }
 
-    private func config(_ layers: String, input: String = "[1, 28, 28]") throws -> TrainingConfig {
+    private func config(
+        _ layers: String, input: String = "[1, 28, 28]", epochs: Int = 1, freeze: String = "[]",
+        folder: String = NSTemporaryDirectory() + "weft-whitening-unused"
+    ) throws -> TrainingConfig {
         let text = """
             { "name": "w", "data": { "dataset": "fashion-mnist", "trainLimit": 200, "testLimit": 100 },
               "model": { "input": \(input), "layers": [ \(layers) ] },
-              "training": { "epochs": 1, "batchSize": 16, "optimizer": { "type": "sgd", "learningRate": 0.1 } },
-              "checkpoint": { "directory": "\(NSTemporaryDirectory())weft-whitening-unused" } }
+              "training": { "epochs": \(epochs), "batchSize": 16, "freeze": \(freeze),
+                            "optimizer": { "type": "sgd", "learningRate": 0.1, "momentum": 0.9 } },
+              "checkpoint": { "directory": "\(folder)" } }
             """
         return try TrainingConfig(json: try JSONParser.parse(text, source: "w.json"), source: "w.json")
     }
@@ -130,6 +135,58 @@ final class PatchWhiteningTests: XCTestCase {
             XCTAssertEqual(values, mine.name == "layers.0.weight" ? expected : drawn, mine.name)
         }
         XCTAssertEqual(try TrainingConfig(json: whitened.json, source: "again.json").model, whitened.model)
+    }
+
+    /// A run from frozen whitened filters, stopped inside and after its first epoch and resumed,
+    /// ends bit-identical to one that never stopped, its first filters still the whitening's.
+    func testAFrozenWhitenedRunResumesBitIdenticallyToAnUninterruptedOne() throws {
+        let layers =
+            #"{ "type": "conv2d", "filters": 18, "kernel": 3, "padding": 1, "initialization": "whitening" }, "#
+            + #"{ "type": "batchNorm" }, "# + Self.head
+        let whitened = { (folder: String) in
+            try self.config(layers, epochs: 2, freeze: #"["layers.0.weight"]"#, folder: folder)
+        }
+        func folder() -> String {
+            let path = NSTemporaryDirectory() + "weft-whitening-\(UUID().uuidString)"
+            addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+            return path
+        }
+        func run(_ config: TrainingConfig) throws -> TrainingRun {
+            let progress = Progress(epochs: config.training.epochs)
+            progress.enabled = false
+            return try TrainingRun(
+                config: config, data: try TrainingData(config: config), source: "w.json", progress: progress)
+        }
+        func bits(_ trainer: Trainer) -> [String: [UInt32]] {
+            Dictionary(
+                uniqueKeysWithValues: (trainer.parameters + trainer.model.buffers).map {
+                    ($0.name, $0.tensor.scalars.map(\.bitPattern))
+                })
+        }
+        let straight = try run(try whitened(folder()))
+        let data = straight.trainer.data
+        let filters = try PatchWhitening(
+            dataset: data.train, indices: data.trainIndices, normalization: data.normalization, kernel: 3,
+            source: "w.json"
+        ).filters(epsilon: 5e-4)
+        let expectedOutcome = try straight.run()
+        straight.release()
+        let expected = bits(straight.trainer)
+        XCTAssertEqual(expected["layers.0.weight"], filters.map(\.bitPattern), "frozen: the whitening's filters")
+        let steps = straight.trainer.trainLoader.batchesPerEpoch
+        for stop in [steps / 2, steps + 1] {
+            let first = try run(try whitened(folder()))
+            first.stopsWhen = { $0.step >= stop }
+            guard case .interrupted(let interruption) = try first.run() else { return XCTFail("not interrupted") }
+            first.release()
+            let progress = Progress(epochs: 2)
+            progress.enabled = false
+            let resumed = try TrainingRun(resuming: try XCTUnwrap(interruption.checkpoint), progress: progress)
+            defer { resumed.release() }
+            let outcome = try resumed.run()
+            XCTAssertEqual(bits(resumed.trainer), expected, "stopped after step \(stop) and resumed: bit-identical")
+            XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
+        }
     }
 
     func testTheConfigRefusesLayersWhiteningCannotStart() throws {
