@@ -151,19 +151,13 @@ final class PatchWhiteningTests: XCTestCase {
             addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
             return path
         }
-        func run(_ config: TrainingConfig) throws -> TrainingRun {
-            let progress = Progress(epochs: config.training.epochs)
-            progress.enabled = false
-            return try TrainingRun(
-                config: config, data: try TrainingData(config: config), source: "w.json", progress: progress)
-        }
         func bits(_ trainer: Trainer) -> [String: [UInt32]] {
             Dictionary(
                 uniqueKeysWithValues: (trainer.parameters + trainer.model.buffers).map {
                     ($0.name, $0.tensor.scalars.map(\.bitPattern))
                 })
         }
-        let straight = try run(try whitened(folder()))
+        let straight = try ResumeTests.freshRun(try whitened(folder()))
         let data = straight.trainer.data
         let filters = try PatchWhitening(
             dataset: data.train, indices: data.trainIndices, normalization: data.normalization, kernel: 3,
@@ -175,13 +169,10 @@ final class PatchWhiteningTests: XCTestCase {
         XCTAssertEqual(expected["layers.0.weight"], filters.map(\.bitPattern), "frozen: the whitening's filters")
         let steps = straight.trainer.trainLoader.batchesPerEpoch
         for stop in [steps / 2, steps + 1] {
-            let first = try run(try whitened(folder()))
-            first.stopsWhen = { $0.step >= stop }
-            guard case .interrupted(let interruption) = try first.run() else { return XCTFail("not interrupted") }
-            first.release()
-            let progress = Progress(epochs: 2)
-            progress.enabled = false
-            let resumed = try TrainingRun(resuming: try XCTUnwrap(interruption.checkpoint), progress: progress)
+            let checkpoint = try ResumeTests.interrupt(try ResumeTests.freshRun(try whitened(folder()))) {
+                $0.step >= stop
+            }
+            let resumed = try ResumeTests.resumedRun(checkpoint)
             defer { resumed.release() }
             let outcome = try resumed.run()
             XCTAssertEqual(bits(resumed.trainer), expected, "stopped after step \(stop) and resumed: bit-identical")
