@@ -62,9 +62,13 @@ let package = Package(
             pkgConfig: "ompi",
             providers: [.apt(["libopenmpi-dev"])]
         ),
+        // bfloat16 matrix products (AVX-512 BF16 intrinsics, which Swift does not expose).
+        .target(
+            name: "CBFloat16"
+        ),
         .target(
             name: "WeftEngine",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CBFloat16"],
             swiftSettings: fastMath
         ),
         .target(

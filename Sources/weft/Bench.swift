@@ -53,6 +53,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per kernel measurement with --engine.")
     var repetitions = 15
 
+    @Option(
+        name: .customLong("set"),
+        help: "Override a config value, e.g. --set training.precision=bf16 (repeatable), as weft train does.")
+    var overrides: [String] = []
+
     func validate() throws {
         guard engine || file != nil else { throw ValidationError("give a config to benchmark, or --engine") }
         for (name, value) in [
@@ -71,7 +76,7 @@ struct Bench: ParsableCommand {
     }
 
     private func runConfig(_ file: String) throws {
-        var overrides: [String] = []
+        var overrides = overrides
         if let batch { overrides.append("training.batchSize=\(batch)") }
         let config = try TrainingConfig.load(path: file, overrides: overrides)
         var benchmark = TrainingBenchmark(config: config, source: file)

@@ -27,6 +27,11 @@ public struct TrainingSettings: Equatable, Sendable {
     /// `training.parameterGroups`: parts of the model with their own learning-rate scale and
     /// weight decay, in the order they are matched (empty: one group).
     public var parameterGroups: [ParameterGroupSettings]
+    /// `training.precision`: `"fp32"` (the default), or `"bf16"`: the training steps' Winograd
+    /// convolutions (forward and input gradient) multiply bfloat16 operands with float32 sums on
+    /// CPUs with AVX-512 BF16 (`BFloat16Products`), float32 elsewhere, with a warning. Weights,
+    /// optimiser state, batch-norm, the loss and every evaluation stay float32.
+    public var precision: String
 
     init(_ object: ConfigObject) throws {
         epochs = try object.required("epochs", "how many passes over the training data").int(1...100_000)
@@ -53,6 +58,7 @@ public struct TrainingSettings: Equatable, Sendable {
             try object.optional("parameterGroups")?.array(minimumCount: 1, maximumCount: 1000).map {
                 try ParameterGroupSettings($0)
             } ?? []
+        precision = try object.optional("precision")?.string(oneOf: ["fp32", "bf16"]) ?? "fp32"
         try object.finish()
     }
 
@@ -71,6 +77,7 @@ public struct TrainingSettings: Equatable, Sendable {
         if !freeze.isEmpty { members.append(("freeze", .array(freeze.map { .string($0) }))) }
         if let ema { members.append(("ema", ema.json)) }
         if !parameterGroups.isEmpty { members.append(("parameterGroups", .array(parameterGroups.map(\.json)))) }
+        if precision != "fp32" { members.append(("precision", .string(precision))) }
         return .object(members)
     }
 }

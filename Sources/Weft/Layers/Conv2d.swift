@@ -42,7 +42,9 @@ public final class Conv2d: Module {
     }
 
     public func forward(_ input: Tensor, context: inout ForwardContext) -> Tensor {
-        input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, algorithm: algorithm)
+        input.conv2d(
+            weight: weight, bias: bias, stride: stride, padding: padding, algorithm: algorithm,
+            products: context.convolutionProducts)
     }
 
     public var parameters: [NamedParameter] {

@@ -7,6 +7,9 @@ public struct ForwardContext {
     /// In a data-parallel run with `training.syncBatchNorm`, how batch-norm layers sum their
     /// statistics across ranks; nil: each rank's own batch.
     public var batchNormSynchronization: BatchNormSynchronization?
+    /// How Winograd convolutions multiply (`Winograd.Products`): `.bfloat16` in the training
+    /// steps of a `training.precision` `"bf16"` run on a CPU with AVX-512 BF16, float32 otherwise.
+    public var convolutionProducts: Winograd.Products = .float32
 
     public init(training: Bool, generator: RandomGenerator = RandomGenerator(seed: 0)) {
         self.training = training

@@ -24,6 +24,16 @@ public final class Trainer {
     /// model's.
     public let averaging: ExponentialMovingAverage?
     public let schedule: LearningRateSchedule
+    /// How the training steps' Winograd convolutions multiply: `.bfloat16` for `training.precision`
+    /// `"bf16"` on a CPU with AVX-512 BF16, `.float32` otherwise (see `precisionNote`).
+    public let convolutionProducts: Winograd.Products
+    /// The line a run prints about its precision: nil for float32 as asked.
+    public var precisionNote: String? {
+        guard config.training.precision == "bf16" else { return nil }
+        return convolutionProducts == .bfloat16
+            ? "precision (training.precision): bf16 products in the Winograd convolutions, float32 sums, weights and evaluation"
+            : "warning: training.precision is \"bf16\" but this CPU has no AVX-512 BF16; training in float32 (set \"fp32\" to silence this)"
+    }
     public let trainLoader: BatchLoader
     public let runLog: RunLog
     public let progress: Progress
@@ -79,6 +89,8 @@ public final class Trainer {
             prefixes: config.training.freeze, parameters: parameters, buffers: model.buffers, source: source)
         frozen.apply()
         optimizer = try config.training.optimizer.makeOptimizer()
+        convolutionProducts =
+            config.training.precision == "bf16" && BFloat16Products.isSupported ? .bfloat16 : .float32
         parameterGroups = try ParameterGrouping(
             settings: config.training.parameterGroups, trainable: frozen.trainable, parameters: parameters,
             buffers: model.buffers, source: source
@@ -269,6 +281,7 @@ public final class Trainer {
         var clock = StepClock()
         var context = ForwardContext(training: true, generator: state.dropoutGenerator)
         context.batchNormSynchronization = batchNormSynchronization
+        context.convolutionProducts = convolutionProducts
         let logits = model.forward(images, context: &context)
         state.dropoutGenerator = context.generator
         let loss = logits.softmaxCrossEntropy(labels: labels, labelSmoothing: settings.labelSmoothing)

@@ -139,6 +139,7 @@ public final class TrainingRun {
                 lines.append(
                     "frozen (training.freeze): \(trainer.frozen.names.joined(separator: ", ")) (\(values) values)")
             }
+            if let note = trainer.precisionNote { lines.append(note) }
             notes += lines
             for line in lines { trainer.progress.finish(with: line) }
         }

@@ -96,18 +96,33 @@ public enum Winograd {
         (x0, 0.5 * (x0 + x1 + x2), 0.5 * (x0 - x1 + x2), x2)
     }
 
+    /// How the 16 per-position products multiply: float32 sgemm, or bfloat16 operands with
+    /// float32 sums (`BFloat16Products`, on CPUs with AVX-512 BF16).
+    public enum Products: Sendable { case float32, bfloat16 }
+
     /// Convolves `images` `[N, I, H, W]` with transformed filters `u` `[16][O, I]` into
     /// `output` `[N, O, outH, outW]`: written as `bias + convolution` (bias `[O]` or nil), or added
     /// onto what `output` holds when `accumulate`. Images are split across the engine's threads in
     /// a fixed partition; each thread transforms a group of its images at a time, runs the 16
-    /// products on its own and transforms the results back.
+    /// products on its own (`products`: in float32, or with both operands rounded to bfloat16)
+    /// and transforms the results back.
     public static func convolve(
         _ images: UnsafePointer<Float>, batch: Int, inputChannels: Int, outputChannels: Int,
         _ tiling: Tiling, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        accumulate: Bool, into output: UnsafeMutablePointer<Float>
+        products: Products = .float32, accumulate: Bool, into output: UnsafeMutablePointer<Float>
     ) {
         let inputSize = inputChannels * tiling.height * tiling.width
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
+        // bfloat16: the filters packed once for all threads, `[16][packedCount(rows: O, depth: I)]`.
+        let filterWords = BFloat16Products.packedCount(rows: outputChannels, depth: inputChannels)
+        let packedFilters = products == .bfloat16 ? TensorStorage(uninitializedCount: positions * filterWords) : nil
+        if let packedFilters {
+            Parallel.forEach(positions) { position in
+                BFloat16Products.packA(
+                    u + position * outputChannels * inputChannels, rows: outputChannels, depth: inputChannels,
+                    lda: inputChannels, into: packedFilters.pointer + position * filterWords)
+            }
+        }
         forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels, tiling) {
             _, group, buffers in
             let v = buffers.input.pointer, m = buffers.output.pointer, rowStride = group.rowStride
@@ -117,12 +132,26 @@ public enum Winograd {
                     scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
                     rowStride: rowStride, positionStride: inputChannels * rowStride)
             }
-            for position in 0..<positions {
-                Gemm.multiply(
-                    m: outputChannels, n: group.columns, k: inputChannels,
-                    a: u + position * outputChannels * inputChannels, lda: inputChannels,
-                    b: v + position * inputChannels * rowStride, ldb: rowStride,
-                    c: m + position * outputChannels * rowStride, ldc: rowStride)
+            if let packedFilters {
+                let tileWords = BFloat16Products.packedCount(depth: inputChannels, columns: group.columns)
+                let packedTiles = TensorStorage(uninitializedCount: tileWords)  // one position at a time
+                for position in 0..<positions {
+                    BFloat16Products.packB(
+                        v + position * inputChannels * rowStride, depth: inputChannels, columns: group.columns,
+                        ldb: rowStride, into: packedTiles.pointer)
+                    BFloat16Products.multiply(
+                        rows: outputChannels, columns: group.columns, depth: inputChannels,
+                        a: packedFilters.pointer + position * filterWords, b: packedTiles.pointer,
+                        c: m + position * outputChannels * rowStride, ldc: rowStride)
+                }
+            } else {
+                for position in 0..<positions {
+                    Gemm.multiply(
+                        m: outputChannels, n: group.columns, k: inputChannels,
+                        a: u + position * outputChannels * inputChannels, lda: inputChannels,
+                        b: v + position * inputChannels * rowStride, ldb: rowStride,
+                        c: m + position * outputChannels * rowStride, ldc: rowStride)
+                }
             }
             for image in 0..<group.count {
                 transformOutput(

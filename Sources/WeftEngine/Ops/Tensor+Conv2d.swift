@@ -7,6 +7,9 @@ extension Tensor {
     ///   - padding: zeros added on every side.
     ///   - algorithm: how to compute it, forward and backward (a model passes the one its layer
     ///     chose when it was built); nil takes `ConvolutionAlgorithm.best` for the geometry.
+    ///   - products: for `.winograd`, how its products multiply in the forward and the input
+    ///     gradient: float32, or bfloat16 operands with float32 sums (`BFloat16Products`; the
+    ///     filter gradient stays float32). `.im2col` always runs in float32.
     /// - Returns: `[N, F, outH, outW]` with `outH = (H + 2*padding - kh) / stride + 1`.
     ///
     /// `.winograd` runs Winograd's F(2×2, 3×3) (`Winograd`: 3×3 windows with stride 1 over at least
@@ -19,7 +22,7 @@ extension Tensor {
     /// the whole batch's column matrix is ever allocated or saved.
     public func conv2d(
         weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
-        algorithm: ConvolutionAlgorithm? = nil
+        algorithm: ConvolutionAlgorithm? = nil, products: Winograd.Products = .float32
     ) -> Tensor {
         precondition(
             shape.rank == 4 && weight.shape.rank == 4 && shape[1] == weight.shape[1],
@@ -40,10 +43,13 @@ extension Tensor {
         precondition(
             algorithm.fits(geometry, filters: weight.shape[0]),
             "conv2d: \(algorithm) cannot compute kernel \(weight.shape) with stride \(stride) and padding \(padding)")
-        let output = conv2dForward(weight: weight, bias: bias, geometry: geometry, algorithm: algorithm)
+        let products = algorithm == .winograd ? products : .float32
+        let output = conv2dForward(
+            weight: weight, bias: bias, geometry: geometry, algorithm: algorithm, products: products)
         return output.recorded("conv2d", inputs: [self, weight, bias]) { [self] dout in
             Tensor.conv2dBackward(
-                dout: dout, input: self, weight: weight, bias: bias, geometry: geometry, algorithm: algorithm)
+                dout: dout, input: self, weight: weight, bias: bias, geometry: geometry, algorithm: algorithm,
+                products: products)
         }
     }
 
@@ -51,7 +57,7 @@ extension Tensor {
     /// F(2×2, 3×3) when `algorithm` is `.winograd`.
     private func conv2dForward(
         weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry,
-        algorithm: ConvolutionAlgorithm
+        algorithm: ConvolutionAlgorithm, products: Winograd.Products
     ) -> Tensor {
         let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
         let output = Tensor(uninitializedShape: [g.batch, filters, g.outputHeight, g.outputWidth])
@@ -63,7 +69,7 @@ extension Tensor {
             Winograd.convolve(
                 x, batch: g.batch, inputChannels: g.channels, outputChannels: filters,
                 Winograd.Tiling(height: g.height, width: g.width, padding: g.padding),
-                filters: u.pointer, bias: biasData, accumulate: false, into: out)
+                filters: u.pointer, bias: biasData, products: products, accumulate: false, into: out)
             return output
         }
         let imageSize = g.channels * g.inputPlane
@@ -89,10 +95,11 @@ extension Tensor {
     /// added in chunk order, so results depend on the thread count but never on timing.
     private static func conv2dBackward(
         dout: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
-        geometry g: ConvolutionGeometry, algorithm: ConvolutionAlgorithm
+        geometry g: ConvolutionGeometry, algorithm: ConvolutionAlgorithm, products: Winograd.Products
     ) {
         if algorithm == .winograd {
-            return winogradConv2dBackward(dout: dout, input: input, weight: weight, bias: bias, geometry: g)
+            return winogradConv2dBackward(
+                dout: dout, input: input, weight: weight, bias: bias, geometry: g, products: products)
         }
         let filters = weight.shape[0], plane = g.outputPlane, patch = g.patchSize
         let imageSize = g.channels * g.inputPlane
@@ -152,7 +159,7 @@ extension Tensor {
     /// from the same tile transforms (`Winograd.accumulateFilterGradient`), `db` from plane sums.
     private static func winogradConv2dBackward(
         dout: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
-        geometry g: ConvolutionGeometry
+        geometry g: ConvolutionGeometry, products: Winograd.Products
     ) {
         let filters = weight.shape[0], plane = g.outputPlane, dy = dout.data
         if input.requiresGradient {
@@ -163,7 +170,8 @@ extension Tensor {
             Winograd.convolve(
                 dy, batch: g.batch, inputChannels: filters, outputChannels: g.channels,
                 Winograd.Tiling(height: g.outputHeight, width: g.outputWidth, padding: 2 - g.padding),
-                filters: u.pointer, bias: nil, accumulate: true, into: input.gradientForAccumulation())
+                filters: u.pointer, bias: nil, products: products, accumulate: true,
+                into: input.gradientForAccumulation())
         }
         if weight.requiresGradient {
             Winograd.accumulateFilterGradient(
