@@ -3,12 +3,17 @@
 trained as a Keras user trains them, for side-by-side throughput against Weft and PyTorch.
 
     python3 Tests/Benchmarks/keras_bench.py --model cnn-bn --threads 2
+    python3 Tests/Benchmarks/keras_bench.py --config Configs/speedrun.json --threads 2
     python3 Tests/Benchmarks/side_by_side.py --model cnn-bn --peers torch,keras   # all three
 
 The layers are the reference ones (torch_bench.py's build_model): 3×3 convolutions with padding
 1 and bias, batch-norm (momentum 0.1 in PyTorch's sense, Keras's 0.9; epsilon 1e-5), ReLU, 2×2
 max pooling, dropout 0.25 (0.5 in vgg), dense layers, in Keras's NHWC layout. Adam at 1e-3,
 batch 128, sparse categorical cross-entropy from logits; pixels /255, then (x − 0.2860) / 0.3530.
+With --config the network is built from a Weft config's layers instead (`config_model`: the same
+layer types, shapes and parameter counts as Weft's, NHWC; residual blocks through the functional
+API), trained the same way (not with the config's optimiser or label smoothing); the variables
+its `training.freeze` names are frozen, as in Weft.
 
 "train img/s": one `model.fit` epoch over exactly the steps needed (the training images in a
 seeded random order, repeated when more steps are asked than an epoch holds), timed by a callback from `on_train_batch_begin` to `on_train_batch_end` in windows of at
@@ -81,9 +86,80 @@ def build_model(keras, name):
     return keras.Sequential(stack)
 
 
+def config_model(keras, config):
+    """The Keras network of a Weft config's `model`: its layers in order on [H, W, C] images."""
+    layers = keras.layers
+    channels, height, width = config["model"]["input"]
+
+    def padded(x, padding):
+        return layers.ZeroPadding2D(padding)(x) if padding else x
+
+    frozen = [prefix.split(".") for prefix in config.get("training", {}).get("freeze", [])]
+    keras_names = {"weight": ("kernel", "gamma"), "bias": ("bias", "beta")}  # of Weft's parameter names
+
+    def freeze(layer, path):
+        """Turns off the variables of the Weft layer at `path` (["layers", "0"]) that a freeze prefix names."""
+        for prefix in frozen:
+            if prefix[:len(path)] != path:
+                continue
+            rest = prefix[len(path):]  # [] (the whole layer), ["weight"] or ["bias"]
+            for variable in layer.trainable_variables:
+                if not rest or variable.name in keras_names.get(rest[0], ()):
+                    variable.trainable = False
+        return layer
+
+    def build(specs, x, path=("layers",)):
+        for index, spec in enumerate(specs):
+            here = list(path) + [str(index)]
+            kind = spec["type"]
+            if kind == "conv2d":
+                kernel, stride, padding = spec["kernel"], spec.get("stride", 1), spec.get("padding", 0)
+                same = stride == 1 and 2 * padding == kernel - 1
+                conv = layers.Conv2D(spec["filters"], kernel, strides=stride, padding="same" if same else "valid",
+                                     use_bias=spec.get("bias", True))
+                x = conv(x if same else padded(x, padding))
+                freeze(conv, here)
+            elif kind == "dense":
+                dense = layers.Dense(spec["units"], use_bias=spec.get("bias", True))
+                x = dense(x)
+                freeze(dense, here)
+            elif kind == "batchNorm":
+                norm = layers.BatchNormalization(momentum=1 - spec.get("momentum", 0.1), epsilon=spec.get("epsilon", 1e-5))
+                x = norm(x)
+                freeze(norm, here)
+            elif kind in ("maxPool", "avgPool"):
+                if spec.get("padding", 0):
+                    raise ValueError("keras_bench.py: pooling with padding is not built here")
+                pool = layers.MaxPooling2D if kind == "maxPool" else layers.AveragePooling2D
+                x = pool(spec["size"], strides=spec.get("stride", spec["size"]))(x)
+            elif kind == "globalAvgPool":
+                x = layers.GlobalAveragePooling2D(keepdims=True)(x)
+            elif kind in ("relu", "sigmoid", "tanh"):
+                x = layers.Activation(kind)(x)
+            elif kind == "leakyRelu":
+                x = layers.LeakyReLU(negative_slope=spec.get("slope", 0.01))(x)
+            elif kind == "dropout":
+                x = layers.Dropout(spec["rate"])(x)
+            elif kind == "flatten":
+                x = layers.Flatten()(x)
+            elif kind == "residual":
+                body = build(spec["layers"], x, here + ["body"])
+                shortcut = x
+                if spec.get("projection") is True or tuple(body.shape[1:]) != tuple(x.shape[1:]):
+                    shortcut = layers.Conv2D(body.shape[-1], 1, strides=x.shape[1] // body.shape[1])(x)
+                x = layers.Add()([body, shortcut])
+            else:
+                raise ValueError(f"keras_bench.py: layer type {kind!r} is not built here")
+        return x
+
+    inputs = keras.Input((height, width, channels))
+    return keras.Model(inputs, build(config["model"]["layers"], inputs))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=MODELS, default="cnn-bn")
+    parser.add_argument("--config", help="a Weft config whose network to build instead of --model")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--eval-batch", type=int, default=1000)
@@ -103,7 +179,11 @@ def main():
     keras.utils.set_random_seed(0)
     x_train, y_train = load(args.data_dir, "train")
     x_test, _ = load(args.data_dir, "test")
-    model = build_model(keras, args.model)
+    config = json.loads(open(args.config).read()) if args.config else None
+    if config and config["model"]["input"] != [1, 28, 28]:
+        raise SystemExit(f"{args.config}: model.input is {config['model']['input']}; this script feeds "
+                         "Fashion-MNIST's [1, 28, 28] images")
+    model = config_model(keras, config) if config else build_model(keras, args.model)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
@@ -147,7 +227,8 @@ def main():
         model.predict(x_test, batch_size=args.eval_batch, verbose=0)
         passes.append(len(x_test) / (time.perf_counter() - began))
     print(json.dumps({
-        "kind": "throughput", "peer": "keras", "model": args.model, "threads": args.threads,
+        "kind": "throughput", "peer": "keras",
+        "model": config.get("name", args.config) if config else args.model, "parameters": model.count_params(), "threads": args.threads,
         "tensorflow": tf.__version__, "keras": keras.__version__,
         "train_img_s_median": round(statistics.median(windows.windows), 1) if windows.windows else None,
         "train_img_s_min": round(min(windows.windows), 1) if windows.windows else None,

@@ -9,6 +9,11 @@ peak RSS of all. Alternating keeps a drifting, shared machine from faking a resu
 
     python3 Tests/Benchmarks/side_by_side.py --model cnn-bn --pairs 3 --threads 2
     python3 Tests/Benchmarks/side_by_side.py --model cnn --peers torch,keras
+    python3 Tests/Benchmarks/side_by_side.py --config Configs/speedrun.json --peers torch,keras
+
+--config runs any config: `weft bench` on it, and the peers build the same network from it
+(Tests/Benchmarks/torch_config_bench.py, keras_bench.py --config), trained as the reference
+models are (Adam 1e-3, plain cross-entropy, every parameter trained).
 
 Needs a release build (swift build -c release), PyTorch (--torch-python: default $TORCH_PYTHON
 or ~/peer-venv/bin/python; --peer: the folder holding torch_bench.py, default ../shared/peer
@@ -39,17 +44,26 @@ def run_json(command, kind=None):
 def add_common_arguments(parser):
     """The options every benchmark script here takes: model, pairs, threads, batch sizes, weft binary."""
     parser.add_argument("--model", default="cnn-bn", choices=["logreg", "mlp", "cnn", "cnn-bn", "vgg"])
+    parser.add_argument("--config", help="a config file to run instead of Configs/<model>.json")
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--eval-batch", type=int, default=1000)
     parser.add_argument("--weft", default=str(ROOT / ".build" / "release" / "weft"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        help="a config override for weft bench, e.g. training.precision=bf16 (repeatable)")
 
 
-def weft_bench(weft, model, threads, batch, eval_batch):
-    """`weft bench Configs/<model>.json --json`: its JSON result."""
-    return run_json([weft, "bench", str(ROOT / "Configs" / f"{model}.json"), "--json", "--threads", str(threads),
-                     "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"])
+def config_path(args):
+    """The config a run benchmarks: --config, or Configs/<model>.json."""
+    return args.config or str(ROOT / "Configs" / f"{args.model}.json")
+
+
+def weft_bench(weft, config, threads, batch, eval_batch, overrides=()):
+    """`weft bench CONFIG --json` (with `--set` for each of `overrides`): its JSON result."""
+    sets = [argument for override in overrides for argument in ("--set", override)]
+    return run_json([weft, "bench", config, "--json", "--threads", str(threads),
+                     "--batch", str(batch), "--eval-batch", str(eval_batch), "--windows", "7", "--steps", "15"] + sets)
 
 
 def main():
@@ -60,27 +74,36 @@ def main():
     parser.add_argument("--keras-python", default=os.environ.get("KERAS_PYTHON", str(Path.home() / "keras-venv/bin/python")))
     parser.add_argument("--peer", default=str(ROOT.parent / "shared" / "peer"))
     parser.add_argument("--torch-steps", type=int, default=100, help="PyTorch's and Keras's --measure-steps")
+    parser.add_argument("--torch-autocast-bf16", action="store_true",
+                        help="PyTorch trains under torch.autocast('cpu', dtype=torch.bfloat16) "
+                             "(through torch_config_bench.py), to compare with --set training.precision=bf16")
     args = parser.parse_args()
     peers = [name.strip() for name in args.peers.split(",") if name.strip()]
     if not peers or any(name not in ("torch", "keras") for name in peers):
         sys.exit(f"--peers must list torch and/or keras, got {args.peers!r}")
 
-    common = ["--model", args.model, "--threads", str(args.threads), "--batch", str(args.batch),
+    network = ["--config", args.config] if args.config else ["--model", args.model]
+    common = ["--threads", str(args.threads), "--batch", str(args.batch),
               "--eval-batch", str(args.eval_batch), "--measure-steps", str(args.torch_steps)]
+    if args.config or args.torch_autocast_bf16:
+        torch_script = [str(ROOT / "Tests" / "Benchmarks" / "torch_config_bench.py"), "--peer", args.peer,
+                        "--config", config_path(args)] + (["--autocast-bf16"] if args.torch_autocast_bf16 else [])
+    else:
+        torch_script = [str(Path(args.peer) / "torch_bench.py"), "--model", args.model]
     commands = {
-        "torch": [args.torch_python, str(Path(args.peer) / "torch_bench.py"), "--throughput-only", "--max-wall", "180"]
-        + common,
-        "keras": [args.keras_python, str(ROOT / "Tests" / "Benchmarks" / "keras_bench.py")] + common,
+        "torch": [args.torch_python] + torch_script + ["--throughput-only", "--max-wall", "180"] + common,
+        "keras": [args.keras_python, str(ROOT / "Tests" / "Benchmarks" / "keras_bench.py")] + network + common,
     }
     ratios = {name: {"train": [], "eval": []} for name in peers}
     rss = {name: [] for name in ["weft"] + peers}
-    print(f"{args.model}, batch {args.batch}, {args.threads} threads: Weft / {' / '.join(peers)}, round by round")
+    print(f"{args.config or args.model}{''.join(' --set ' + o for o in args.overrides)}"
+          f"{' (PyTorch under bf16 autocast)' if args.torch_autocast_bf16 else ''}, batch {args.batch}, {args.threads} threads: Weft / {' / '.join(peers)}, round by round")
     header = f"{'round':>5} {'weft train':>11} {'weft eval':>10}"
     for name in peers:
         header += f" | {name + ' train':>12} {'ratio':>6} {name + ' eval':>11} {'ratio':>6}"
     print(header)
     for round_number in range(1, args.pairs + 1):
-        w = weft_bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
+        w = weft_bench(args.weft, config_path(args), args.threads, args.batch, args.eval_batch, args.overrides)
         rss["weft"].append(w["peakRSSMegabytes"])
         line = f"{round_number:>5} {w['trainImagesPerSecond']:>11.0f} {w['evalImagesPerSecond']:>10.0f}"
         for name in peers:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from side_by_side import add_common_arguments, weft_bench  # noqa: E402  (the same runner and options)
+from side_by_side import add_common_arguments, config_path, weft_bench  # noqa: E402  (the same runner and options)
 
 
 def main():
@@ -22,11 +22,11 @@ def main():
     args = parser.parse_args()
 
     train_ratios, eval_ratios = [], []
-    print(f"{args.model}, batch {args.batch}: 1 thread against {args.threads}, pair by pair")
+    print(f"{args.config or args.model}, batch {args.batch}: 1 thread against {args.threads}, pair by pair")
     print(f"{'pair':>4} {'train 1T':>9} {f'train {args.threads}T':>9} {'ratio':>6}   {'eval 1T':>8} {f'eval {args.threads}T':>8} {'ratio':>6}")
     for pair in range(1, args.pairs + 1):
-        one = weft_bench(args.weft, args.model, 1, args.batch, args.eval_batch)
-        many = weft_bench(args.weft, args.model, args.threads, args.batch, args.eval_batch)
+        one = weft_bench(args.weft, config_path(args), 1, args.batch, args.eval_batch)
+        many = weft_bench(args.weft, config_path(args), args.threads, args.batch, args.eval_batch)
         train = many["trainImagesPerSecond"] / one["trainImagesPerSecond"]
         evaluation = many["evalImagesPerSecond"] / one["evalImagesPerSecond"]
         train_ratios.append(train)
