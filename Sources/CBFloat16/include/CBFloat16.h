@@ -8,14 +8,14 @@
 /// even) as they are packed; products of two bfloat16 values are exact in float32 and are summed
 /// in float32, two per lane and instruction.
 
-/// Whether this CPU runs the kernels below (AVX-512 F, BW and BF16). Calling them elsewhere
-/// is undefined.
+/// Whether this CPU runs the kernels below (AVX-512 F, BW, VL and BF16). Calling them
+/// elsewhere is undefined.
 int weft_bf16_supported(void);
 
-/// Rows of A per block of the packed layout and of the kernel.
+/// Rows of A per block of the packed layout and of the kernel; columns of B per block.
 enum { WEFT_BF16_ROWS = 8, WEFT_BF16_COLUMNS = 48 };
 
-/// Floats (32-bit words) `weft_bf16_pack_a` writes for an m×k matrix:
+/// 32-bit words `weft_bf16_pack_a` writes for an m×k matrix:
 /// ceil(m/8) blocks of ceil(k/2) pairs of 8 rows.
 int64_t weft_bf16_packed_a_count(int m, int k);
 
