@@ -1,5 +1,7 @@
 #include "CBFloat16.h"
 
+#if defined(__x86_64__)
+
 #include <immintrin.h>
 #include <string.h>
 
@@ -22,7 +24,8 @@ int weft_bf16_packed_b_stride(int n) {
     return (n + WEFT_BF16_COLUMNS - 1) / WEFT_BF16_COLUMNS * WEFT_BF16_COLUMNS;
 }
 
-/// float32 → bfloat16 bits, rounding to nearest even (NaN stays a NaN), as `vcvtneps2bf16` does.
+/// float32 → bfloat16 bits, rounding to nearest even (NaN stays a NaN), as `vcvtneps2bf16` does
+/// for normal numbers (it flushes subnormals to zero; `vdpbf16ps` treats them as zero either way).
 static uint32_t to_bf16(float value) {
     uint32_t bits;
     memcpy(&bits, &value, sizeof bits);
@@ -128,3 +131,15 @@ void weft_bf16_gemm(int m, int n, int k, const uint32_t *packed_a, const uint32_
         }
     }
 }
+
+#else  // No AVX-512 BF16 off x86-64: `weft_bf16_supported` says so and nothing else may be called.
+
+int weft_bf16_supported(void) { return 0; }
+int64_t weft_bf16_packed_a_count(int m, int k) { return (int64_t)((m + 7) / 8) * ((k + 1) / 2) * 8; }
+int weft_bf16_packed_b_stride(int n) { return (n + 47) / 48 * 48; }
+void weft_bf16_pack_a(const float *a, int m, int k, int lda, uint32_t *packed) { __builtin_trap(); }
+void weft_bf16_pack_b(const float *b, int k, int n, int ldb, uint32_t *packed) { __builtin_trap(); }
+void weft_bf16_gemm(int m, int n, int k, const uint32_t *packed_a, const uint32_t *packed_b,
+                    float *c, int ldc, int accumulate) { __builtin_trap(); }
+
+#endif

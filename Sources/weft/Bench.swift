@@ -94,6 +94,7 @@ struct Bench: ParsableCommand {
                 ("evalImagesPerSecond", .number(result.evalImagesPerSecond)),
                 ("trainGflops", .number(result.trainGflops)), ("sgemmGflops", .number(result.sgemmGflops)),
                 ("peakRSSMegabytes", .number(result.peakRSSMegabytes)),
+                ("convolutionProducts", .string(result.convolutionProducts == .bfloat16 ? "bf16" : "fp32")),
                 ("phaseSeconds", .object(result.phases.map { ($0.name, JSONValue.number($0.seconds)) }))
             ]
             if profile {
@@ -113,6 +114,7 @@ struct Bench: ParsableCommand {
             return
         }
         let windows = result.trainWindows
+        if let note = result.precisionNote { print(note) }
         print(
             "\(config.name): batch \(result.batchSize), \(result.threads) thread\(result.threads == 1 ? "" : "s"), \(self.windows) windows of \(steps) steps"
         )

@@ -98,13 +98,19 @@ def config_model(keras, config):
     keras_names = {"weight": ("kernel", "gamma"), "bias": ("bias", "beta")}  # of Weft's parameter names
 
     def freeze(layer, path):
-        """Turns off the variables of the Weft layer at `path` (["layers", "0"]) that a freeze prefix names."""
+        """Turns off the variables of the Weft layer at `path` (["layers", "3", "body", "0"]) that a
+        freeze prefix names: the whole layer when the prefix is a start of its path (`layers.3`
+        freezes a residual block's body and projection), one variable when the prefix is its
+        path and `weight` or `bias`."""
         for prefix in frozen:
-            if prefix[:len(path)] != path:
+            if path[:len(prefix)] == prefix:
+                names = None  # every variable
+            elif prefix[:len(path)] == path and len(prefix) == len(path) + 1:
+                names = keras_names.get(prefix[-1], ())
+            else:
                 continue
-            rest = prefix[len(path):]  # [] (the whole layer), ["weight"] or ["bias"]
             for variable in layer.trainable_variables:
-                if not rest or variable.name in keras_names.get(rest[0], ()):
+                if names is None or variable.name in names:
                     variable.trainable = False
         return layer
 
@@ -146,7 +152,9 @@ def config_model(keras, config):
                 body = build(spec["layers"], x, here + ["body"])
                 shortcut = x
                 if spec.get("projection") is True or tuple(body.shape[1:]) != tuple(x.shape[1:]):
-                    shortcut = layers.Conv2D(body.shape[-1], 1, strides=x.shape[1] // body.shape[1])(x)
+                    projection = layers.Conv2D(body.shape[-1], 1, strides=x.shape[1] // body.shape[1])
+                    shortcut = projection(x)
+                    freeze(projection, here + ["projection"])
                 x = layers.Add()([body, shortcut])
             else:
                 raise ValueError(f"keras_bench.py: layer type {kind!r} is not built here")

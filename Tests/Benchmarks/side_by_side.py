@@ -104,6 +104,8 @@ def main():
     print(header)
     for round_number in range(1, args.pairs + 1):
         w = weft_bench(args.weft, config_path(args), args.threads, args.batch, args.eval_batch, args.overrides)
+        if "training.precision=bf16" in args.overrides and w.get("convolutionProducts") != "bf16":
+            sys.exit("weft bench ran in float32: this CPU has no AVX-512 BF16, so there is no bf16 run to compare")
         rss["weft"].append(w["peakRSSMegabytes"])
         line = f"{round_number:>5} {w['trainImagesPerSecond']:>11.0f} {w['evalImagesPerSecond']:>10.0f}"
         for name in peers:

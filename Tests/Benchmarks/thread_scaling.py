@@ -25,8 +25,8 @@ def main():
     print(f"{args.config or args.model}, batch {args.batch}: 1 thread against {args.threads}, pair by pair")
     print(f"{'pair':>4} {'train 1T':>9} {f'train {args.threads}T':>9} {'ratio':>6}   {'eval 1T':>8} {f'eval {args.threads}T':>8} {'ratio':>6}")
     for pair in range(1, args.pairs + 1):
-        one = weft_bench(args.weft, config_path(args), 1, args.batch, args.eval_batch)
-        many = weft_bench(args.weft, config_path(args), args.threads, args.batch, args.eval_batch)
+        one = weft_bench(args.weft, config_path(args), 1, args.batch, args.eval_batch, args.overrides)
+        many = weft_bench(args.weft, config_path(args), args.threads, args.batch, args.eval_batch, args.overrides)
         train = many["trainImagesPerSecond"] / one["trainImagesPerSecond"]
         evaluation = many["evalImagesPerSecond"] / one["evalImagesPerSecond"]
         train_ratios.append(train)

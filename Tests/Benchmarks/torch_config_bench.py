@@ -27,10 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def frozen(model, prefixes):
     """`model` with the parameters `training.freeze` names kept fixed: Weft's `layers.3.weight` is
-    PyTorch's `3.weight`; a prefix matches a name equal to it or continuing with a dot."""
-    wanted = [prefix.removeprefix("layers.") for prefix in prefixes]
+    PyTorch's `3.weight` (`layers` alone: all); a prefix matches a name equal to it or continuing
+    with a dot. (A batch-norm whose parameters are all frozen keeps its running statistics in
+    Weft; here it still normalises with the batch's: the same work.)"""
+    wanted = ["" if prefix == "layers" else prefix.removeprefix("layers.") for prefix in prefixes]
     for name, parameter in model.named_parameters():
-        if any(name == prefix or name.startswith(prefix + ".") for prefix in wanted):
+        if any(not prefix or name == prefix or name.startswith(prefix + ".") for prefix in wanted):
             parameter.requires_grad_(False)
     return model
 

@@ -32,6 +32,10 @@ public struct TrainingBenchmark {
         public var phases: [(name: String, seconds: Double)]
         /// Per layer: forward and backward seconds per step (with `profile`).
         public var layers: [(name: String, forward: Double, backward: Double)]
+        /// How the training steps' Winograd products ran (`Trainer.convolutionProducts`), and the
+        /// trainer's line about it (nil for float32 as asked).
+        public var convolutionProducts: Winograd.Products
+        public var precisionNote: String?
 
         public var trainImagesPerSecond: Double { TrainingBenchmark.median(trainWindows) }
         /// Training arithmetic: forward FLOPs ×3 per image.
@@ -120,6 +124,7 @@ public struct TrainingBenchmark {
             batchSize: loader.batchSize, threads: Parallel.threadCount, trainWindows: windowRates,
             evalImagesPerSecond: TrainingBenchmark.median(evaluationRates), flopsPerImage: builder.flopsPerImage,
             sgemmGflops: sgemm, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
-            phases: zip(names, phaseSamples).map { ($0, TrainingBenchmark.median($1)) }, layers: layers)
+            phases: zip(names, phaseSamples).map { ($0, TrainingBenchmark.median($1)) }, layers: layers,
+            convolutionProducts: trainer.convolutionProducts, precisionNote: trainer.precisionNote)
     }
 }

@@ -54,6 +54,7 @@ extension TrainingRun {
             )
         }
         if let warning = plan.warning { notes.append(warning) }
+        if let note = trainer.precisionNote { notes.append(note) }
         if threadCount != plan.checkpoint.threads {
             notes.append(
                 "warning: the run used \(plan.checkpoint.threads) threads and resumes on \(threadCount); results will not be bit-identical to an uninterrupted run"
