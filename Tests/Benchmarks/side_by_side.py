@@ -13,7 +13,9 @@ peak RSS of all. Alternating keeps a drifting, shared machine from faking a resu
 
 --config runs any config: `weft bench` on it, and the peers build the same network from it
 (Tests/Benchmarks/torch_config_bench.py, keras_bench.py --config), trained as the reference
-models are (Adam 1e-3, plain cross-entropy, every parameter trained).
+models are (Adam 1e-3, plain cross-entropy), freezing what its `training.freeze` names. --set
+passes overrides to `weft bench` (e.g. training.precision=bf16); --torch-autocast-bf16 runs the
+PyTorch peer under bfloat16 autocast.
 
 Needs a release build (swift build -c release), PyTorch (--torch-python: default $TORCH_PYTHON
 or ~/peer-venv/bin/python; --peer: the folder holding torch_bench.py, default ../shared/peer
