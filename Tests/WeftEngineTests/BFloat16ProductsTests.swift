@@ -15,12 +15,6 @@ final class BFloat16ProductsTests: XCTestCase {
         guard BFloat16Products.isSupported else { throw missing("this CPU has no AVX-512 BF16") }
     }
 
-    /// `[rows, columns]` uniform in ±1 from a seeded generator.
-    private func randomMatrix(_ rows: Int, _ columns: Int, seed: UInt64) -> [Float] {
-        var generator = RandomGenerator(seed: seed)
-        return (0..<rows * columns).map { _ in Float(generator.nextDouble() * 2 - 1) }
-    }
-
     /// `packA`, `packB` and `multiply` of `a` `[m, k]` and `b` `[k, n]`, onto `c` when given.
     private func product(
         _ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, onto c: [Float]? = nil
@@ -45,7 +39,8 @@ final class BFloat16ProductsTests: XCTestCase {
             (1, 1, 1), (8, 48, 2), (7, 47, 3), (9, 49, 31), (17, 100, 32), (64, 196, 32), (3, 5, 96), (16, 97, 1)
         ]
         for (index, (m, n, k)) in sizes.enumerated() {
-            let a = randomMatrix(m, k, seed: UInt64(10 + index)), b = randomMatrix(k, n, seed: UInt64(50 + index))
+            let a = randomTensor([m, k], seed: UInt64(10 + index)).scalars
+            let b = randomTensor([k, n], seed: UInt64(50 + index)).scalars
             let c = product(a, b, m: m, n: n, k: k)
             for i in 0..<m {
                 for j in 0..<n {

@@ -70,14 +70,6 @@ final class FineTuningTests: XCTestCase {
             progress: progress)
     }
 
-    /// Every parameter's and buffer's bits, by name.
-    private func bits(_ trainer: Trainer) -> [String: [UInt32]] {
-        Dictionary(
-            uniqueKeysWithValues: (trainer.parameters + trainer.model.buffers).map {
-                ($0.name, $0.tensor.scalars.map(\.bitPattern))
-            })
-    }
-
     /// A finished one-epoch run of the ten-class model; returns its folder.
     private func trainedSource(data: TemporaryDirectory) throws -> String {
         let source = folder()
@@ -94,11 +86,12 @@ final class FineTuningTests: XCTestCase {
         let saved = Dictionary(
             uniqueKeysWithValues: checkpoint.snapshot.model.map { ($0.name, $0.values.map(\.bitPattern)) })
         let target = try config(data: data, folder: folder(), classes: 5)
-        let seeded = bits(try Trainer(config: target, data: try TrainingData(config: target), source: "test.json"))
+        let seeded = ResumeTests.namedBits(
+            try Trainer(config: target, data: try TrainingData(config: target), source: "test.json"))
 
         let tuned = try run(target, initFrom: source)
         defer { tuned.release() }
-        let weights = bits(tuned.trainer)
+        let weights = ResumeTests.namedBits(tuned.trainer)
         let copied = [
             "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.1.runningMean",
             "layers.1.runningVariance", "layers.1.batchesTracked"
@@ -134,7 +127,8 @@ final class FineTuningTests: XCTestCase {
         tuned.release()
         let again = try run(target, initFrom: source + "/last.safetensors")
         defer { again.release() }
-        XCTAssertEqual(bits(again.trainer), weights, "same seed + same checkpoint: bit-identical initial weights")
+        XCTAssertEqual(
+            ResumeTests.namedBits(again.trainer), weights, "same seed + same checkpoint: bit-identical initial weights")
     }
 
     /// From a run with a moving average, `--init-from` takes the average (the model evaluation
@@ -154,7 +148,7 @@ final class FineTuningTests: XCTestCase {
 
         let tuned = try run(try config(data: data, folder: folder(), classes: 5, ema: true), initFrom: source)
         defer { tuned.release() }
-        let start = bits(tuned.trainer)
+        let start = ResumeTests.namedBits(tuned.trainer)
         XCTAssertEqual(start["layers.0.weight"], averaged["layers.0.weight"], "the average is copied, bit for bit")
         let averages = try XCTUnwrap(tuned.trainer.averaging).averages
         XCTAssertEqual(
@@ -194,10 +188,10 @@ final class FineTuningTests: XCTestCase {
         defer { tuned.release() }
         XCTAssertEqual(
             tuned.trainer.frozen.names, ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"])
-        let before = bits(tuned.trainer)
+        let before = ResumeTests.namedBits(tuned.trainer)
         tuned.stopsWhen = { $0.step >= 6 }
         _ = try tuned.run()
-        let after = bits(tuned.trainer)
+        let after = ResumeTests.namedBits(tuned.trainer)
         let fixed = [
             "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.1.runningMean",
             "layers.1.runningVariance", "layers.1.batchesTracked"
@@ -217,10 +211,10 @@ final class FineTuningTests: XCTestCase {
         // Freezing only the convolution: the batch-norm layer still trains and updates its statistics.
         let convolutionOnly = try run(try config(data: data, folder: folder(), classes: 10, freeze: ["layers.0"]))
         defer { convolutionOnly.release() }
-        let start = bits(convolutionOnly.trainer)
+        let start = ResumeTests.namedBits(convolutionOnly.trainer)
         convolutionOnly.stopsWhen = { $0.step >= 2 }
         _ = try convolutionOnly.run()
-        let end = bits(convolutionOnly.trainer)
+        let end = ResumeTests.namedBits(convolutionOnly.trainer)
         XCTAssertEqual(end["layers.0.weight"], start["layers.0.weight"])
         XCTAssertNotEqual(end["layers.1.weight"], start["layers.1.weight"])
         XCTAssertNotEqual(end["layers.1.runningMean"], start["layers.1.runningMean"])
@@ -259,7 +253,7 @@ final class FineTuningTests: XCTestCase {
         let straight = try run(try tunedConfig(folder()), initFrom: source)
         let expectedOutcome = try straight.run()
         straight.release()
-        let expected = bits(straight.trainer)
+        let expected = ResumeTests.namedBits(straight.trainer)
         let steps = straight.trainer.trainLoader.batchesPerEpoch
 
         for stop in [steps / 2, steps + 1] {
@@ -274,7 +268,9 @@ final class FineTuningTests: XCTestCase {
             XCTAssertNil(resumed.initialWeights, "a resumed run takes its weights from the checkpoint")
             XCTAssertEqual(resumed.trainer.frozen.names, ["layers.0.weight", "layers.0.bias"])
             let outcome = try resumed.run()
-            XCTAssertEqual(bits(resumed.trainer), expected, "stopped after step \(stop) and resumed: bit-identical")
+            XCTAssertEqual(
+                ResumeTests.namedBits(resumed.trainer), expected,
+                "stopped after step \(stop) and resumed: bit-identical")
             XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
         }
     }

@@ -151,12 +151,6 @@ final class PatchWhiteningTests: XCTestCase {
             addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
             return path
         }
-        func bits(_ trainer: Trainer) -> [String: [UInt32]] {
-            Dictionary(
-                uniqueKeysWithValues: (trainer.parameters + trainer.model.buffers).map {
-                    ($0.name, $0.tensor.scalars.map(\.bitPattern))
-                })
-        }
         let straight = try ResumeTests.freshRun(try whitened(folder()))
         let data = straight.trainer.data
         let filters = try PatchWhitening(
@@ -165,7 +159,7 @@ final class PatchWhiteningTests: XCTestCase {
         ).filters(epsilon: 5e-4)
         let expectedOutcome = try straight.run()
         straight.release()
-        let expected = bits(straight.trainer)
+        let expected = ResumeTests.namedBits(straight.trainer)
         XCTAssertEqual(expected["layers.0.weight"], filters.map(\.bitPattern), "frozen: the whitening's filters")
         let steps = straight.trainer.trainLoader.batchesPerEpoch
         for stop in [steps / 2, steps + 1] {
@@ -175,7 +169,9 @@ final class PatchWhiteningTests: XCTestCase {
             let resumed = try ResumeTests.resumedRun(checkpoint)
             defer { resumed.release() }
             let outcome = try resumed.run()
-            XCTAssertEqual(bits(resumed.trainer), expected, "stopped after step \(stop) and resumed: bit-identical")
+            XCTAssertEqual(
+                ResumeTests.namedBits(resumed.trainer), expected,
+                "stopped after step \(stop) and resumed: bit-identical")
             XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
         }
     }

@@ -51,6 +51,15 @@ final class ResumeTests: XCTestCase {
             source: "test.json")
     }
 
+    /// Every parameter's and buffer's bits, by name (`FineTuningTests`, `PatchWhiteningTests` and
+    /// `TrainingPrecisionTests` compare runs with it too).
+    static func namedBits(_ trainer: Trainer) -> [String: [UInt32]] {
+        Dictionary(
+            uniqueKeysWithValues: (trainer.parameters + trainer.model.buffers).map {
+                ($0.name, $0.tensor.scalars.map(\.bitPattern))
+            })
+    }
+
     private func weights(_ trainer: Trainer) -> [[UInt32]] {
         (trainer.parameters + trainer.model.buffers).map { $0.tensor.scalars.map(\.bitPattern) }
     }

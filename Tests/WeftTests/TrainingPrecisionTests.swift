@@ -61,21 +61,15 @@ final class TrainingPrecisionTests: XCTestCase {
 
     func testABFloat16RunDiffersFromFloat32AndResumesBitIdentically() throws {
         guard BFloat16Products.isSupported else { throw missing("this CPU has no AVX-512 BF16") }
-        func bits(_ trainer: Trainer) -> [String: [UInt32]] {
-            Dictionary(
-                uniqueKeysWithValues: (trainer.parameters + trainer.model.buffers).map {
-                    ($0.name, $0.tensor.scalars.map(\.bitPattern))
-                })
-        }
         let float32 = try ResumeTests.freshRun(try config(precision: "fp32", folder: folder()))
         _ = try float32.run()
         float32.release()
         let straight = try ResumeTests.freshRun(try config(precision: "bf16", folder: folder()))
         let expectedOutcome = try straight.run()
         straight.release()
-        let expected = bits(straight.trainer)
+        let expected = ResumeTests.namedBits(straight.trainer)
         XCTAssertNotEqual(
-            expected["layers.3.weight"], bits(float32.trainer)["layers.3.weight"],
+            expected["layers.3.weight"], ResumeTests.namedBits(float32.trainer)["layers.3.weight"],
             "bfloat16 products change the trajectory")
         let steps = straight.trainer.trainLoader.batchesPerEpoch
         for stop in [steps / 2, steps + 1] {
@@ -86,7 +80,9 @@ final class TrainingPrecisionTests: XCTestCase {
             defer { resumed.release() }
             XCTAssertEqual(resumed.trainer.convolutionProducts, .bfloat16, "the checkpoint's config keeps bf16")
             let outcome = try resumed.run()
-            XCTAssertEqual(bits(resumed.trainer), expected, "stopped after step \(stop) and resumed: bit-identical")
+            XCTAssertEqual(
+                ResumeTests.namedBits(resumed.trainer), expected,
+                "stopped after step \(stop) and resumed: bit-identical")
             XCTAssertEqual(outcome, expectedOutcome, "stopped after step \(stop): same test result")
         }
     }

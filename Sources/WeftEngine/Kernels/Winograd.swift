@@ -114,8 +114,9 @@ public enum Winograd {
         let inputSize = inputChannels * tiling.height * tiling.width
         let outputSize = outputChannels * tiling.outputHeight * tiling.outputWidth
         // bfloat16: the filters packed once for all threads, `[16][packedCount(rows: O, depth: I)]`.
-        let filterWords = BFloat16Products.packedCount(rows: outputChannels, depth: inputChannels)
-        let packedFilters = products == .bfloat16 ? TensorStorage(uninitializedCount: positions * filterWords) : nil
+        let bfloat16 = products == .bfloat16
+        let filterWords = bfloat16 ? BFloat16Products.packedCount(rows: outputChannels, depth: inputChannels) : 0
+        let packedFilters = bfloat16 ? TensorStorage(uninitializedCount: positions * filterWords) : nil
         if let packedFilters {
             Parallel.forEach(positions) { position in
                 BFloat16Products.packA(
@@ -123,8 +124,10 @@ public enum Winograd {
                     lda: inputChannels, into: packedFilters.pointer + position * filterWords)
             }
         }
-        forEachGroup(batch: batch, inputChannels: inputChannels, outputChannels: outputChannels, tiling) {
-            _, group, buffers in
+        forEachGroup(
+            batch: batch, inputChannels: inputChannels, outputChannels: outputChannels, tiling,
+            packsTiles: bfloat16
+        ) { _, group, buffers in
             let v = buffers.input.pointer, m = buffers.output.pointer, rowStride = group.rowStride
             for image in 0..<group.count {  // in order: a tile row's spill is overwritten by the next
                 transformInput(
@@ -132,9 +135,7 @@ public enum Winograd {
                     scratch: buffers.scratch.pointer, into: v + image * tiling.tiles,
                     rowStride: rowStride, positionStride: inputChannels * rowStride)
             }
-            if let packedFilters {
-                let tileWords = BFloat16Products.packedCount(depth: inputChannels, columns: group.columns)
-                let packedTiles = TensorStorage(uninitializedCount: tileWords)  // one position at a time
+            if let packedFilters, let packedTiles = buffers.packedTiles {
                 for position in 0..<positions {
                     BFloat16Products.packB(
                         v + position * inputChannels * rowStride, depth: inputChannels, columns: group.columns,
@@ -168,24 +169,33 @@ public enum Winograd {
     struct ImageGroup { let first: Int, count: Int, columns: Int, rowStride: Int }
 
     /// A thread's buffers for its groups: `input` `[16][I, rowStride]`, `output` `[16][O, rowStride]`
-    /// (zero-filled once) and the transforms' scratch (`Tiling.scratchCount`).
-    struct GroupBuffers { let input: TensorStorage, output: TensorStorage, scratch: TensorStorage }
+    /// (zero-filled once), the transforms' scratch (`Tiling.scratchCount`) and, for bfloat16
+    /// products, one position's input tiles packed for `BFloat16Products.multiply`.
+    struct GroupBuffers {
+        let input: TensorStorage, output: TensorStorage, scratch: TensorStorage
+        let packedTiles: TensorStorage?
+    }
 
     /// Splits the images across the engine's threads (fixed partition) and runs `body` on each
     /// thread's images in groups of up to `targetColumns / tiles`, in order, with that thread's
-    /// buffers. Returns the number of chunks (for per-chunk partial sums).
+    /// buffers (with `packsTiles`, room for a group's tiles packed as bfloat16). Returns the
+    /// number of chunks (for per-chunk partial sums).
     @discardableResult
     static func forEachGroup(
-        batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling,
+        batch: Int, inputChannels: Int, outputChannels: Int, _ tiling: Tiling, packsTiles: Bool = false,
         _ body: (_ chunk: Int, _ group: ImageGroup, _ buffers: GroupBuffers) -> Void
     ) -> Int {
         let groupSize = max(1, targetColumns / tiling.tiles)
         return Parallel.forChunksWithOwnGemms(batch) { chunk, range in
-            let rowCapacity = min(groupSize, range.count) * tiling.tiles + lanes
+            let columnCapacity = min(groupSize, range.count) * tiling.tiles, rowCapacity = columnCapacity + lanes
             let buffers = GroupBuffers(
                 input: TensorStorage(count: positions * inputChannels * rowCapacity, repeating: 0),
                 output: TensorStorage(count: positions * outputChannels * rowCapacity, repeating: 0),
-                scratch: TensorStorage(count: tiling.scratchCount, repeating: 0))
+                scratch: TensorStorage(count: tiling.scratchCount, repeating: 0),
+                packedTiles: packsTiles
+                    ? TensorStorage(
+                        uninitializedCount: BFloat16Products.packedCount(depth: inputChannels, columns: columnCapacity))
+                    : nil)
             var first = range.lowerBound
             while first < range.upperBound {
                 let count = min(groupSize, range.upperBound - first), columns = count * tiling.tiles
